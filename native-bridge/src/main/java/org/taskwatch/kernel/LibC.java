@@ -1,0 +1,45 @@
+package org.taskwatch.kernel;
+
+import com.sun.jna.Native;
+import java.nio.ByteBuffer;
+
+/**
+ * The C library calls taskwatch needs, bound with JNA direct mapping ({@link Native#register}).
+ *
+ * <p>Raw bindings only: every call returns what libc returns, and the caller reads
+ * {@link Native#getLastError()} on failure. {@link Syscalls} turns that into exceptions.
+ * Sizes ({@code size_t}, {@code ssize_t}) are {@code long}: taskwatch runs on 64-bit Linux only.
+ * Buffers are direct {@link ByteBuffer}s (passed by address, no copy) on the hot path and
+ * small arrays (copied in and out) elsewhere.
+ */
+final class LibC {
+    static {
+        Native.register(LibC.class, "c");
+    }
+
+    private LibC() {}
+
+    static native int socket(int domain, int type, int protocol);
+
+    static native int bind(int fd, byte[] addr, int addrLen);
+
+    static native long send(int fd, ByteBuffer buf, long len, int flags);
+
+    static native long recvfrom(int fd, ByteBuffer buf, long len, int flags, ByteBuffer srcAddr, ByteBuffer addrLen);
+
+    static native int setsockopt(int fd, int level, int name, int[] value, int len);
+
+    static native int getsockopt(int fd, int level, int name, int[] value, int[] len);
+
+    static native int close(int fd);
+
+    /** {@code struct pollfd} is {@code int fd; short events; short revents;}: two ints here. */
+    static native int poll(int[] fds, long nfds, int timeoutMillis);
+
+    /** {@code syscall(2)} with two int arguments, enough for {@code pidfd_open(pid, flags)}. */
+    static native int syscall(long number, int arg1, int arg2);
+
+    static native int ioctl(int fd, long request, byte[] arg);
+
+    static native String strerror(int errnum);
+}

@@ -1,0 +1,310 @@
+package org.taskwatch.kernel;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A subscribed proc connector socket: the kernel's stream of fork, exec, exit and id-change
+ * events for every process of the system.
+ *
+ * <p>{@link #open} creates the netlink socket, sizes its receive buffer, turns off ENOBUFS
+ * (drops are counted from {@code SO_MEMINFO} and per-CPU sequence gaps instead), binds to the
+ * proc group and performs the handshake from KERNEL.md: LISTEN for all events, wait for the
+ * kernel's ack (no ack means no connector: a clear error), then LISTEN with the event-type mask
+ * on 6.6+ kernels. {@link #close} always sends IGNORE first: the kernel's listener count drops
+ * only on IGNORE, never on close.
+ *
+ * <p>Threading: one reader thread calls {@link #receive}; the counters and {@link #kernelDrops}
+ * may be read from any thread; {@link #setKernelEventMask} and {@link #close} from any thread
+ * (close only after the reader has stopped calling receive).
+ */
+public final class ProcConnector implements AutoCloseable {
+    /** 8 MiB: about 10,000 events of burst at ~832 bytes each (KERNEL.md). */
+    public static final int DEFAULT_RECEIVE_BUFFER = 8 << 20;
+    static final int RECEIVE_TIMEOUT_MILLIS = 200;
+    static final int ACK_TIMEOUT_MILLIS = 1000;
+    private static final int MAX_CPUS = 4096;
+
+    /** {@link #receive} results. */
+    public static final int EVENT = 1;
+    public static final int TIMEOUT = 0;
+    /** A message was skipped: malformed, foreign, or an ack (each counted). */
+    public static final int SKIPPED = 2;
+    /** The kernel reported a buffer overrun (ENOBUFS); how much is unknown. */
+    public static final int OVERRUN = 3;
+
+    private final int fd;
+    private final KernelVersion kernel;
+    private final int receiveBufferBytes;
+    private final boolean receiveBufferForced;
+
+    // reader thread only
+    private final ByteBuffer rx = ProcEventCodec.newBuffer(64 * 1024);
+    private final ByteBuffer senderAddr = ProcEventCodec.newBuffer(12);
+    private final ByteBuffer senderAddrLen = ProcEventCodec.newBuffer(4);
+    private int rxPos;
+    private int rxEnd;
+    private boolean lastSkipWasAck;
+    private final int[] lastSeq = new int[MAX_CPUS];
+    private final boolean[] seqSeen = new boolean[MAX_CPUS];
+
+    // written by the reader thread only, read by anyone
+    private volatile long received;
+    private volatile long malformed;
+    private volatile long foreign;
+    private volatile long overruns;
+    private volatile long sequenceGaps;
+
+    private final Object txLock = new Object();
+    private final ByteBuffer tx = ProcEventCodec.newBuffer(64); // guarded by txLock
+    private volatile int kernelEventMask = ProcEventCodec.WHAT_ALL;
+    private volatile boolean closed;
+
+    private ProcConnector(int fd, KernelVersion kernel, int receiveBufferBytes, boolean forced) {
+        this.fd = fd;
+        this.kernel = kernel;
+        this.receiveBufferBytes = receiveBufferBytes;
+        this.receiveBufferForced = forced;
+    }
+
+    /**
+     * Opens and subscribes a socket. On any failure the socket is unsubscribed and closed.
+     *
+     * @param receiveBufferBytes the wanted socket receive buffer (forced when privileged, else
+     *     capped by {@code net.core.rmem_max})
+     * @throws ConnectorUnavailableException when the connector cannot be reached, saying why
+     */
+    public static ProcConnector open(int receiveBufferBytes) throws ConnectorUnavailableException {
+        KernelVersion kernel = KernelVersion.running();
+        int fd;
+        try {
+            fd = Syscalls.netlinkConnectorSocket();
+        } catch (NativeException e) {
+            throw new ConnectorUnavailableException("cannot create the proc connector socket: " + e.getMessage()
+                    + (e.errno() == Errno.EPROTONOSUPPORT ? " (this kernel has no netlink connector, CONFIG_CONNECTOR)" : ""), e);
+        }
+        ProcConnector c = null;
+        try {
+            boolean forced = true;
+            try {
+                Syscalls.setIntOption(fd, Syscalls.SOL_SOCKET, Syscalls.SO_RCVBUFFORCE, receiveBufferBytes, "SO_RCVBUFFORCE");
+            } catch (NativeException e) {
+                forced = false; // needs CAP_NET_ADMIN: fall back to the capped SO_RCVBUF
+                Syscalls.setIntOption(fd, Syscalls.SOL_SOCKET, Syscalls.SO_RCVBUF, receiveBufferBytes, "SO_RCVBUF");
+            }
+            int effective = Syscalls.getIntOption(fd, Syscalls.SOL_SOCKET, Syscalls.SO_RCVBUF, "SO_RCVBUF");
+            Syscalls.setIntOption(fd, Syscalls.SOL_NETLINK, Syscalls.NETLINK_NO_ENOBUFS, 1, "NETLINK_NO_ENOBUFS");
+            // struct timeval {long sec; long usec}: lets the reader notice a stop request while idle
+            Syscalls.setOption(fd, Syscalls.SOL_SOCKET, Syscalls.SO_RCVTIMEO,
+                    new int[] {0, 0, RECEIVE_TIMEOUT_MILLIS * 1000, 0}, "SO_RCVTIMEO=" + RECEIVE_TIMEOUT_MILLIS + "ms");
+            try {
+                Syscalls.bindNetlink(fd, ProcEventCodec.CN_IDX_PROC);
+            } catch (NativeException e) {
+                throw new ConnectorUnavailableException(e.getMessage() + (e.errno() == Errno.EPERM
+                        ? ": kernels before 6.6 let only CAP_NET_ADMIN join the proc connector; run as root, grant"
+                                + " CAP_NET_ADMIN (setcap or systemd AmbientCapabilities), or use Linux 6.6+"
+                        : ""), e);
+            }
+            c = new ProcConnector(fd, kernel, effective, forced);
+            c.subscribe();
+            return c;
+        } catch (ConnectorUnavailableException e) {
+            closeAfterFailure(fd, c);
+            throw e;
+        } catch (NativeException | RuntimeException e) {
+            closeAfterFailure(fd, c);
+            throw new ConnectorUnavailableException("cannot set up the proc connector socket: " + e.getMessage(), e);
+        }
+    }
+
+    private static void closeAfterFailure(int fd, ProcConnector c) {
+        if (c != null) {
+            c.close();
+        } else {
+            Syscalls.close(fd); // never subscribed: nothing to IGNORE
+        }
+    }
+
+    private void subscribe() throws ConnectorUnavailableException, NativeException {
+        int ack = ThreadLocalRandom.current().nextInt(1, Integer.MAX_VALUE);
+        try {
+            sendControl(ProcEventCodec.OP_LISTEN, kernel.hasEventTypeFilter() ? ProcEventCodec.WHAT_ALL : null, ack);
+        } catch (NativeException e) {
+            throw new ConnectorUnavailableException(e.getMessage() + (e.errno() == Errno.ECONNREFUSED
+                    ? ": the proc connector answers only in the initial network namespace (taskwatch runs in a container"
+                            + " or another network namespace)"
+                    : ""), e);
+        }
+        EventFrame frame = new EventFrame();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ACK_TIMEOUT_MILLIS);
+        while (System.nanoTime() < deadline) {
+            int r = receive(frame);
+            if (r == SKIPPED && lastSkipWasAck && frame.cnAck == ack + 1) {
+                if (frame.ackError != 0) {
+                    throw new ConnectorUnavailableException("the proc connector refused LISTEN: "
+                            + Errno.name(frame.ackError) + (frame.ackError == Errno.EPERM
+                                    ? ": kernels before 6.6 need CAP_NET_ADMIN; run as root or grant CAP_NET_ADMIN" : ""),
+                            null);
+                }
+                resetCounters();
+                return;
+            }
+        }
+        throw new ConnectorUnavailableException("the proc connector did not acknowledge LISTEN within "
+                + ACK_TIMEOUT_MILLIS + " ms: the kernel lacks CONFIG_PROC_EVENTS, or taskwatch runs in a non-initial"
+                + " user or pid namespace (a container), where the kernel ignores the request", null);
+    }
+
+    private void resetCounters() {
+        received = malformed = foreign = overruns = sequenceGaps = 0;
+        java.util.Arrays.fill(seqSeen, false);
+    }
+
+    /**
+     * Narrows what the kernel sends to this socket to the given {@code proc_input.event_type}
+     * ({@link ProcEventCodec#WHAT_ALL} for everything). A no-op before Linux 6.6, which has no
+     * such filter. While a filter is set, sequence gaps are expected and no longer counted as loss.
+     *
+     * @return whether the kernel now filters
+     */
+    public boolean setKernelEventMask(int what) throws NativeException {
+        if (!kernel.hasEventTypeFilter()) {
+            return false;
+        }
+        sendControl(ProcEventCodec.OP_LISTEN, what, 0);
+        kernelEventMask = what;
+        return what != ProcEventCodec.WHAT_ALL;
+    }
+
+    public int kernelEventMask() {
+        return kernelEventMask;
+    }
+
+    private void sendControl(int op, Integer eventType, int ack) throws NativeException {
+        synchronized (txLock) {
+            if (closed) {
+                throw new NativeException("send(closed proc connector socket)", Errno.EBADF);
+            }
+            int len = ProcEventCodec.encodeControl(tx, op, eventType, 0, ack);
+            Syscalls.send(fd, tx, len, (op == ProcEventCodec.OP_LISTEN ? "LISTEN" : "IGNORE")
+                    + (eventType == null ? "" : " event_type=0x" + Integer.toHexString(eventType)));
+        }
+    }
+
+    /**
+     * Receives the next event into {@code frame}, waiting at most about 200 ms. Allocates nothing.
+     *
+     * @return {@link #EVENT}, {@link #TIMEOUT}, {@link #SKIPPED} or {@link #OVERRUN}
+     * @throws NativeException when the socket itself fails (not for EINTR, EAGAIN or ENOBUFS)
+     */
+    public int receive(EventFrame frame) throws NativeException {
+        if (rxPos >= rxEnd) {
+            int n = Syscalls.recv(fd, rx, senderAddr, senderAddrLen);
+            if (n < 0) {
+                return receiveFailed(-n);
+            }
+            if (ProcEventCodec.senderPortId(senderAddr) != 0) {
+                foreign++;
+                return skip(false); // only the kernel (port id 0) may speak on this socket
+            }
+            rxPos = 0;
+            rxEnd = n;
+        }
+        int r = ProcEventCodec.decode(rx, rxPos, rxEnd - rxPos, frame);
+        if (r > 0) {
+            rxPos += r;
+            received++;
+            checkSequence(frame.cpu, frame.cnSeq);
+            return EVENT;
+        }
+        rxPos = rxEnd; // after a bad message nothing in this datagram can be trusted
+        if (r == ProcEventCodec.ACK) {
+            return skip(true);
+        }
+        if (r == ProcEventCodec.E_FOREIGN) {
+            foreign++;
+        } else {
+            malformed++;
+        }
+        return skip(false);
+    }
+
+    private int skip(boolean ack) {
+        lastSkipWasAck = ack;
+        return SKIPPED;
+    }
+
+    private int receiveFailed(int errno) throws NativeException {
+        switch (errno) {
+            case Errno.EAGAIN:
+            case Errno.EINTR:
+                return TIMEOUT;
+            case Errno.ENOBUFS:
+                overruns++;
+                return OVERRUN;
+            default:
+                throw new NativeException("recvfrom(fd=" + fd + ")", errno);
+        }
+    }
+
+    private void checkSequence(int cpu, int seq) {
+        if (cpu < 0 || cpu >= MAX_CPUS) {
+            return;
+        }
+        if (seqSeen[cpu]) {
+            int gap = seq - lastSeq[cpu] - 1;
+            if (gap > 0 && kernelEventMask == ProcEventCodec.WHAT_ALL) {
+                sequenceGaps += gap;
+            }
+        }
+        seqSeen[cpu] = true;
+        lastSeq[cpu] = seq;
+    }
+
+    /** Events received and decoded. */
+    public long received() { return received; }
+    /** Messages that failed strict decoding. */
+    public long malformed() { return malformed; }
+    /** Messages not from the kernel's proc connector. */
+    public long foreign() { return foreign; }
+    /** ENOBUFS reports (should stay 0 with NETLINK_NO_ENOBUFS). */
+    public long overruns() { return overruns; }
+    /** Messages missing from the per-CPU sequences while unfiltered: lost before they reached us. */
+    public long sequenceGaps() { return sequenceGaps; }
+
+    /** The socket's drop counter ({@code SO_MEMINFO}): messages the kernel could not queue. */
+    public long kernelDrops() {
+        try {
+            return Integer.toUnsignedLong(Syscalls.memInfo(fd)[8]);
+        } catch (NativeException e) {
+            return -1;
+        }
+    }
+
+    /** The receive buffer the kernel granted, in bytes. */
+    public int receiveBufferBytes() { return receiveBufferBytes; }
+
+    /** Whether the wanted buffer was forced past {@code rmem_max} (needs CAP_NET_ADMIN). */
+    public boolean receiveBufferForced() { return receiveBufferForced; }
+
+    public KernelVersion kernel() { return kernel; }
+
+    /** Sends IGNORE, then closes the socket. Idempotent. */
+    @Override
+    public void close() {
+        synchronized (txLock) {
+            if (closed) {
+                return;
+            }
+            try {
+                sendControl(ProcEventCodec.OP_IGNORE, null, 0);
+            } catch (NativeException e) {
+                // the socket is broken already; closing it is all that is left to do
+            } finally {
+                closed = true;
+                Syscalls.close(fd);
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package org.taskwatch.kernel;
+
+/**
+ * An immutable process event, one record per kind. Every event names the task it is about
+ * ({@code pid}, the thread id, and {@code tgid}, the process id), the parent process
+ * ({@code ppid}, 0 where unknown), the CPU that sent it and the kernel's CLOCK_MONOTONIC
+ * timestamp. Pids are those of the initial pid namespace.
+ */
+public sealed interface ProcEvent {
+    EventType type();
+    int cpu();
+    long timestampNanos();
+    int pid();
+    int tgid();
+    int ppid();
+
+    /** A new process: {@code pid}/{@code tgid} forked it, {@code childPid}/{@code childTgid} is the new one. */
+    record Fork(int cpu, long timestampNanos, int pid, int tgid, int ppid, int childPid, int childTgid)
+            implements ProcEvent {
+        public EventType type() { return EventType.FORK; }
+    }
+
+    /** A new thread {@code pid} in process {@code tgid}. */
+    record ThreadCreate(int cpu, long timestampNanos, int pid, int tgid, int ppid) implements ProcEvent {
+        public EventType type() { return EventType.THREAD_CREATE; }
+    }
+
+    record Exec(int cpu, long timestampNanos, int pid, int tgid, int ppid) implements ProcEvent {
+        public EventType type() { return EventType.EXEC; }
+    }
+
+    /** The process is gone: its last thread exited, {@code status} is the process's. */
+    record Exit(int cpu, long timestampNanos, int pid, int tgid, int ppid, ExitStatus status) implements ProcEvent {
+        public EventType type() { return EventType.EXIT; }
+    }
+
+    /** One thread ended; the process may go on. */
+    record ThreadExit(int cpu, long timestampNanos, int pid, int tgid, int ppid, ExitStatus status)
+            implements ProcEvent {
+        public EventType type() { return EventType.THREAD_EXIT; }
+    }
+
+    /** The task renamed itself ({@code prctl(PR_SET_NAME)} or a write to {@code /proc/PID/comm}). */
+    record Comm(int cpu, long timestampNanos, int pid, int tgid, int ppid, String comm) implements ProcEvent {
+        public EventType type() { return EventType.COMM; }
+    }
+
+    record Uid(int cpu, long timestampNanos, int pid, int tgid, int ppid, int ruid, int euid) implements ProcEvent {
+        public EventType type() { return EventType.UID; }
+    }
+
+    record Gid(int cpu, long timestampNanos, int pid, int tgid, int ppid, int rgid, int egid) implements ProcEvent {
+        public EventType type() { return EventType.GID; }
+    }
+
+    record Sid(int cpu, long timestampNanos, int pid, int tgid, int ppid) implements ProcEvent {
+        public EventType type() { return EventType.SID; }
+    }
+
+    record Ptrace(int cpu, long timestampNanos, int pid, int tgid, int ppid, int tracerPid, int tracerTgid)
+            implements ProcEvent {
+        public EventType type() { return EventType.PTRACE; }
+    }
+
+    record Coredump(int cpu, long timestampNanos, int pid, int tgid, int ppid) implements ProcEvent {
+        public EventType type() { return EventType.COREDUMP; }
+    }
+}

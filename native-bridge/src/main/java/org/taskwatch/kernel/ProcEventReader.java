@@ -1,0 +1,157 @@
+package org.taskwatch.kernel;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The reader thread: receives from a {@link ProcConnector}, classifies process and thread
+ * events ({@link ThreadTracker}), and calls an {@link EventHandler} for each event, all without
+ * allocating. Loss is reported to the handler as soon as it is seen: the socket's drop counter
+ * (checked at most every 100 ms), per-CPU sequence gaps, ENOBUFS.
+ *
+ * <p>Nothing the kernel sends and nothing the handler throws stops the thread: bad messages
+ * are counted by the connector, handler exceptions go to {@link EventHandler#onError}. Only a
+ * failing socket ends it (reported to onError too).
+ *
+ * <p>Threading: the reader thread owns the tracker and the frame; {@link #close} may be called
+ * from any thread and sends IGNORE once the reader has stopped.
+ */
+public final class ProcEventReader implements AutoCloseable {
+    private static final long DROP_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    private final ProcConnector connector;
+    private final EventHandler handler;
+    private final Thread thread;
+    private final ThreadTracker tracker = new ThreadTracker();
+    private volatile boolean running = true;
+    private volatile long handlerErrors;
+    private volatile boolean failed;
+
+    private ProcEventReader(ProcConnector connector, EventHandler handler, String name) {
+        this.connector = connector;
+        this.handler = handler;
+        this.thread = new Thread(this::run, name);
+        this.thread.setDaemon(true);
+    }
+
+    /** Starts a reader thread named {@code name} on an open connector, which it then owns. */
+    public static ProcEventReader start(ProcConnector connector, EventHandler handler, String name) {
+        ProcEventReader r = new ProcEventReader(connector, handler, name);
+        r.thread.start();
+        return r;
+    }
+
+    public ProcConnector connector() {
+        return connector;
+    }
+
+    /** Exceptions the handler threw (each also passed to {@link EventHandler#onError}). */
+    public long handlerErrors() {
+        return handlerErrors;
+    }
+
+    /** Whether the socket failed and the reader stopped. */
+    public boolean failed() {
+        return failed;
+    }
+
+    public boolean isRunning() {
+        return thread.isAlive();
+    }
+
+    private void run() {
+        // seeded after subscribing: a thread that ends meanwhile has its exit queued, and the
+        // tracker's operations are idempotent, so nothing is counted twice
+        seedThreads();
+        EventFrame frame = new EventFrame();
+        long drops = connector.kernelDrops();
+        long gaps = 0;
+        long nextDropCheck = System.nanoTime() + DROP_CHECK_NANOS;
+        while (running) {
+            int r;
+            try {
+                r = connector.receive(frame);
+            } catch (NativeException e) {
+                failed = true;
+                safeError(e);
+                return;
+            }
+            if (r == ProcConnector.EVENT) {
+                dispatch(frame);
+            } else if (r == ProcConnector.OVERRUN) {
+                safeLoss(-1, "overrun");
+            }
+            long g = connector.sequenceGaps();
+            if (g != gaps) {
+                safeLoss(g - gaps, "sequence gap");
+                gaps = g;
+            }
+            long now = System.nanoTime();
+            if (r == ProcConnector.TIMEOUT || now - nextDropCheck >= 0) {
+                nextDropCheck = now + DROP_CHECK_NANOS;
+                long d = connector.kernelDrops();
+                if (d > drops) {
+                    safeLoss(d - drops, "socket buffer");
+                }
+                drops = Math.max(drops, d);
+            }
+        }
+    }
+
+    private void dispatch(EventFrame frame) {
+        int r = tracker.classify(frame);
+        deliver(frame);
+        if (r == ThreadTracker.EMIT_THEN_PROCESS_EXIT) {
+            tracker.endProcess(frame);
+            deliver(frame);
+        }
+    }
+
+    private void deliver(EventFrame frame) {
+        try {
+            handler.onEvent(frame);
+        } catch (RuntimeException | Error e) { // a handler bug must not stop the stream
+            handlerErrors++;
+            safeError(e);
+        }
+    }
+
+    private void safeLoss(long count, String cause) {
+        try {
+            handler.onLoss(count, cause);
+        } catch (RuntimeException e) {
+            handlerErrors++;
+            safeError(e);
+        }
+    }
+
+    private void safeError(Throwable t) {
+        try {
+            handler.onError(t);
+        } catch (RuntimeException ignored) {
+            // the error handler itself failed: nothing sensible is left to tell
+        }
+    }
+
+    private void seedThreads() {
+        ProcFs proc = ProcFs.SYSTEM;
+        for (int pid : proc.pids()) {
+            for (int tid : proc.tasks(pid)) {
+                tracker.addThread(tid, pid);
+            }
+        }
+    }
+
+    /** Stops the reader thread (within about 200 ms), then unsubscribes and closes the socket. */
+    @Override
+    public void close() {
+        running = false;
+        if (Thread.currentThread() != thread) {
+            try {
+                thread.join(TimeUnit.SECONDS.toMillis(2));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        connector.close();
+    }
+}

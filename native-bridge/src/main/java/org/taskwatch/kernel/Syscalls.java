@@ -1,0 +1,134 @@
+package org.taskwatch.kernel;
+
+import com.sun.jna.Native;
+import java.nio.ByteBuffer;
+
+/**
+ * Friendly wrappers over {@link LibC}: errno becomes a {@link NativeException} that names the
+ * call and its arguments. The one exception is {@link #recv}, which sits on the hot path and
+ * returns {@code -errno} instead of allocating an exception for the routine EAGAIN.
+ */
+final class Syscalls {
+    static final int AF_NETLINK = 16;
+    static final int SOCK_DGRAM = 2;
+    static final int SOCK_CLOEXEC = 0x80000;
+    static final int NETLINK_CONNECTOR = 11;
+    static final int SOL_SOCKET = 1;
+    static final int SO_RCVBUF = 8;
+    static final int SO_RCVTIMEO = 20;
+    static final int SO_RCVBUFFORCE = 33;
+    static final int SO_ATTACH_FILTER = 26;
+    static final int SO_DETACH_FILTER = 27;
+    static final int SO_MEMINFO = 55;
+    static final int SOL_NETLINK = 270;
+    static final int NETLINK_NO_ENOBUFS = 5;
+    static final int POLLIN = 0x1;
+    static final long SYS_PIDFD_OPEN = 434;
+
+    private Syscalls() {}
+
+    static int netlinkConnectorSocket() throws NativeException {
+        int fd = LibC.socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_CONNECTOR);
+        if (fd < 0) {
+            throw new NativeException("socket(AF_NETLINK, SOCK_DGRAM, NETLINK_CONNECTOR)", Native.getLastError());
+        }
+        return fd;
+    }
+
+    /** Binds a netlink socket to the multicast groups, letting the kernel pick the port id. */
+    static void bindNetlink(int fd, int groups) throws NativeException {
+        byte[] addr = new byte[12]; // struct sockaddr_nl: u16 family, u16 pad, u32 pid, u32 groups
+        addr[0] = (byte) AF_NETLINK;
+        addr[8] = (byte) groups;
+        addr[9] = (byte) (groups >>> 8);
+        addr[10] = (byte) (groups >>> 16);
+        addr[11] = (byte) (groups >>> 24);
+        if (LibC.bind(fd, addr, addr.length) != 0) {
+            throw new NativeException("bind(fd=" + fd + ", AF_NETLINK, groups=" + groups + ")", Native.getLastError());
+        }
+    }
+
+    static void send(int fd, ByteBuffer buf, int len, String what) throws NativeException {
+        long n = LibC.send(fd, buf, len, 0);
+        if (n < 0) {
+            throw new NativeException("send(fd=" + fd + ", " + what + ")", Native.getLastError());
+        }
+    }
+
+    /**
+     * One datagram into {@code buf}; the sender's address into {@code addr} (12 bytes) and its
+     * length into {@code addrLen} (4 bytes, reset here). Returns the datagram length, or
+     * {@code -errno}. Allocates nothing.
+     */
+    static int recv(int fd, ByteBuffer buf, ByteBuffer addr, ByteBuffer addrLen) {
+        addrLen.putInt(0, addr.capacity());
+        long n = LibC.recvfrom(fd, buf, buf.capacity(), 0, addr, addrLen);
+        return n < 0 ? -Native.getLastError() : (int) n;
+    }
+
+    static void setIntOption(int fd, int level, int name, int value, String what) throws NativeException {
+        if (LibC.setsockopt(fd, level, name, new int[] {value}, 4) != 0) {
+            throw new NativeException("setsockopt(fd=" + fd + ", " + what + "=" + value + ")", Native.getLastError());
+        }
+    }
+
+    static void setOption(int fd, int level, int name, int[] value, String what) throws NativeException {
+        if (LibC.setsockopt(fd, level, name, value, value.length * 4) != 0) {
+            throw new NativeException("setsockopt(fd=" + fd + ", " + what + ")", Native.getLastError());
+        }
+    }
+
+    static int getIntOption(int fd, int level, int name, String what) throws NativeException {
+        int[] value = new int[1];
+        int[] len = {4};
+        if (LibC.getsockopt(fd, level, name, value, len) != 0) {
+            throw new NativeException("getsockopt(fd=" + fd + ", " + what + ")", Native.getLastError());
+        }
+        return value[0];
+    }
+
+    /** {@code SO_MEMINFO}: u32[9], index 8 is the socket's drop count. */
+    static int[] memInfo(int fd) throws NativeException {
+        int[] value = new int[9];
+        int[] len = {36};
+        if (LibC.getsockopt(fd, SOL_SOCKET, SO_MEMINFO, value, len) != 0) {
+            throw new NativeException("getsockopt(fd=" + fd + ", SO_MEMINFO)", Native.getLastError());
+        }
+        return value;
+    }
+
+    /** Closes quietly: there is nothing useful to do when close fails. */
+    static void close(int fd) {
+        if (fd >= 0) {
+            LibC.close(fd);
+        }
+    }
+
+    static int pidfdOpen(int pid) throws NativeException {
+        int fd = LibC.syscall(SYS_PIDFD_OPEN, pid, 0);
+        if (fd < 0) {
+            throw new NativeException("pidfd_open(pid=" + pid + ")", Native.getLastError());
+        }
+        return fd;
+    }
+
+    /** Waits up to {@code timeoutMillis} (-1: forever) for POLLIN; true when readable. */
+    static boolean pollIn(int fd, int timeoutMillis) throws NativeException {
+        int[] pollfd = {fd, POLLIN};
+        while (true) {
+            int n = LibC.poll(pollfd, 1, timeoutMillis);
+            if (n >= 0) {
+                return n > 0; // POLLIN, or POLLHUP/POLLERR: either way there is nothing left to wait for
+            }
+            int errno = Native.getLastError();
+            if (errno != Errno.EINTR) {
+                throw new NativeException("poll(fd=" + fd + ", POLLIN, timeout=" + timeoutMillis + "ms)", errno);
+            }
+        }
+    }
+
+    /** Returns 0, or {@code -errno}: callers decide which errors are expected. */
+    static int ioctl(int fd, long request, byte[] arg) {
+        return LibC.ioctl(fd, request, arg) < 0 ? -Native.getLastError() : 0;
+    }
+}

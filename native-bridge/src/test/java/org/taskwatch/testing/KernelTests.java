@@ -1,0 +1,31 @@
+package org.taskwatch.testing;
+
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The rule for tests that need the kernel: in CI ({@code CI=true}) a kernel test that cannot run
+ * is a failure, elsewhere it is skipped with the reason.
+ */
+public final class KernelTests {
+    private KernelTests() {}
+
+    public static boolean inCi() {
+        return "true".equalsIgnoreCase(System.getenv("CI"));
+    }
+
+    /** Fails (CI) or skips (elsewhere) unless {@code condition}. */
+    public static void require(boolean condition, String why) {
+        if (condition) {
+            return;
+        }
+        if (inCi()) {
+            fail("kernel test cannot run in CI: " + why);
+        }
+        assumeTrue(false, why);
+    }
+
+    public static boolean isRoot() {
+        return "root".equals(System.getProperty("user.name"));
+    }
+}
