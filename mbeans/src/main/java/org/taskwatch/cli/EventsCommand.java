@@ -1,0 +1,84 @@
+package org.taskwatch.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import org.taskwatch.kernel.EventType;
+import org.taskwatch.monitor.MonitorSettings;
+import org.taskwatch.monitor.TaskMonitor;
+
+/**
+ * {@code taskwatch events [--pid N [--tree]] [--command REGEX] [--types LIST] [--json]}: prints
+ * events as they happen until interrupted, then unsubscribes (IGNORE) and exits 0.
+ */
+final class EventsCommand {
+    static final String DEFAULT_TYPES = "fork,exec,exit";
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    EventsCommand(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    int run(Options o) {
+        o.parse(Set.of("--pid", "--command", "--types"), Set.of("--tree", "--json"));
+        if (!o.positional().isEmpty()) {
+            throw new Options.UsageException("unexpected argument '" + o.positional().get(0) + "'");
+        }
+        String types = o.value("--types") == null ? DEFAULT_TYPES : o.value("--types");
+        try {
+            EventType.parseList(types);
+        } catch (IllegalArgumentException e) {
+            throw new Options.UsageException("--types: " + e.getMessage().replaceFirst("^events: ", ""));
+        }
+        int pid = o.intValue("--pid", 0, 1, Integer.MAX_VALUE);
+        if (o.flag("--tree") && pid == 0) {
+            throw new Options.UsageException("--tree needs --pid");
+        }
+        TaskMonitor monitor;
+        try {
+            monitor = TaskMonitor.start(MonitorSettings.defaults());
+        } catch (IOException e) {
+            err.println("taskwatch events: " + e.getMessage());
+            return 1;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            monitor.close(); // sends IGNORE
+            stopped.countDown();
+        }));
+        try {
+            monitor.addListener(new EventPrinter(out, o.flag("--json")));
+            if (pid != 0) {
+                if (o.flag("--tree")) {
+                    monitor.watchTree(pid, types);
+                } else {
+                    monitor.watch(pid, types);
+                }
+            }
+            if (o.value("--command") != null) {
+                monitor.watchCommand(o.value("--command"), types);
+            }
+            if (pid == 0 && o.value("--command") == null) {
+                monitor.watchTree(1, types);
+            }
+        } catch (IllegalArgumentException e) {
+            err.println("taskwatch events: " + e.getMessage());
+            monitor.close();
+            return Main.USAGE;
+        }
+        if (!o.flag("--json")) {
+            out.println(EventPrinter.HEADER);
+            out.flush();
+        }
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,74 @@
+package org.taskwatch.cli;
+
+import java.io.PrintStream;
+import java.util.Arrays;
+
+/** {@code taskwatch}: one class per subcommand, each returning its exit code. */
+public final class Main {
+    static final int USAGE = 2;
+
+    private Main() {}
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length == 0) {
+            err.print(usage());
+            return USAGE;
+        }
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        try {
+            switch (args[0]) {
+                case "agent":
+                    return new AgentCommand(out, err).run(new Options(rest));
+                case "events":
+                    return new EventsCommand(out, err).run(new Options(rest));
+                case "wait":
+                    return new WaitCommand(out, err).run(new Options(rest));
+                case "-h":
+                case "--help":
+                case "help":
+                    out.print(usage());
+                    return 0;
+                case "-V":
+                case "--version":
+                    out.println("taskwatch " + version());
+                    return 0;
+                default:
+                    err.println("taskwatch: unknown command '" + args[0] + "'");
+                    err.print(usage());
+                    return USAGE;
+            }
+        } catch (Options.UsageException e) {
+            err.println("taskwatch " + args[0] + ": " + e.getMessage());
+            err.println("Run 'taskwatch --help' for usage.");
+            return USAGE;
+        }
+    }
+
+    static String version() {
+        String v = Main.class.getPackage().getImplementationVersion();
+        return v == null ? "(development build)" : v;
+    }
+
+    static String usage() {
+        return "Usage: taskwatch COMMAND [OPTIONS]\n"
+                + "\n"
+                + "Watch Linux processes fork, exec and exit, from the kernel's proc connector.\n"
+                + "\n"
+                + "Commands:\n"
+                + "  agent [--config FILE] [--jmx-port N] [--jolokia-port N] [--no-jmx] [--no-jolokia]\n"
+                + "        run the monitor with its MBeans over JMX remote (default 127.0.0.1:9875)\n"
+                + "  events [--pid N [--tree]] [--command REGEX] [--types LIST] [--json]\n"
+                + "        print events as they happen, one line each (default: every process)\n"
+                + "  wait PID [--timeout SECONDS]\n"
+                + "        block until PID exits; exit with its status (128+N if killed by signal N),\n"
+                + "        3 on timeout, 4 when no such process exists\n"
+                + "  --help, --version\n"
+                + "\n"
+                + "LIST: comma-separated " + org.taskwatch.kernel.EventType.NAMES + "\n"
+                + "      (thread = thread create and exit; default for events: fork,exec,exit)\n";
+    }
+}

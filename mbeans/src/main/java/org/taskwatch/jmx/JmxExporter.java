@@ -1,0 +1,114 @@
+package org.taskwatch.jmx;
+
+import java.util.Map;
+import javax.management.InstanceAlreadyExistsException;
+import javax.management.InstanceNotFoundException;
+import javax.management.JMException;
+import javax.management.MBeanServer;
+import javax.management.StandardMBean;
+import org.taskwatch.kernel.EventType;
+import org.taskwatch.monitor.TaskMonitor;
+import org.taskwatch.monitor.Watch;
+
+/**
+ * Puts a {@link TaskMonitor} into an MBeanServer: {@code org.taskwatch:type=Monitor}, and one
+ * {@code org.taskwatch:type=Watch,id=N} per public watch, registered and unregistered with it.
+ */
+public final class JmxExporter implements TaskMonitor.WatchLifecycleListener, AutoCloseable {
+    private static final String EVENTS = "Comma-separated event types: " + EventType.NAMES;
+    private static final Map<String, String> DESCRIPTIONS = Map.ofEntries(
+            Map.entry("watch", "Watch one process; returns the watch id. Ends by itself after the process's exit"),
+            Map.entry("watchTree", "Watch a process and all its descendants, alive now and to come; pid 1 watches"
+                    + " every process. Returns the watch id"),
+            Map.entry("watchCommand", "Watch every process whose command (comm, exe path or command line) matches the"
+                    + " regex at exec, from now on. Returns the watch id"),
+            Map.entry("unwatch", "End a watch; false when there is no such watch"),
+            Map.entry("waitForExit", "Block until the process exits or the timeout passes; answers from the cache of"
+                    + " recent exits for a process that is already gone"),
+            Map.entry("summary", "Counts over the last window for processes whose command matches: running, forks,"
+                    + " execs, exits, nonZeroExits, lastExitCode"),
+            Map.entry("EventSource", "Where events come from: netlink (the kernel's proc connector)"),
+            Map.entry("KernelFilter", "What the kernel filters for this agent before events reach it"),
+            Map.entry("WatchCount", "Watches registered now"),
+            Map.entry("EventsReceived", "Events received from the kernel since start"),
+            Map.entry("EventsDelivered", "Events delivered to listeners since start"),
+            Map.entry("EventsLost", "Events lost since start (kernel buffer overrun or full handoff)"),
+            Map.entry("ForkCount", "Process forks seen since start"),
+            Map.entry("ExecCount", "Execs seen since start"),
+            Map.entry("ExitCount", "Process exits seen since start"),
+            Map.entry("NonZeroExitCount", "Process exits with non-zero status or by signal since start"),
+            Map.entry("ThreadCreateCount", "Threads created since start"),
+            Map.entry("ThreadExitCount", "Threads ended since start"),
+            Map.entry("LatencyP50Micros", "Median microseconds from the kernel's timestamp to notification sent"),
+            Map.entry("LatencyP99Micros", "99th percentile microseconds from the kernel's timestamp to notification sent"),
+            Map.entry("Watches", "Every watch: id, kind, target, events, matched, created"));
+    private static final Map<String, String[]> PARAMETERS = Map.of(
+            "watch", new String[] {"pid", "The process id", "events", EVENTS},
+            "watchTree", new String[] {"pid", "The root process id (1: every process)", "events", EVENTS},
+            "watchCommand", new String[] {"regex", "A Java regex, searched in comm, exe path and command line",
+                    "events", EVENTS},
+            "unwatch", new String[] {"id", "The watch id"},
+            "waitForExit", new String[] {"pid", "The process id", "timeoutMillis", "How long to wait, in milliseconds"},
+            "summary", new String[] {"commandRegex", "A Java regex, searched in comm, exe path and command line",
+                    "windowSeconds", "The window, in seconds"});
+
+    private final MBeanServer server;
+    private final TaskMonitor monitor;
+    private final Monitor adapter;
+
+    private JmxExporter(MBeanServer server, TaskMonitor monitor) {
+        this.server = server;
+        this.monitor = monitor;
+        this.adapter = new Monitor(monitor);
+    }
+
+    /** Registers the Monitor MBean (and the watches to come) in {@code server}. */
+    public static JmxExporter export(MBeanServer server, TaskMonitor monitor) throws JMException {
+        JmxExporter e = new JmxExporter(server, monitor);
+        MonitorMXBean guarded = GuardedArguments.wrap(e.adapter);
+        server.registerMBean(new DescribedEmitterMBean(guarded, MonitorMXBean.class, e.adapter.emitter(),
+                "taskwatch: watches on Linux processes and their fork, exec and exit events", DESCRIPTIONS, PARAMETERS),
+                JmxNames.monitor());
+        monitor.addListener(e.adapter);
+        monitor.addWatchLifecycleListener(e);
+        for (Watch w : monitor.watches()) {
+            e.added(w);
+        }
+        return e;
+    }
+
+    @Override
+    public void added(Watch watch) {
+        try {
+            server.registerMBean(new StandardMBean(new WatchView(watch), WatchMXBean.class, true), JmxNames.watch(watch.id()));
+        } catch (InstanceAlreadyExistsException ignored) {
+            // registered already
+        } catch (JMException e) {
+            throw new IllegalStateException("cannot register the MBean of " + watch + ": " + e, e);
+        }
+    }
+
+    @Override
+    public void removed(Watch watch) {
+        try {
+            server.unregisterMBean(JmxNames.watch(watch.id()));
+        } catch (InstanceNotFoundException ignored) {
+            // gone already
+        } catch (JMException e) {
+            throw new IllegalStateException("cannot unregister the MBean of " + watch + ": " + e, e);
+        }
+    }
+
+    @Override
+    public void close() {
+        monitor.removeListener(adapter);
+        try {
+            server.unregisterMBean(JmxNames.monitor());
+        } catch (JMException ignored) {
+            // not registered
+        }
+        for (Watch w : monitor.watches()) {
+            removed(w);
+        }
+    }
+}

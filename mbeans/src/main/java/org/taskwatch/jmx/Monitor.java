@@ -1,0 +1,212 @@
+package org.taskwatch.jmx;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.management.MBeanNotificationInfo;
+import javax.management.Notification;
+import javax.management.NotificationBroadcasterSupport;
+import javax.management.ObjectName;
+import javax.management.openmbean.CompositeData;
+import javax.management.openmbean.CompositeDataSupport;
+import javax.management.openmbean.OpenDataException;
+import javax.management.openmbean.TabularData;
+import javax.management.openmbean.TabularDataSupport;
+import org.taskwatch.kernel.EventType;
+import org.taskwatch.kernel.ExitStatus;
+import org.taskwatch.monitor.MonitorEvent;
+import org.taskwatch.monitor.MonitorListener;
+import org.taskwatch.monitor.Statistics;
+import org.taskwatch.monitor.TaskMonitor;
+import org.taskwatch.monitor.Watch;
+
+/**
+ * The {@link MonitorMXBean} over a {@link TaskMonitor}, and the source of its notifications:
+ * one per delivered event, numbered with unique increasing sequence numbers. Called by JMX
+ * threads (operations, attributes) and by the monitor's delivery thread (notifications).
+ */
+final class Monitor implements MonitorMXBean, MonitorListener {
+    static final String NAME = "org.taskwatch:type=Monitor";
+
+    private final TaskMonitor monitor;
+    private final NotificationBroadcasterSupport emitter;
+    private final ObjectName name;
+    private final AtomicLong sequence = new AtomicLong();
+
+    Monitor(TaskMonitor monitor) {
+        this.monitor = monitor;
+        this.emitter = new NotificationBroadcasterSupport(notificationInfo());
+        this.name = JmxNames.of(NAME);
+    }
+
+    NotificationBroadcasterSupport emitter() {
+        return emitter;
+    }
+
+    static MBeanNotificationInfo[] notificationInfo() {
+        EventType[] types = EventType.values();
+        MBeanNotificationInfo[] out = new MBeanNotificationInfo[types.length + 1];
+        for (int i = 0; i < types.length; i++) {
+            out[i] = new MBeanNotificationInfo(new String[] {OpenTypes.notificationType(types[i])},
+                    Notification.class.getName(), describe(types[i]));
+        }
+        out[types.length] = new MBeanNotificationInfo(new String[] {"taskwatch.monitor.lost"},
+                Notification.class.getName(), "Events were lost before delivery (kernel buffer overrun or full handoff);"
+                        + " userData.lost says how many");
+        return out;
+    }
+
+    private static String describe(EventType t) {
+        switch (t) {
+            case FORK: return "A watched process forked a new process (userData.childPid)";
+            case EXEC: return "A watched process executed a new program";
+            case EXIT: return "A watched process exited (userData.exitCode, signal, coreDumped)";
+            case THREAD_CREATE: return "A watched process created a thread";
+            case THREAD_EXIT: return "A thread of a watched process ended";
+            case COMM: return "A watched process changed its name (userData.comm)";
+            case UID: return "A watched process changed its user id";
+            case GID: return "A watched process changed its group id";
+            case SID: return "A watched process started a new session";
+            case PTRACE: return "A watched process was attached to or detached from a tracer";
+            default: return "A watched process dumped core";
+        }
+    }
+
+    // ---- notifications (delivery thread) ----
+
+    @Override
+    public void onEvent(MonitorEvent event) {
+        try {
+            Notification n = new Notification(OpenTypes.notificationType(event.event().type()), name,
+                    sequence.incrementAndGet(), System.currentTimeMillis(), message(event));
+            n.setUserData(OpenTypes.event(event));
+            emitter.sendNotification(n);
+        } catch (OpenDataException e) {
+            throw new IllegalStateException("cannot build notification data: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void onLost(long count, String cause) {
+        try {
+            Notification n = new Notification("taskwatch.monitor.lost", name, sequence.incrementAndGet(),
+                    System.currentTimeMillis(), count + " events lost (" + cause + ")");
+            n.setUserData(OpenTypes.lost(count, cause));
+            emitter.sendNotification(n);
+        } catch (OpenDataException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String message(MonitorEvent me) {
+        String cmd = me.comm() == null ? "" : " (" + me.comm() + ")";
+        return describeEvent(me) + cmd;
+    }
+
+    static String describeEvent(MonitorEvent me) {
+        var e = me.event();
+        String base = e.type().listName() + " pid " + e.pid();
+        if (e instanceof org.taskwatch.kernel.ProcEvent.Exit x) {
+            return "exit pid " + e.pid() + ": " + x.status().describe();
+        }
+        if (e instanceof org.taskwatch.kernel.ProcEvent.Fork f) {
+            return "fork pid " + e.pid() + " -> child " + f.childPid();
+        }
+        return base;
+    }
+
+    // ---- operations ----
+
+    @Override
+    public long watch(int pid, String events) {
+        return monitor.watch(pid, events).id();
+    }
+
+    @Override
+    public long watchTree(int pid, String events) {
+        return monitor.watchTree(pid, events).id();
+    }
+
+    @Override
+    public long watchCommand(String regex, String events) {
+        return monitor.watchCommand(regex, events).id();
+    }
+
+    @Override
+    public boolean unwatch(long id) {
+        return monitor.unwatch(id);
+    }
+
+    @Override
+    public CompositeData waitForExit(int pid, long timeoutMillis) throws InterruptedException {
+        TaskMonitor.WaitResult r = monitor.waitForExit(pid, timeoutMillis);
+        Map<String, Object> v = new LinkedHashMap<>();
+        ExitStatus s = r.status();
+        v.put("pid", pid);
+        v.put("exited", r.exited());
+        v.put("exitCode", s == null ? 0 : s.exitCode());
+        v.put("signal", s == null ? 0 : s.signal());
+        v.put("coreDumped", s != null && s.coreDumped());
+        v.put("timestampNanos", r.timestampNanos());
+        return composite(OpenTypes.WAIT_RESULT, v);
+    }
+
+    @Override
+    public CompositeData summary(String commandRegex, int windowSeconds) {
+        TaskMonitor.Summary s = monitor.summary(commandRegex, windowSeconds);
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("running", s.running());
+        v.put("forks", s.forks());
+        v.put("execs", s.execs());
+        v.put("exits", s.exits());
+        v.put("nonZeroExits", s.nonZeroExits());
+        v.put("lastExitCode", s.lastExitCode());
+        v.put("coveredSeconds", s.coveredSeconds());
+        return composite(OpenTypes.SUMMARY, v);
+    }
+
+    private static CompositeData composite(javax.management.openmbean.CompositeType type, Map<String, Object> v) {
+        try {
+            return new CompositeDataSupport(type, v);
+        } catch (OpenDataException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    // ---- attributes ----
+
+    private Statistics stats() {
+        return monitor.statistics();
+    }
+
+    @Override public String getEventSource() { return monitor.eventSource(); }
+    @Override public String getKernelFilter() { return monitor.kernelFilter(); }
+    @Override public int getWatchCount() { return monitor.watchCount(); }
+    @Override public long getEventsReceived() { return stats().received(); }
+    @Override public long getEventsDelivered() { return stats().delivered(); }
+    @Override public long getEventsLost() { return stats().lost(); }
+    @Override public long getForkCount() { return stats().count(EventType.FORK); }
+    @Override public long getExecCount() { return stats().count(EventType.EXEC); }
+    @Override public long getExitCount() { return stats().count(EventType.EXIT); }
+    @Override public long getNonZeroExitCount() { return stats().nonZeroExits(); }
+    @Override public long getThreadCreateCount() { return stats().count(EventType.THREAD_CREATE); }
+    @Override public long getThreadExitCount() { return stats().count(EventType.THREAD_EXIT); }
+    @Override public long getLatencyP50Micros() { return stats().latencyP50Micros(); }
+    @Override public long getLatencyP99Micros() { return stats().latencyP99Micros(); }
+
+    @Override
+    public TabularData getWatches() {
+        TabularDataSupport t = new TabularDataSupport(OpenTypes.WATCHES);
+        for (Watch w : monitor.watches()) {
+            Map<String, Object> v = new LinkedHashMap<>();
+            v.put("id", w.id());
+            v.put("kind", w.kind().name().toLowerCase(java.util.Locale.ROOT));
+            v.put("target", w.target());
+            v.put("events", w.events());
+            v.put("matched", w.matched());
+            v.put("created", w.createdMillis());
+            t.put(composite(OpenTypes.WATCH_ROW, v));
+        }
+        return t;
+    }
+}

@@ -1,0 +1,53 @@
+package org.taskwatch.jmx;
+
+import javax.management.openmbean.CompositeData;
+import javax.management.openmbean.TabularData;
+
+/**
+ * {@code org.taskwatch:type=Monitor}: register and remove watches, wait for exits, and read the
+ * monitor's counters. Every attribute is a point-in-time value. Bad arguments fail with an
+ * {@link IllegalArgumentException} that names the argument, and change nothing.
+ */
+public interface MonitorMXBean {
+    long watch(int pid, String events);
+
+    long watchTree(int pid, String events);
+
+    long watchCommand(String regex, String events);
+
+    boolean unwatch(long id);
+
+    CompositeData waitForExit(int pid, long timeoutMillis) throws InterruptedException;
+
+    CompositeData summary(String commandRegex, int windowSeconds);
+
+    String getEventSource();
+
+    String getKernelFilter();
+
+    int getWatchCount();
+
+    long getEventsReceived();
+
+    long getEventsDelivered();
+
+    long getEventsLost();
+
+    long getForkCount();
+
+    long getExecCount();
+
+    long getExitCount();
+
+    long getNonZeroExitCount();
+
+    long getThreadCreateCount();
+
+    long getThreadExitCount();
+
+    long getLatencyP50Micros();
+
+    long getLatencyP99Micros();
+
+    TabularData getWatches();
+}

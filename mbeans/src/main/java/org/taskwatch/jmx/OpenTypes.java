@@ -1,0 +1,197 @@
+package org.taskwatch.jmx;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.management.openmbean.ArrayType;
+import javax.management.openmbean.CompositeData;
+import javax.management.openmbean.CompositeDataSupport;
+import javax.management.openmbean.CompositeType;
+import javax.management.openmbean.OpenDataException;
+import javax.management.openmbean.OpenType;
+import javax.management.openmbean.SimpleType;
+import javax.management.openmbean.TabularType;
+import org.taskwatch.kernel.EventType;
+import org.taskwatch.kernel.ProcEvent;
+import org.taskwatch.monitor.MonitorEvent;
+
+/**
+ * The open types of everything taskwatch sends over JMX, so JConsole, VisualVM and Jolokia show
+ * them expanded without taskwatch classes: one {@link CompositeType} per notification type, and
+ * the results of {@code waitForExit}, {@code summary} and {@code Watches}.
+ */
+final class OpenTypes {
+    static final ArrayType<long[]> LONG_ARRAY = ArrayType.getPrimitiveArrayType(long[].class);
+    static final CompositeType WAIT_RESULT;
+    static final CompositeType SUMMARY;
+    static final CompositeType WATCH_ROW;
+    static final TabularType WATCHES;
+    static final CompositeType LOST;
+    private static final Map<EventType, CompositeType> EVENTS = new EnumMap<>(EventType.class);
+
+    static {
+        try {
+            WAIT_RESULT = type("WaitForExitResult", "How a waited-for process ended", items(
+                    "pid", SimpleType.INTEGER, "the process id",
+                    "exited", SimpleType.BOOLEAN, "false when the wait timed out",
+                    "exitCode", SimpleType.INTEGER, "the status passed to exit (0-255), 0 when killed",
+                    "signal", SimpleType.INTEGER, "the signal that killed it, 0 if none",
+                    "coreDumped", SimpleType.BOOLEAN, "whether it dumped core",
+                    "timestampNanos", SimpleType.LONG, "kernel CLOCK_MONOTONIC time of the exit"));
+            SUMMARY = type("CommandSummary", "Counts for processes matching a command pattern", items(
+                    "running", SimpleType.INTEGER, "matching processes alive now",
+                    "forks", SimpleType.LONG, "forks by matching processes in the window",
+                    "execs", SimpleType.LONG, "execs into a matching command in the window",
+                    "exits", SimpleType.LONG, "exits of matching processes in the window",
+                    "nonZeroExits", SimpleType.LONG, "exits with non-zero status or by signal in the window",
+                    "lastExitCode", SimpleType.INTEGER, "status of the last exit in the window (128+N for signal N), -1 if none",
+                    "coveredSeconds", SimpleType.LONG, "how much of the window the history covers"));
+            WATCH_ROW = type("Watch", "One watch", items(
+                    "id", SimpleType.LONG, "watch id",
+                    "kind", SimpleType.STRING, "process, tree, command or all",
+                    "target", SimpleType.STRING, "the pid, tree root, regex, or all",
+                    "events", SimpleType.STRING, "event types",
+                    "matched", SimpleType.LONG, "events delivered",
+                    "created", SimpleType.LONG, "creation time, milliseconds since the epoch"));
+            WATCHES = new TabularType("Watches", "Every watch", WATCH_ROW, new String[] {"id"});
+            LOST = type("taskwatch.monitor.lost", "Events lost", items(
+                    "pid", SimpleType.INTEGER, "always 0: loss is not about one process",
+                    "tgid", SimpleType.INTEGER, "always 0",
+                    "ppid", SimpleType.INTEGER, "always 0",
+                    "timestampNanos", SimpleType.LONG, "CLOCK_MONOTONIC time of the notice",
+                    "cpu", SimpleType.INTEGER, "always -1",
+                    "watchIds", LONG_ARRAY, "empty: every watch may have missed events",
+                    "lost", SimpleType.LONG, "events lost since the previous notice",
+                    "cause", SimpleType.STRING, "socket buffer, sequence gap, overrun or handoff"));
+            for (EventType t : EventType.values()) {
+                EVENTS.put(t, eventType(t));
+            }
+        } catch (OpenDataException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private OpenTypes() {}
+
+    static String notificationType(EventType t) {
+        switch (t) {
+            case THREAD_CREATE: return "taskwatch.thread.create";
+            case THREAD_EXIT: return "taskwatch.thread.exit";
+            default: return "taskwatch.process." + t.listName();
+        }
+    }
+
+    static CompositeType eventType(EventType t) throws OpenDataException {
+        List<Object> it = new ArrayList<>(items(
+                "pid", SimpleType.INTEGER, "the task (thread id); for a fork the process that forked",
+                "tgid", SimpleType.INTEGER, "the process id",
+                "ppid", SimpleType.INTEGER, "the parent process id, 0 if unknown",
+                "timestampNanos", SimpleType.LONG, "kernel CLOCK_MONOTONIC time of the event",
+                "cpu", SimpleType.INTEGER, "the CPU that reported it",
+                "watchIds", LONG_ARRAY, "the watches that matched",
+                "comm", SimpleType.STRING, "the process's comm (empty if it was already gone)",
+                "cmdline", SimpleType.STRING, "its command line (empty if unknown)",
+                "exe", SimpleType.STRING, "its executable path (empty if unknown)"));
+        switch (t) {
+            case FORK:
+                it.addAll(items("childPid", SimpleType.INTEGER, "the new process's pid",
+                        "childTgid", SimpleType.INTEGER, "the new process's tgid"));
+                break;
+            case EXIT:
+            case THREAD_EXIT:
+                it.addAll(items("exitCode", SimpleType.INTEGER, "the status passed to exit, 0-255",
+                        "signal", SimpleType.INTEGER, "the signal that killed it, 0 if none",
+                        "coreDumped", SimpleType.BOOLEAN, "whether it dumped core"));
+                break;
+            case UID:
+            case GID:
+                it.addAll(items("realId", SimpleType.INTEGER, "the new real id",
+                        "effectiveId", SimpleType.INTEGER, "the new effective id"));
+                break;
+            case PTRACE:
+                it.addAll(items("tracerPid", SimpleType.INTEGER, "the tracer's pid (0: detached)",
+                        "tracerTgid", SimpleType.INTEGER, "the tracer's tgid"));
+                break;
+            default:
+                break;
+        }
+        return type(notificationType(t), "A " + notificationType(t) + " event", it);
+    }
+
+    static CompositeData event(MonitorEvent me) throws OpenDataException {
+        ProcEvent e = me.event();
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("pid", e.pid());
+        v.put("tgid", e.tgid());
+        v.put("ppid", me.ppid());
+        v.put("timestampNanos", e.timestampNanos());
+        v.put("cpu", e.cpu());
+        v.put("watchIds", me.watchIds());
+        v.put("comm", orEmpty(me.comm()));
+        v.put("cmdline", orEmpty(me.cmdline()));
+        v.put("exe", orEmpty(me.exe()));
+        if (e instanceof ProcEvent.Fork f) {
+            v.put("childPid", f.childPid());
+            v.put("childTgid", f.childTgid());
+        } else if (e instanceof ProcEvent.Exit x) {
+            putStatus(v, x.status());
+        } else if (e instanceof ProcEvent.ThreadExit x) {
+            putStatus(v, x.status());
+        } else if (e instanceof ProcEvent.Uid u) {
+            v.put("realId", u.ruid());
+            v.put("effectiveId", u.euid());
+        } else if (e instanceof ProcEvent.Gid g) {
+            v.put("realId", g.rgid());
+            v.put("effectiveId", g.egid());
+        } else if (e instanceof ProcEvent.Ptrace p) {
+            v.put("tracerPid", p.tracerPid());
+            v.put("tracerTgid", p.tracerTgid());
+        } else if (e instanceof ProcEvent.Comm c) {
+            v.put("comm", c.comm()); // the new name, from the event itself
+        }
+        return new CompositeDataSupport(EVENTS.get(e.type()), v);
+    }
+
+    static CompositeData lost(long count, String cause) throws OpenDataException {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("pid", 0);
+        v.put("tgid", 0);
+        v.put("ppid", 0);
+        v.put("timestampNanos", System.nanoTime());
+        v.put("cpu", -1);
+        v.put("watchIds", new long[0]);
+        v.put("lost", count);
+        v.put("cause", cause);
+        return new CompositeDataSupport(LOST, v);
+    }
+
+    private static void putStatus(Map<String, Object> v, org.taskwatch.kernel.ExitStatus s) {
+        v.put("exitCode", s.exitCode());
+        v.put("signal", s.signal());
+        v.put("coreDumped", s.coreDumped());
+    }
+
+    static String orEmpty(String s) {
+        return s == null ? "" : s;
+    }
+
+    /** Name, description, type triples. */
+    private static List<Object> items(Object... triples) {
+        return List.of(triples);
+    }
+
+    private static CompositeType type(String name, String description, List<Object> triples) throws OpenDataException {
+        int n = triples.size() / 3;
+        String[] names = new String[n];
+        String[] descriptions = new String[n];
+        OpenType<?>[] types = new OpenType<?>[n];
+        for (int i = 0; i < n; i++) {
+            names[i] = (String) triples.get(3 * i);
+            types[i] = (OpenType<?>) triples.get(3 * i + 1);
+            descriptions[i] = (String) triples.get(3 * i + 2);
+        }
+        return new CompositeType(name, description, names, descriptions, types);
+    }
+}

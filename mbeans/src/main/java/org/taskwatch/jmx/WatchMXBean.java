@@ -1,0 +1,18 @@
+package org.taskwatch.jmx;
+
+/** {@code org.taskwatch:type=Watch,id=N}: one watch. Point-in-time values. */
+public interface WatchMXBean {
+    /** process, tree, command or all. */
+    String getKind();
+
+    String getTarget();
+
+    String getEvents();
+
+    long getMatched();
+
+    String getLastEvent();
+
+    /** The watched process's exit status (128+N when killed by signal N), or null while it runs. */
+    Integer getExitCode();
+}

@@ -1,0 +1,26 @@
+package org.taskwatch.jmx;
+
+import java.util.Locale;
+import org.taskwatch.kernel.ExitStatus;
+import org.taskwatch.monitor.Watch;
+
+/** The {@link WatchMXBean} of one watch. */
+final class WatchView implements WatchMXBean {
+    private final Watch watch;
+
+    WatchView(Watch watch) {
+        this.watch = watch;
+    }
+
+    @Override public String getKind() { return watch.kind().name().toLowerCase(Locale.ROOT); }
+    @Override public String getTarget() { return watch.target(); }
+    @Override public String getEvents() { return watch.events(); }
+    @Override public long getMatched() { return watch.matched(); }
+    @Override public String getLastEvent() { return watch.lastEvent(); }
+
+    @Override
+    public Integer getExitCode() {
+        ExitStatus s = watch.exitStatus();
+        return s == null ? null : s.shellStatus();
+    }
+}

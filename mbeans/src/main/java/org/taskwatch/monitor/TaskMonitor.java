@@ -1,0 +1,486 @@
+package org.taskwatch.monitor;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+import org.taskwatch.kernel.EventFrame;
+import org.taskwatch.kernel.EventHandler;
+import org.taskwatch.kernel.EventType;
+import org.taskwatch.kernel.ExitStatus;
+import org.taskwatch.kernel.ProcConnector;
+import org.taskwatch.kernel.ProcEvent;
+import org.taskwatch.kernel.ProcEventReader;
+import org.taskwatch.kernel.ProcFs;
+
+/**
+ * The monitor: one proc connector reader, the shared {@link WatchRegistry}, and a delivery
+ * thread that enriches matched events and hands them to {@link MonitorListener}s. JMX, Jolokia
+ * and the CLI are all clients of one instance.
+ *
+ * <p>Threads: the <b>reader</b> ({@code taskwatch-reader}) receives, decodes, counts, matches
+ * and offers matched events to a bounded queue without ever blocking (a full queue is counted
+ * as loss and announced); it also completes {@code waitForExit} callers directly, so a full
+ * queue can never hold one up. The <b>delivery</b> thread ({@code taskwatch-delivery}) reads
+ * /proc for enrichment, calls listeners, records latency and retires ended watches. Callers'
+ * threads register and remove watches (see {@link WatchRegistry} for how that stays safe).
+ */
+public final class TaskMonitor implements AutoCloseable {
+    private final MonitorSettings settings;
+    private final ProcFs proc = ProcFs.SYSTEM;
+    private final WatchRegistry registry;
+    private final RecentExits recentExits;
+    private final Statistics stats = new Statistics();
+    private final ArrayBlockingQueue<Delivery> handoff;
+    private final CopyOnWriteArrayList<MonitorListener> listeners = new CopyOnWriteArrayList<>();
+    private final CopyOnWriteArrayList<WatchLifecycleListener> lifecycle = new CopyOnWriteArrayList<>();
+    private final AtomicLong pendingLost = new AtomicLong();
+    private final AtomicReference<String> lostCause = new AtomicReference<>("");
+    private final Semaphore waiters;
+    private final Map<String, CommandHistory> summaries = new ConcurrentHashMap<>();
+    private final ProcEventReader reader;
+    private final Thread delivery;
+    private volatile boolean running = true;
+
+    /** A matched event on its way from the reader to the delivery thread. */
+    private record Delivery(ProcEvent event, Watch[] watches) {}
+
+    /** Told when public watches come and go, for their MBeans. */
+    public interface WatchLifecycleListener {
+        void added(Watch watch);
+
+        void removed(Watch watch);
+    }
+
+    private TaskMonitor(MonitorSettings settings, ProcConnector connector) {
+        this.settings = settings;
+        this.registry = new WatchRegistry(proc, settings.maxWatches(), settings.maxPatternLength());
+        this.recentExits = new RecentExits(settings.recentExits());
+        this.handoff = new ArrayBlockingQueue<>(settings.handoffCapacity());
+        this.waiters = new Semaphore(settings.maxWaiters());
+        this.delivery = new Thread(this::deliverLoop, "taskwatch-delivery");
+        this.delivery.setDaemon(true);
+        this.delivery.start();
+        this.reader = ProcEventReader.start(connector, new Pipeline(), "taskwatch-reader");
+    }
+
+    /**
+     * Subscribes to the proc connector and starts the reader and delivery threads.
+     *
+     * @throws IOException ({@link org.taskwatch.kernel.ConnectorUnavailableException}) when the
+     *     connector cannot be used, with what to do about it
+     */
+    public static TaskMonitor start(MonitorSettings settings) throws IOException {
+        return new TaskMonitor(settings, ProcConnector.open(settings.receiveBufferBytes()));
+    }
+
+    public void addListener(MonitorListener l) {
+        listeners.add(l);
+    }
+
+    public void removeListener(MonitorListener l) {
+        listeners.remove(l);
+    }
+
+    public void addWatchLifecycleListener(WatchLifecycleListener l) {
+        lifecycle.add(l);
+    }
+
+    // ---- operations ----
+
+    /** Watches one process. @throws IllegalArgumentException for bad arguments, changing nothing */
+    public Watch watch(int pid, String events) {
+        return added(registry.watchProcess(pid, EventType.parseList(events), false));
+    }
+
+    /** Watches a process and all its descendants; pid 1 watches every process. */
+    public Watch watchTree(int pid, String events) {
+        int mask = EventType.parseList(events);
+        return added(registry.watchTree(pid, mask));
+    }
+
+    /** Watches every process whose command matches {@code regex} at exec, from now on. */
+    public Watch watchCommand(String regex, String events) {
+        int mask = EventType.parseList(events);
+        return added(registry.watchCommand(regex, mask, false));
+    }
+
+    public boolean unwatch(long id) {
+        Watch w = registry.get(id);
+        if (w == null || !registry.unwatch(id)) {
+            return false;
+        }
+        for (WatchLifecycleListener l : lifecycle) {
+            l.removed(w);
+        }
+        return true;
+    }
+
+    private Watch added(Watch w) {
+        for (WatchLifecycleListener l : lifecycle) {
+            l.added(w);
+        }
+        return w;
+    }
+
+    public Watch watchById(long id) {
+        return registry.get(id);
+    }
+
+    public List<Watch> watches() {
+        return registry.watches();
+    }
+
+    /** How a waited-for process ended. */
+    public record WaitResult(int pid, boolean exited, ExitStatus status, long timestampNanos) {}
+
+    /**
+     * Blocks until {@code pid} exits, at most {@code timeoutMillis}. A process that is already
+     * gone is answered from the cache of recent exits.
+     *
+     * @throws IllegalArgumentException for a bad pid or timeout, too many waiting callers, or a
+     *     pid that neither runs nor exited recently
+     */
+    public WaitResult waitForExit(int pid, long timeoutMillis) throws InterruptedException {
+        if (pid <= 0) {
+            throw new IllegalArgumentException("pid: must be a positive process id, got " + pid);
+        }
+        if (timeoutMillis < 0) {
+            throw new IllegalArgumentException("timeoutMillis: must be 0 or more, got " + timeoutMillis);
+        }
+        if (!waiters.tryAcquire()) {
+            throw new IllegalArgumentException("too many concurrent waitForExit callers: the limit is "
+                    + settings.maxWaiters() + " (setting maxWaiters)");
+        }
+        try {
+            long t0 = System.nanoTime();
+            Watch w;
+            try {
+                w = registry.watchProcess(pid, EventType.EXIT.bit(), true);
+            } catch (IllegalArgumentException notRunning) {
+                WaitResult cached = cachedExit(pid, Long.MIN_VALUE);
+                if (cached != null) {
+                    return cached;
+                }
+                throw new IllegalArgumentException("pid " + pid + ": no such process, and no exit of it among the last "
+                        + settings.recentExits() + " exits", notRunning);
+            }
+            try {
+                WaitResult early = cachedExit(pid, t0); // it exited before the watch was in place
+                if (early != null) {
+                    return early;
+                }
+                if (w.awaitEnd(timeoutMillis)) {
+                    ExitStatus s = w.exitStatus();
+                    return new WaitResult(pid, true, s, w.exitTimestampNanos());
+                }
+                return new WaitResult(pid, false, null, 0);
+            } finally {
+                registry.discard(w);
+            }
+        } finally {
+            waiters.release();
+        }
+    }
+
+    private WaitResult cachedExit(int pid, long notBefore) {
+        long[] e = recentExits.find(pid);
+        if (e == null || e[1] < notBefore) {
+            return null;
+        }
+        return new WaitResult(pid, true, ExitStatus.fromWaitStatus((int) e[0]), e[1]);
+    }
+
+    /** Counts for processes matching a command pattern over the last {@code windowSeconds}. */
+    public record Summary(int running, long forks, long execs, long exits, long nonZeroExits, int lastExitCode,
+            long coveredSeconds) {}
+
+    /**
+     * Counts for processes whose command matches {@code regex}: running now (from /proc), and
+     * forks, execs, exits and non-zero exits over the window. The first call for a pattern
+     * starts its history, so counts cover at most the time since then ({@code coveredSeconds}).
+     */
+    public Summary summary(String regex, int windowSeconds) {
+        if (windowSeconds <= 0 || windowSeconds > settings.maxWindowSeconds()) {
+            throw new IllegalArgumentException("windowSeconds: must be 1 to " + settings.maxWindowSeconds() + ", got "
+                    + windowSeconds);
+        }
+        CommandHistory h = summaries.get(regex);
+        if (h == null) {
+            synchronized (summaries) {
+                h = summaries.get(regex);
+                if (h == null) {
+                    if (summaries.size() >= settings.maxSummaries()) {
+                        evictOldestSummary();
+                    }
+                    Watch w = registry.watchCommand(regex,
+                            EventType.FORK.bit() | EventType.EXEC.bit() | EventType.EXIT.bit(), true);
+                    h = new CommandHistory(settings.summaryHistory(), w);
+                    w.sink = h;
+                    summaries.put(regex, h);
+                }
+            }
+        }
+        long now = System.nanoTime();
+        h.lastUsedNanos = now;
+        long[] c = h.count(now - TimeUnit.SECONDS.toNanos(windowSeconds));
+        Pattern p = h.watch.pattern();
+        int running = 0;
+        for (int pid : proc.pids()) {
+            if (pid != ProcessHandle.current().pid() && registry.matchesCommand(p, pid)) {
+                running++;
+            }
+        }
+        long covered = Math.min(windowSeconds, TimeUnit.NANOSECONDS.toSeconds(now - h.createdNanos()));
+        return new Summary(running, c[0], c[1], c[2], c[3], (int) c[4], covered);
+    }
+
+    private void evictOldestSummary() {
+        String oldest = null;
+        long when = Long.MAX_VALUE;
+        for (Map.Entry<String, CommandHistory> e : summaries.entrySet()) {
+            if (e.getValue().lastUsedNanos < when) {
+                when = e.getValue().lastUsedNanos;
+                oldest = e.getKey();
+            }
+        }
+        if (oldest != null) {
+            registry.discard(summaries.remove(oldest).watch);
+        }
+    }
+
+    /** Validates a regex the way every operation does. */
+    static Pattern compile(String regex) {
+        try {
+            return Pattern.compile(regex);
+        } catch (PatternSyntaxException e) {
+            throw new IllegalArgumentException("regex: invalid pattern '" + regex + "': " + e.getDescription(), e);
+        }
+    }
+
+    // ---- state ----
+
+    public Statistics statistics() {
+        return stats;
+    }
+
+    /** "netlink". */
+    public String eventSource() {
+        return "netlink";
+    }
+
+    /** What the kernel filters for this monitor. */
+    public String kernelFilter() {
+        int mask = reader.connector().kernelEventMask();
+        return mask == org.taskwatch.kernel.ProcEventCodec.WHAT_ALL ? "none (all events, filtered in user space)"
+                : "event types 0x" + Integer.toHexString(mask);
+    }
+
+    public int watchCount() {
+        return registry.size();
+    }
+
+    public ProcConnector connector() {
+        return reader.connector();
+    }
+
+    /** Whether the reader is running and nothing was lost. */
+    public boolean healthy() {
+        return reader.isRunning() && !reader.failed() && stats.lost() == 0;
+    }
+
+    public String lastLossCause() {
+        return lostCause.get();
+    }
+
+    /** Stops the threads, unsubscribes (IGNORE) and closes the socket. */
+    @Override
+    public void close() {
+        running = false;
+        reader.close();
+        delivery.interrupt();
+        try {
+            delivery.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (Watch w : registry.all()) {
+            w.end(); // release waitForExit callers
+        }
+    }
+
+    // ---- the reader thread ----
+
+    private final class Pipeline implements EventHandler {
+        private final MatchBuffer matched = new MatchBuffer();
+
+        @Override
+        public void onEvent(EventFrame f) {
+            EventType type = f.type();
+            if (type == null) {
+                return;
+            }
+            boolean exit = type == EventType.EXIT;
+            stats.received(type, exit && f.waitStatus() != 0);
+            if (exit) {
+                recentExits.record(f.tgid(), f.waitStatus(), f.timestampNanos());
+            }
+            registry.beforeMatch(f);
+            registry.match(f, matched);
+            if (matched.size() != 0) {
+                handOff(f);
+            }
+            registry.afterMatch(f);
+        }
+
+        private void handOff(EventFrame f) {
+            int n = matched.size();
+            int deliverable = 0;
+            for (int i = 0; i < n; i++) {
+                Watch w = matched.get(i);
+                w.countMatch();
+                FrameSink sink = w.sink;
+                if (sink != null) {
+                    sink.record(f);
+                }
+                if (!w.internal()) {
+                    deliverable++;
+                }
+            }
+            if (deliverable == 0) {
+                return;
+            }
+            Watch[] ws = new Watch[deliverable];
+            for (int i = 0, j = 0; i < n; i++) {
+                if (!matched.get(i).internal()) {
+                    ws[j++] = matched.get(i);
+                }
+            }
+            if (!handoff.offer(new Delivery(f.toEvent(), ws))) {
+                stats.handoffFull();
+                lost(1, "handoff");
+            }
+        }
+
+        @Override
+        public void onLoss(long count, String cause) {
+            lost(count, cause);
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            System.err.println("taskwatch: reader: " + error);
+        }
+    }
+
+    private void lost(long count, String cause) {
+        stats.lost(Math.max(count, 1));
+        lostCause.set(cause);
+        pendingLost.addAndGet(Math.max(count, 1));
+    }
+
+    // ---- the delivery thread ----
+
+    private final Map<Integer, String[]> commands = new LinkedHashMap<>(1024, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Integer, String[]> eldest) {
+            return size() > 16384;
+        }
+    };
+
+    private void deliverLoop() {
+        while (running) {
+            Delivery d;
+            try {
+                d = handoff.poll(100, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                if (!running) {
+                    return;
+                }
+                continue;
+            }
+            long lost = pendingLost.getAndSet(0);
+            if (lost != 0) {
+                for (MonitorListener l : listeners) {
+                    safely(() -> l.onLost(lost, lostCause.get()));
+                }
+            }
+            if (d != null) {
+                deliver(d);
+            }
+            Watch gone;
+            while ((gone = registry.retired.poll()) != null) {
+                if (!gone.internal()) {
+                    Watch w = gone;
+                    for (WatchLifecycleListener l : lifecycle) {
+                        safely(() -> l.removed(w));
+                    }
+                }
+            }
+        }
+    }
+
+    private void deliver(Delivery d) {
+        ProcEvent e = d.event();
+        int tgid = e.tgid();
+        String[] cmd;
+        if (e.type() == EventType.EXIT) {
+            cmd = commands.remove(tgid);
+            if (cmd == null) {
+                cmd = readCommand(tgid);
+            }
+        } else {
+            cmd = e.type() == EventType.EXEC ? null : commands.get(tgid);
+            if (cmd == null) {
+                cmd = readCommand(tgid);
+                commands.put(tgid, cmd);
+            }
+        }
+        int ppid = e.ppid() > 0 ? e.ppid() : Math.max(0, proc.ppid(tgid));
+        long[] ids = new long[d.watches().length];
+        String line = describe(e);
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = d.watches()[i].id();
+            d.watches()[i].lastEvent(line);
+        }
+        MonitorEvent me = new MonitorEvent(e, ids, ppid, cmd[0], cmd[1], cmd[2]);
+        for (MonitorListener l : listeners) {
+            safely(() -> l.onEvent(me));
+        }
+        stats.delivered(Math.max(0, (System.nanoTime() - e.timestampNanos()) / 1000));
+    }
+
+    private String[] readCommand(int pid) {
+        return new String[] {proc.comm(pid), proc.cmdline(pid), proc.exe(pid)};
+    }
+
+    static String describe(ProcEvent e) {
+        String what = e.type().name().toLowerCase(java.util.Locale.ROOT) + " pid " + e.pid();
+        if (e instanceof ProcEvent.Exit x) {
+            return what + ": " + x.status().describe();
+        }
+        if (e instanceof ProcEvent.Fork f) {
+            return what + " child " + f.childPid();
+        }
+        return what;
+    }
+
+    private static void safely(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException ex) {
+            System.err.println("taskwatch: listener failed: " + ex);
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package org.taskwatch.monitor;
+
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
+import org.taskwatch.kernel.EventType;
+import org.taskwatch.kernel.ExitStatus;
+
+/**
+ * One registered watch: what it follows, which events it wants, and what it has seen.
+ *
+ * <p>Threading: immutable identity; {@link #matched} is bumped by the reader thread, the
+ * volatile fields are written by the reader or the delivery thread and read by anyone.
+ */
+public final class Watch {
+    private final long id;
+    private final WatchKind kind;
+    private final int pid;
+    private final Pattern pattern;
+    private final int mask;
+    private final long createdMillis;
+    private final boolean internal;
+    private final AtomicLong matched = new AtomicLong();
+    private volatile String lastEvent = "";
+    private volatile ExitStatus exitStatus;
+    private volatile long exitTimestampNanos;
+    private volatile boolean ended;
+    private final CountDownLatch endedLatch = new CountDownLatch(1);
+    /** Internal watches may record what they match on the reader thread (allocation-free). */
+    volatile FrameSink sink;
+    /** Live processes this watch follows (tree and command watches). Guarded by the registry's write lock. */
+    int members;
+
+    Watch(long id, WatchKind kind, int pid, Pattern pattern, int mask, boolean internal) {
+        this.id = id;
+        this.kind = kind;
+        this.pid = pid;
+        this.pattern = pattern;
+        this.mask = mask;
+        this.internal = internal;
+        this.createdMillis = System.currentTimeMillis();
+    }
+
+    public long id() { return id; }
+    public WatchKind kind() { return kind; }
+    /** The watched pid (the root of a tree); 0 for command and all-process watches. */
+    public int pid() { return pid; }
+    public Pattern pattern() { return pattern; }
+    /** The {@link EventType} mask. */
+    public int mask() { return mask; }
+    public String events() { return EventType.toList(mask); }
+    public long createdMillis() { return createdMillis; }
+    /** Internal watches serve {@code waitForExit} and summaries: no MBean, not listed. */
+    public boolean internal() { return internal; }
+    /** Events delivered to this watch so far. */
+    public long matched() { return matched.get(); }
+    /** A one-line description of the last event delivered, "" before the first. */
+    public String lastEvent() { return lastEvent; }
+    /** How the watched process (the root of a tree) ended, or null while it runs. */
+    public ExitStatus exitStatus() { return exitStatus; }
+    /** Whether the watch has ended by itself (its process, or every process of its tree, is gone). */
+    public boolean ended() { return ended; }
+
+    /** What it watches, as the MBean shows it: a pid, "tree of 1234", a regex, or "all". */
+    public String target() {
+        switch (kind) {
+            case PROCESS: return Integer.toString(pid);
+            case TREE: return "tree of " + pid;
+            case COMMAND: return pattern.pattern();
+            default: return "all";
+        }
+    }
+
+    boolean wants(EventType type) {
+        return type.in(mask);
+    }
+
+    void countMatch() {
+        matched.incrementAndGet();
+    }
+
+    void lastEvent(String description) {
+        lastEvent = description;
+    }
+
+    /** The kernel timestamp of the exit in {@link #exitStatus()}, 0 before. */
+    public long exitTimestampNanos() { return exitTimestampNanos; }
+
+    void exited(ExitStatus status, long timestampNanos) {
+        exitTimestampNanos = timestampNanos;
+        exitStatus = status;
+    }
+
+    void end() {
+        ended = true;
+        endedLatch.countDown();
+    }
+
+    /** Waits until the watch ends; true when it did within the timeout. */
+    boolean awaitEnd(long timeoutMillis) throws InterruptedException {
+        return endedLatch.await(timeoutMillis, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public String toString() {
+        return "watch " + id + " (" + kind.name().toLowerCase(java.util.Locale.ROOT) + " " + target() + ", " + events() + ")";
+    }
+}

@@ -1,0 +1,459 @@
+package org.taskwatch.monitor;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+import org.taskwatch.kernel.EventFrame;
+import org.taskwatch.kernel.EventType;
+import org.taskwatch.kernel.ExitStatus;
+import org.taskwatch.kernel.ProcFs;
+
+/**
+ * The one watch registry that every client (JMX, Jolokia, the CLI) shares: kmonitor's hashed
+ * filter, done for a JVM. It answers, for each event, which watches want it.
+ *
+ * <p>Structure: a fixed table of {@value #BUCKETS} buckets keyed by process id (tgid), each an
+ * immutable array of {@link Member}s (one per process a watch follows), plus immutable arrays
+ * of the all-process and command watches.
+ *
+ * <p>Threading: the reader thread calls {@link #match} and the bookkeeping methods
+ * ({@link #beforeMatch}, {@link #afterMatch}); they read the buckets with one volatile load
+ * each, take no lock and allocate nothing for an event nobody watches. Every change (register,
+ * unregister from any thread; following a fork or an exec, forgetting an exit on the reader
+ * thread) takes {@link #writeLock}, copies the bucket it changes and publishes the copy, so a
+ * lookup always sees a whole old or a whole new bucket. Watches that end by themselves are
+ * queued in {@link #retired} for the delivery thread to clean up after.
+ */
+final class WatchRegistry {
+    static final int BUCKETS = 1024;
+    private static final Member[] NO_MEMBERS = new Member[0];
+    private static final Watch[] NO_WATCHES = new Watch[0];
+    private static final int COMMAND_TEXT_LIMIT = 4096;
+
+    /** One process a watch follows; {@code startTime} pins its identity (-1 when not known). */
+    record Member(int tgid, long startTime, Watch watch) {}
+
+    private final AtomicReferenceArray<Member[]> buckets = new AtomicReferenceArray<>(BUCKETS);
+    private volatile Watch[] everyProcess = NO_WATCHES;
+    private volatile Watch[] commands = NO_WATCHES;
+    private final Map<Long, Watch> byId = new ConcurrentHashMap<>();
+    private final Object writeLock = new Object();
+    private final AtomicLong ids = new AtomicLong();
+    final ConcurrentLinkedQueue<Watch> retired = new ConcurrentLinkedQueue<>();
+    private final ProcFs proc;
+    private final int maxWatches;
+    private final int maxPatternLength;
+    private int publicWatches; // guarded by writeLock
+
+    WatchRegistry(ProcFs proc, int maxWatches, int maxPatternLength) {
+        this.proc = proc;
+        this.maxWatches = maxWatches;
+        this.maxPatternLength = maxPatternLength;
+        for (int i = 0; i < BUCKETS; i++) {
+            buckets.set(i, NO_MEMBERS);
+        }
+    }
+
+    // ---- registration (any thread) ----
+
+    Watch watchProcess(int pid, int mask, boolean internal) {
+        requirePid(pid);
+        long start = requireAlive(pid);
+        synchronized (writeLock) {
+            Watch w = newWatch(WatchKind.PROCESS, pid, null, mask, internal);
+            addMember(pid, start, w);
+            return w;
+        }
+    }
+
+    Watch watchTree(int pid, int mask) {
+        requirePid(pid);
+        if (pid == 1) {
+            synchronized (writeLock) {
+                Watch w = newWatch(WatchKind.ALL, 1, null, mask, false);
+                everyProcess = append(everyProcess, w);
+                return w;
+            }
+        }
+        long start = requireAlive(pid);
+        Watch w;
+        synchronized (writeLock) {
+            w = newWatch(WatchKind.TREE, pid, null, mask, false);
+            addMember(pid, start, w);
+        }
+        // From here the reader follows every fork of a member. Descendants that were alive
+        // before are found in /proc; the second pass catches children forked by a descendant
+        // before the first pass had published it.
+        for (int pass = 0; pass < 2; pass++) {
+            for (int child : descendants(pid)) {
+                long childStart = proc.startTime(child);
+                if (childStart >= 0) {
+                    synchronized (writeLock) {
+                        if (!w.ended() && !isMember(child, w)) {
+                            addMember(child, childStart, w);
+                        }
+                    }
+                }
+            }
+        }
+        return w;
+    }
+
+    /**
+     * @param internal an internal watch (summaries) also follows the matching processes alive now
+     */
+    Watch watchCommand(String regex, int mask, boolean internal) {
+        if (regex == null || regex.isEmpty()) {
+            throw new IllegalArgumentException("regex: empty; give a pattern such as 'nginx' or '^/usr/sbin/'");
+        }
+        if (regex.length() > maxPatternLength) {
+            throw new IllegalArgumentException("regex: " + regex.length() + " characters, more than the limit of "
+                    + maxPatternLength);
+        }
+        Pattern p;
+        try {
+            p = Pattern.compile(regex);
+        } catch (PatternSyntaxException e) {
+            throw new IllegalArgumentException("regex: invalid pattern '" + regex + "': " + e.getDescription()
+                    + " near index " + e.getIndex(), e);
+        }
+        Watch w;
+        synchronized (writeLock) {
+            w = newWatch(WatchKind.COMMAND, 0, p, mask, internal);
+            commands = append(commands, w);
+        }
+        if (internal) {
+            for (int pid : proc.pids()) {
+                if (matchesCommand(p, pid)) {
+                    synchronized (writeLock) {
+                        if (byId.containsKey(w.id()) && !isMember(pid, w)) {
+                            addMember(pid, -1, w);
+                        }
+                    }
+                }
+            }
+        }
+        return w;
+    }
+
+    /** Whether the process's comm, exe path or command line matches (false when it is gone). */
+    boolean matchesCommand(Pattern p, int pid) {
+        return matches(p, proc.comm(pid)) || matches(p, proc.exe(pid)) || matches(p, limit(proc.cmdline(pid)));
+    }
+
+    boolean unwatch(long id) {
+        synchronized (writeLock) {
+            Watch w = byId.get(id);
+            if (w == null || w.internal()) {
+                return false;
+            }
+            remove(w);
+            return true;
+        }
+    }
+
+    /** Removes an internal watch (a finished or abandoned waiter). */
+    void discard(Watch w) {
+        synchronized (writeLock) {
+            if (byId.containsKey(w.id())) {
+                remove(w);
+            }
+        }
+    }
+
+    Watch get(long id) {
+        Watch w = byId.get(id);
+        return w == null || w.internal() ? null : w;
+    }
+
+    /** Every public watch, in id order. */
+    List<Watch> watches() {
+        List<Watch> out = new ArrayList<>();
+        for (Watch w : byId.values()) {
+            if (!w.internal()) {
+                out.add(w);
+            }
+        }
+        out.sort((a, b) -> Long.compare(a.id(), b.id()));
+        return out;
+    }
+
+    int size() {
+        synchronized (writeLock) {
+            return publicWatches;
+        }
+    }
+
+    Collection<Watch> all() {
+        return byId.values();
+    }
+
+    private Watch newWatch(WatchKind kind, int pid, Pattern p, int mask, boolean internal) {
+        if (mask == 0) {
+            throw new IllegalArgumentException("events: no event types selected");
+        }
+        if (!internal && publicWatches >= maxWatches) {
+            throw new IllegalArgumentException("too many watches: the limit is " + maxWatches
+                    + " (setting maxWatches); remove some with unwatch(id)");
+        }
+        Watch w = new Watch(ids.incrementAndGet(), kind, pid, p, mask, internal);
+        byId.put(w.id(), w);
+        if (!internal) {
+            publicWatches++;
+        }
+        return w;
+    }
+
+    private void remove(Watch w) {
+        byId.remove(w.id());
+        if (!w.internal()) {
+            publicWatches--;
+        }
+        everyProcess = without(everyProcess, w);
+        commands = without(commands, w);
+        for (int i = 0; i < BUCKETS; i++) {
+            Member[] ms = buckets.get(i);
+            for (Member m : ms) {
+                if (m.watch == w) {
+                    buckets.set(i, removeWatch(ms, w));
+                    break;
+                }
+            }
+        }
+        w.members = 0;
+        w.end();
+    }
+
+    private static void requirePid(int pid) {
+        if (pid <= 0) {
+            throw new IllegalArgumentException("pid: must be a positive process id, got " + pid);
+        }
+    }
+
+    private long requireAlive(int pid) {
+        long start = proc.startTime(pid);
+        if (start < 0 || proc.state(pid) == 'Z' || proc.state(pid) == 'X') {
+            throw new IllegalArgumentException("pid " + pid + ": no such process" + (start >= 0 ? " (it has exited)" : ""));
+        }
+        int tgid = proc.tgid(pid);
+        if (tgid > 0 && tgid != pid) {
+            throw new IllegalArgumentException("pid " + pid + ": is a thread of process " + tgid + "; watch the process");
+        }
+        return start;
+    }
+
+    private List<Integer> descendants(int root) {
+        Map<Integer, List<Integer>> children = new HashMap<>();
+        for (int p : proc.pids()) {
+            int pp = proc.ppid(p);
+            if (pp > 0) {
+                children.computeIfAbsent(pp, k -> new ArrayList<>()).add(p);
+            }
+        }
+        List<Integer> out = new ArrayList<>();
+        ArrayDeque<Integer> todo = new ArrayDeque<>();
+        todo.add(root);
+        while (!todo.isEmpty()) {
+            for (int c : children.getOrDefault(todo.poll(), List.of())) {
+                out.add(c);
+                todo.add(c);
+            }
+        }
+        return out;
+    }
+
+    // ---- the reader thread ----
+
+    /**
+     * Bookkeeping that must happen before an event is matched: a fork makes the child a member
+     * of every tree its parent belongs to (and clears what a reused pid left behind); an exec
+     * makes the process a member of every command watch it now matches.
+     */
+    void beforeMatch(EventFrame f) {
+        EventType t = f.type();
+        if (t == EventType.FORK) {
+            int child = f.childTgid();
+            if (buckets.get(index(child)).length != 0) {
+                forgetStale(child);
+            }
+            Member[] ms = buckets.get(index(f.tgid()));
+            if (ms.length != 0) {
+                followFork(ms, f.tgid(), child);
+            }
+        } else if (t == EventType.EXEC && commands.length != 0) {
+            matchCommands(f.tgid());
+        }
+    }
+
+    /** The watches that want this event, into {@code out}; allocates nothing unless {@code out} grows. */
+    void match(EventFrame f, MatchBuffer out) {
+        out.clear();
+        EventType t = f.type();
+        int key = f.tgid();
+        Member[] ms = buckets.get(index(key));
+        for (int i = 0; i < ms.length; i++) {
+            Member m = ms[i];
+            if (m.tgid == key && m.watch.wants(t)) {
+                out.add(m.watch);
+            }
+        }
+        Watch[] all = everyProcess;
+        for (int i = 0; i < all.length; i++) {
+            if (all[i].wants(t)) {
+                out.add(all[i]);
+            }
+        }
+    }
+
+    /** After a process exit has been matched: it is no longer a member of anything. */
+    void afterMatch(EventFrame f) {
+        if (f.type() == EventType.EXIT && buckets.get(index(f.tgid())).length != 0) {
+            forgetExited(f.tgid(), f.waitStatus(), f.timestampNanos());
+        }
+    }
+
+    private void followFork(Member[] ms, int parent, int child) {
+        for (Member m : ms) {
+            if (m.tgid == parent && m.watch.kind() == WatchKind.TREE) {
+                synchronized (writeLock) {
+                    if (!m.watch.ended() && !isMember(child, m.watch)) {
+                        addMember(child, -1, m.watch); // start time unread: the fork event itself pins it
+                    }
+                }
+            }
+        }
+    }
+
+    private void matchCommands(int pid) {
+        // Only when command watches exist: the command is read from /proc at exec. A process
+        // that is gone before we read it cannot be matched (best effort, and said so in the README).
+        String comm = proc.comm(pid);
+        String exe = proc.exe(pid);
+        String cmdline = limit(proc.cmdline(pid));
+        for (Watch w : commands) {
+            if (matches(w.pattern(), comm) || matches(w.pattern(), exe) || matches(w.pattern(), cmdline)) {
+                synchronized (writeLock) {
+                    if (byId.containsKey(w.id()) && !isMember(pid, w)) {
+                        addMember(pid, -1, w);
+                    }
+                }
+            }
+        }
+    }
+
+    private static String limit(String s) {
+        return s != null && s.length() > COMMAND_TEXT_LIMIT ? s.substring(0, COMMAND_TEXT_LIMIT) : s;
+    }
+
+    private static boolean matches(Pattern p, String s) {
+        return s != null && p.matcher(s).find();
+    }
+
+    private void forgetStale(int pid) {
+        // a fork of a new process with this pid: any member with it is a process that died unseen
+        synchronized (writeLock) {
+            Member[] ms = buckets.get(index(pid));
+            for (Member m : ms) {
+                if (m.tgid == pid) {
+                    leave(m, null, 0);
+                }
+            }
+        }
+    }
+
+    private void forgetExited(int pid, int waitStatus, long timestampNanos) {
+        synchronized (writeLock) {
+            Member[] ms = buckets.get(index(pid));
+            for (Member m : ms) {
+                if (m.tgid == pid) {
+                    leave(m, ExitStatus.fromWaitStatus(waitStatus), timestampNanos);
+                }
+            }
+        }
+    }
+
+    /** Removes one member; ends its watch when that was the watched process or the last of a tree. */
+    private void leave(Member m, ExitStatus status, long timestampNanos) {
+        int b = index(m.tgid);
+        Member[] ms = buckets.get(b);
+        Member[] out = new Member[ms.length - 1];
+        int j = 0;
+        for (Member x : ms) {
+            if (x != m && j < out.length) {
+                out[j++] = x;
+            }
+        }
+        buckets.set(b, j == out.length ? out : Arrays.copyOf(out, j));
+        Watch w = m.watch;
+        w.members--;
+        if (w.kind() == WatchKind.PROCESS || w.kind() == WatchKind.TREE && m.tgid == w.pid()) {
+            if (status != null) {
+                w.exited(status, timestampNanos);
+            }
+        }
+        if (w.kind() == WatchKind.PROCESS || w.kind() == WatchKind.TREE && w.members == 0) {
+            byId.remove(w.id());
+            if (!w.internal()) {
+                publicWatches--;
+            }
+            w.end();
+            retired.add(w);
+        }
+    }
+
+    // ---- members (callers hold writeLock) ----
+
+    private boolean isMember(int pid, Watch w) {
+        for (Member m : buckets.get(index(pid))) {
+            if (m.tgid == pid && m.watch == w) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void addMember(int pid, long startTime, Watch w) {
+        int b = index(pid);
+        Member[] ms = buckets.get(b);
+        Member[] out = Arrays.copyOf(ms, ms.length + 1);
+        out[ms.length] = new Member(pid, startTime, w);
+        buckets.set(b, out);
+        w.members++;
+    }
+
+    private static Member[] removeWatch(Member[] ms, Watch w) {
+        List<Member> keep = new ArrayList<>(ms.length);
+        for (Member m : ms) {
+            if (m.watch != w) {
+                keep.add(m);
+            }
+        }
+        return keep.toArray(NO_MEMBERS);
+    }
+
+    private static Watch[] append(Watch[] ws, Watch w) {
+        Watch[] out = Arrays.copyOf(ws, ws.length + 1);
+        out[ws.length] = w;
+        return out;
+    }
+
+    private static Watch[] without(Watch[] ws, Watch w) {
+        List<Watch> keep = new ArrayList<>(Arrays.asList(ws));
+        return keep.remove(w) ? keep.toArray(NO_WATCHES) : ws;
+    }
+
+    private static int index(int pid) {
+        int h = pid * 0x9E3779B9;
+        return (h ^ (h >>> 16)) & (BUCKETS - 1);
+    }
+}
