@@ -24,7 +24,10 @@ final class DescribedEmitterMBean extends StandardEmitterMBean {
      */
     <T> DescribedEmitterMBean(T impl, Class<T> mxbean, NotificationEmitter emitter, String description,
             Map<String, String> descriptions, Map<String, String[]> parameters) {
-        super(impl, mxbean, true, emitter);
+        // Not MXBean introspection: it would map the CompositeData and TabularData that the
+        // operations return as if they were Java beans. Every type in the interface is an open
+        // type already, so generic clients (JConsole, Jolokia) need no taskwatch classes.
+        super(impl, mxbean, false, emitter);
         this.description = description;
         this.descriptions = descriptions;
         this.parameters = parameters;
