@@ -64,14 +64,14 @@ final class AgentCommand {
         out.flush();
         CountDownLatch stopped = new CountDownLatch(1);
         JmxRemote r = remote;
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        Termination.onSignal(() -> {
             if (r != null) {
                 r.close();
             }
             exporter.close();
             monitor.close(); // sends IGNORE
             stopped.countDown();
-        }));
+        });
         try {
             stopped.await();
         } catch (InterruptedException e) {

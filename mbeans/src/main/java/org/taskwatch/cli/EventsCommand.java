@@ -46,10 +46,7 @@ final class EventsCommand {
             return 1;
         }
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            monitor.close(); // sends IGNORE
-            stopped.countDown();
-        }));
+        Termination.onSignal(monitor::close); // close sends IGNORE
         try {
             monitor.addListener(new EventPrinter(out, o.flag("--json")));
             if (pid != 0) {

@@ -1,0 +1,175 @@
+package org.taskwatch.monitor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.taskwatch.kernel.EventType;
+import org.taskwatch.kernel.KernelVersion;
+import org.taskwatch.kernel.ProcEvent;
+import org.taskwatch.testing.KernelTests;
+import org.taskwatch.testing.Spawn;
+
+/** The registry and pipeline against the real kernel: trees, command patterns, concurrency. */
+class TaskMonitorKernelTest {
+    private static TaskMonitor monitor;
+    private static final List<MonitorEvent> delivered = new ArrayList<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        KernelTests.require(KernelTests.isRoot() || KernelVersion.running().atLeast(6, 6),
+                "the proc connector needs root before Linux 6.6");
+        monitor = TaskMonitor.start(MonitorSettings.defaults());
+        monitor.addListener(e -> {
+            synchronized (delivered) {
+                delivered.add(e);
+                delivered.notifyAll();
+            }
+        });
+    }
+
+    @AfterAll
+    static void stop() {
+        if (monitor != null) {
+            monitor.close();
+        }
+    }
+
+    private static MonitorEvent await(Predicate<MonitorEvent> p, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        synchronized (delivered) {
+            while (true) {
+                for (MonitorEvent e : delivered) {
+                    if (p.test(e)) {
+                        return e;
+                    }
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new AssertionError("not delivered within 10 s: " + what);
+                }
+                delivered.wait(Math.max(1, left / 1_000_000));
+            }
+        }
+    }
+
+    private static boolean hasWatch(MonitorEvent e, long id) {
+        for (long w : e.watchIds()) {
+            if (w == id) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Test
+    void treeFollowsGrandchildrenBornAfterRegistration() throws Exception {
+        Process root = Spawn.start("/bin/sh", "-c", "read line; /bin/sh -c '/bin/sh -c \"exit 4\"; exit 6'; exit 0");
+        Watch w = monitor.watchTree((int) root.pid(), "fork,exit");
+        try (OutputStream in = root.getOutputStream()) {
+            in.write('\n');
+        }
+        assertEquals(0, Spawn.waitFor(root));
+        MonitorEvent rootExit = await(e -> e.event() instanceof ProcEvent.Exit && e.event().pid() == root.pid(), "root exit");
+        assertTrue(hasWatch(rootExit, w.id()));
+        MonitorEvent childFork = await(e -> e.event() instanceof ProcEvent.Fork f && f.pid() == root.pid(), "child fork");
+        int child = ((ProcEvent.Fork) childFork.event()).childPid();
+        MonitorEvent grandFork = await(e -> e.event() instanceof ProcEvent.Fork f && f.pid() == child, "grandchild fork");
+        int grandchild = ((ProcEvent.Fork) grandFork.event()).childPid();
+        MonitorEvent grandExit = await(e -> e.event() instanceof ProcEvent.Exit && e.event().pid() == grandchild,
+                "grandchild exit");
+        assertEquals(4, ((ProcEvent.Exit) grandExit.event()).status().exitCode());
+        assertEquals(child, grandExit.ppid());
+        assertTrue(hasWatch(grandExit, w.id()));
+        MonitorEvent childExit = await(e -> e.event() instanceof ProcEvent.Exit && e.event().pid() == child, "child exit");
+        assertEquals(6, ((ProcEvent.Exit) childExit.event()).status().exitCode());
+        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        while (!w.ended() && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertTrue(w.ended(), "the tree watch ends with its last process");
+        assertEquals(0, w.exitStatus().exitCode(), "the root's status");
+    }
+
+    @Test
+    void commandWatchCatchesAFutureExec() throws Exception {
+        Path dir = Files.createTempDirectory("taskwatch-cmd");
+        Path marker = dir.resolve("tw-marker-4711");
+        Files.copy(Path.of("/bin/sh"), marker, StandardCopyOption.COPY_ATTRIBUTES);
+        try {
+            Watch w = monitor.watchCommand("tw-marker-[0-9]+", "exec,exit");
+            Process p = Spawn.start("/bin/sh", "-c", "exec " + marker + " -c 'exit 12'");
+            assertEquals(12, Spawn.waitFor(p));
+            MonitorEvent exec = await(e -> e.event() instanceof ProcEvent.Exec && e.event().pid() == p.pid(), "exec");
+            assertTrue(hasWatch(exec, w.id()));
+            MonitorEvent exit = await(e -> e.event() instanceof ProcEvent.Exit && e.event().pid() == p.pid(), "exit");
+            assertEquals(12, ((ProcEvent.Exit) exit.event()).status().exitCode());
+            assertTrue(monitor.unwatch(w.id()));
+        } finally {
+            Files.delete(marker);
+            Files.delete(dir);
+        }
+    }
+
+    @Test
+    void concurrentRegistrationWhileEventsFlow() throws Exception {
+        Process storm = Spawn.start("/bin/sh", "-c", "i=0; while [ $i -lt 400 ]; do /bin/true; i=$((i+1)); done");
+        List<Process> targets = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            targets.add(Spawn.start("/bin/sleep", "30"));
+        }
+        int before = monitor.watchCount();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        CountDownLatch done = new CountDownLatch(4);
+        for (Process t : targets) {
+            new Thread(() -> {
+                try {
+                    for (int i = 0; i < 200; i++) {
+                        Watch w = monitor.watch((int) t.pid(), "exit");
+                        assertTrue(monitor.unwatch(w.id()));
+                    }
+                } catch (Throwable e) {
+                    failure.set(e);
+                } finally {
+                    done.countDown();
+                }
+            }).start();
+        }
+        done.await();
+        assertEquals(0, Spawn.waitFor(storm));
+        if (failure.get() != null) {
+            throw new AssertionError(failure.get());
+        }
+        assertEquals(before, monitor.watchCount());
+        Watch last = monitor.watch((int) targets.get(0).pid(), "exit");
+        for (Process t : targets) {
+            t.destroyForcibly().waitFor();
+        }
+        MonitorEvent exit = await(e -> e.event() instanceof ProcEvent.Exit && e.event().pid() == targets.get(0).pid(),
+                "exit after churn");
+        assertTrue(hasWatch(exit, last.id()));
+        assertEquals(9, ((ProcEvent.Exit) exit.event()).status().signal());
+        for (int i = 1; i < targets.size(); i++) {
+            long pid = targets.get(i).pid();
+            synchronized (delivered) {
+                for (MonitorEvent e : delivered) {
+                    assertTrue(e.event().pid() != pid, "unwatched target delivered: " + e);
+                }
+            }
+        }
+        assertTrue(monitor.statistics().count(EventType.EXEC) >= 400);
+        assertEquals(0, monitor.statistics().lost());
+    }
+}
