@@ -110,7 +110,7 @@ class TaskMonitorKernelTest {
         Files.copy(Path.of("/bin/sh"), marker, StandardCopyOption.COPY_ATTRIBUTES);
         try {
             Watch w = monitor.watchCommand("tw-marker-[0-9]+", "exec,exit");
-            Process p = Spawn.start("/bin/sh", "-c", "exec " + marker + " -c 'exit 12'");
+            Process p = Spawn.start("/bin/sh", "-c", "exec " + marker + " -c 'sleep 0.3; exit 12'");
             assertEquals(12, Spawn.waitFor(p));
             MonitorEvent exec = await(e -> e.event() instanceof ProcEvent.Exec && e.event().pid() == p.pid(), "exec");
             assertTrue(hasWatch(exec, w.id()));

@@ -103,6 +103,9 @@ public final class EventFrame {
 
     /** An immutable copy of this event. Allocates: for events someone wants. */
     public ProcEvent toEvent() {
+        if (type == null) {
+            throw new IllegalStateException("no event in this frame");
+        }
         switch (type) {
             case FORK:
                 return new ProcEvent.Fork(cpu, timestampNanos, pid, tgid, ppid, childPid, childTgid);

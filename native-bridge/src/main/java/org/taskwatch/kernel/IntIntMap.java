@@ -26,6 +26,9 @@ public final class IntIntMap {
 
     /** The value for {@code key}, or {@code missing}. */
     public int get(int key, int missing) {
+        if (key <= 0) {
+            return missing; // 0 marks an empty slot: never a key
+        }
         int i = slot(key);
         while (true) {
             int k = keys[i];
@@ -40,6 +43,9 @@ public final class IntIntMap {
     }
 
     public boolean containsKey(int key) {
+        if (key <= 0) {
+            return false;
+        }
         int i = slot(key);
         while (true) {
             int k = keys[i];

@@ -20,8 +20,8 @@ public record KernelVersion(int major, int minor, String release) {
         String[] p = release.split("[.\\-+]");
         try {
             return new KernelVersion(Integer.parseInt(p[0]), p.length > 1 ? Integer.parseInt(p[1]) : 0, release);
-        } catch (NumberFormatException e) {
-            return new KernelVersion(0, 0, release);
+        } catch (NumberFormatException | ArrayIndexOutOfBoundsException e) {
+            return new KernelVersion(0, 0, release); // not a version: no feature depends on it
         }
     }
 
