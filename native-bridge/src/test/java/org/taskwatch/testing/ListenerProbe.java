@@ -3,6 +3,7 @@ package org.taskwatch.testing;
 import java.util.List;
 import org.taskwatch.kernel.EventFrame;
 import org.taskwatch.kernel.ProcConnector;
+import org.taskwatch.kernel.ProcEventReader;
 
 /**
  * Tells from outside whether the kernel still has proc connector listeners, without reading
@@ -16,6 +17,19 @@ public final class ListenerProbe {
     static final int BURST = 300;
 
     private ListenerProbe() {}
+
+    /**
+     * Closes connectors every way the code does (plain, through a reader, twice), then probes:
+     * true when the kernel still counts a listener after that.
+     */
+    public static boolean leakAfterClosingEveryWay() throws Exception {
+        ProcConnector.open(1 << 20).close();
+        ProcEventReader.start(ProcConnector.open(1 << 20), f -> { }, "leak-test").close();
+        ProcConnector c = ProcConnector.open(1 << 20);
+        c.close();
+        c.close();
+        return othersListening();
+    }
 
     /** True when the kernel builds events although this probe is not listening. */
     public static boolean othersListening() throws Exception {
