@@ -12,7 +12,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 import org.taskwatch.kernel.EventFrame;
 import org.taskwatch.kernel.EventHandler;
 import org.taskwatch.kernel.EventType;
@@ -255,15 +254,6 @@ public final class TaskMonitor implements AutoCloseable {
         }
         if (oldest != null) {
             registry.discard(summaries.remove(oldest).watch);
-        }
-    }
-
-    /** Validates a regex the way every operation does. */
-    static Pattern compile(String regex) {
-        try {
-            return Pattern.compile(regex);
-        } catch (PatternSyntaxException e) {
-            throw new IllegalArgumentException("regex: invalid pattern '" + regex + "': " + e.getDescription(), e);
         }
     }
 
