@@ -27,6 +27,13 @@ public final class JmxExporter implements TaskMonitor.WatchLifecycleListener, Au
                     + " recent exits for a process that is already gone"),
             Map.entry("summary", "Counts over the last window for processes whose command matches: running, forks,"
                     + " execs, exits, nonZeroExits, lastExitCode"),
+            Map.entry("processStatus", "Whether a process is alive now, and how it ended if its exit is among the"
+                    + " recent exits"),
+            Map.entry("eventCounts", "Forks, execs, exits, non-zero exits and lost events of every process over the"
+                    + " last window (1 to 3600 seconds)"),
+            Map.entry("health", "ok, degraded or failed, why, the event source, and events lost over the last"
+                    + " window (1 to 3600 seconds)"),
+            Map.entry("Health", "ok, degraded or failed, with the reason"),
             Map.entry("EventSource", "Where events come from: netlink (the kernel's proc connector)"),
             Map.entry("KernelFilter", "What the kernel filters for this agent before events reach it"),
             Map.entry("WatchCount", "Watches registered now"),
@@ -42,15 +49,19 @@ public final class JmxExporter implements TaskMonitor.WatchLifecycleListener, Au
             Map.entry("LatencyP50Micros", "Median microseconds from the kernel's timestamp to notification sent"),
             Map.entry("LatencyP99Micros", "99th percentile microseconds from the kernel's timestamp to notification sent"),
             Map.entry("Watches", "Every watch: id, kind, target, events, matched, created"));
-    private static final Map<String, String[]> PARAMETERS = Map.of(
-            "watch", new String[] {"pid", "The process id", "events", EVENTS},
-            "watchTree", new String[] {"pid", "The root process id (1: every process)", "events", EVENTS},
-            "watchCommand", new String[] {"regex", "A Java regex, searched in comm, exe path and command line",
-                    "events", EVENTS},
-            "unwatch", new String[] {"id", "The watch id"},
-            "waitForExit", new String[] {"pid", "The process id", "timeoutMillis", "How long to wait, in milliseconds"},
-            "summary", new String[] {"commandRegex", "A Java regex, searched in comm, exe path and command line",
-                    "windowSeconds", "The window, in seconds"});
+    private static final Map<String, String[]> PARAMETERS = Map.ofEntries(
+            Map.entry("watch", new String[] {"pid", "The process id", "events", EVENTS}),
+            Map.entry("watchTree", new String[] {"pid", "The root process id (1: every process)", "events", EVENTS}),
+            Map.entry("watchCommand", new String[] {"regex", "A Java regex, searched in comm, exe path and command line",
+                    "events", EVENTS}),
+            Map.entry("unwatch", new String[] {"id", "The watch id"}),
+            Map.entry("waitForExit", new String[] {"pid", "The process id", "timeoutMillis",
+                    "How long to wait, in milliseconds"}),
+            Map.entry("summary", new String[] {"commandRegex", "A Java regex, searched in comm, exe path and command line",
+                    "windowSeconds", "The window, in seconds"}),
+            Map.entry("processStatus", new String[] {"pid", "The process id"}),
+            Map.entry("eventCounts", new String[] {"windowSeconds", "The window, in seconds (1 to 3600)"}),
+            Map.entry("health", new String[] {"windowSeconds", "The window for lost events, in seconds (1 to 3600)"}));
 
     private final MBeanServer server;
     private final TaskMonitor monitor;

@@ -165,6 +165,48 @@ final class Monitor implements MonitorMXBean, MonitorListener {
         return composite(OpenTypes.SUMMARY, v);
     }
 
+    @Override
+    public CompositeData processStatus(int pid) {
+        TaskMonitor.ProcessStatus p = monitor.processStatus(pid);
+        Map<String, Object> v = new LinkedHashMap<>();
+        ExitStatus s = p.status();
+        v.put("pid", pid);
+        v.put("alive", p.alive());
+        v.put("exitKnown", p.exitKnown());
+        v.put("exitCode", s == null ? 0 : s.exitCode());
+        v.put("signal", s == null ? 0 : s.signal());
+        v.put("coreDumped", s != null && s.coreDumped());
+        v.put("timestampNanos", p.timestampNanos());
+        v.put("comm", p.comm());
+        return composite(OpenTypes.PROCESS_STATUS, v);
+    }
+
+    @Override
+    public CompositeData eventCounts(int windowSeconds) {
+        Statistics.WindowCounts c = monitor.eventCounts(windowSeconds);
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("forks", c.forks());
+        v.put("execs", c.execs());
+        v.put("exits", c.exits());
+        v.put("nonZeroExits", c.nonZeroExits());
+        v.put("lost", c.lost());
+        v.put("coveredSeconds", c.coveredSeconds());
+        return composite(OpenTypes.EVENT_COUNTS, v);
+    }
+
+    @Override
+    public CompositeData health(int windowSeconds) {
+        TaskMonitor.Health h = monitor.health(windowSeconds);
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("state", h.state().name().toLowerCase(java.util.Locale.ROOT));
+        v.put("reason", h.reason());
+        v.put("eventSource", h.eventSource());
+        v.put("lostInWindow", h.lostInWindow());
+        v.put("lostTotal", h.lostTotal());
+        v.put("coveredSeconds", h.coveredSeconds());
+        return composite(OpenTypes.HEALTH, v);
+    }
+
     private static CompositeData composite(javax.management.openmbean.CompositeType type, Map<String, Object> v) {
         try {
             return new CompositeDataSupport(type, v);
@@ -181,6 +223,14 @@ final class Monitor implements MonitorMXBean, MonitorListener {
 
     @Override public String getEventSource() { return monitor.eventSource(); }
     @Override public String getKernelFilter() { return monitor.kernelFilter(); }
+
+    @Override
+    public String getHealth() {
+        TaskMonitor.Health h = monitor.health(60);
+        String state = h.state().name().toLowerCase(java.util.Locale.ROOT);
+        return h.reason().isEmpty() ? state : state + ": " + h.reason();
+    }
+
     @Override public int getWatchCount() { return monitor.watchCount(); }
     @Override public long getEventsReceived() { return stats().received(); }
     @Override public long getEventsDelivered() { return stats().delivered(); }

@@ -21,9 +21,17 @@ public interface MonitorMXBean {
 
     CompositeData summary(String commandRegex, int windowSeconds);
 
+    CompositeData processStatus(int pid);
+
+    CompositeData eventCounts(int windowSeconds);
+
+    CompositeData health(int windowSeconds);
+
     String getEventSource();
 
     String getKernelFilter();
+
+    String getHealth();
 
     int getWatchCount();
 

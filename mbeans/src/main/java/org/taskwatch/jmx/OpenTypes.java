@@ -26,6 +26,9 @@ final class OpenTypes {
     static final ArrayType<long[]> LONG_ARRAY = ArrayType.getPrimitiveArrayType(long[].class);
     static final CompositeType WAIT_RESULT;
     static final CompositeType SUMMARY;
+    static final CompositeType PROCESS_STATUS;
+    static final CompositeType EVENT_COUNTS;
+    static final CompositeType HEALTH;
     static final CompositeType WATCH_ROW;
     static final TabularType WATCHES;
     static final CompositeType LOST;
@@ -48,6 +51,29 @@ final class OpenTypes {
                     "nonZeroExits", SimpleType.LONG, "exits with non-zero status or by signal in the window",
                     "lastExitCode", SimpleType.INTEGER, "status of the last exit in the window (128+N for signal N), -1 if none",
                     "coveredSeconds", SimpleType.LONG, "how much of the window the history covers"));
+            PROCESS_STATUS = type("ProcessStatus", "Whether a process is alive, and how it ended", items(
+                    "pid", SimpleType.INTEGER, "the process id",
+                    "alive", SimpleType.BOOLEAN, "whether it runs now (a zombie has ended)",
+                    "exitKnown", SimpleType.BOOLEAN, "whether its exit is among the recent exits",
+                    "exitCode", SimpleType.INTEGER, "the status passed to exit (0-255), 0 when killed or unknown",
+                    "signal", SimpleType.INTEGER, "the signal that killed it, 0 if none or unknown",
+                    "coreDumped", SimpleType.BOOLEAN, "whether it dumped core",
+                    "timestampNanos", SimpleType.LONG, "kernel CLOCK_MONOTONIC time of the exit, 0 if unknown",
+                    "comm", SimpleType.STRING, "its name while alive, empty otherwise"));
+            EVENT_COUNTS = type("EventCounts", "Events of every process over a window", items(
+                    "forks", SimpleType.LONG, "process forks in the window",
+                    "execs", SimpleType.LONG, "execs in the window",
+                    "exits", SimpleType.LONG, "process exits in the window",
+                    "nonZeroExits", SimpleType.LONG, "exits with non-zero status or by signal in the window",
+                    "lost", SimpleType.LONG, "events lost in the window",
+                    "coveredSeconds", SimpleType.LONG, "how much of the window the monitor ran: rate = count / this"));
+            HEALTH = type("Health", "The monitor's condition", items(
+                    "state", SimpleType.STRING, "ok, degraded (working, but missing things) or failed",
+                    "reason", SimpleType.STRING, "why it is not ok, empty when ok",
+                    "eventSource", SimpleType.STRING, "netlink or the fallback's name",
+                    "lostInWindow", SimpleType.LONG, "events lost in the window",
+                    "lostTotal", SimpleType.LONG, "events lost since the start",
+                    "coveredSeconds", SimpleType.LONG, "how much of the window the monitor ran"));
             WATCH_ROW = type("Watch", "One watch", items(
                     "id", SimpleType.LONG, "watch id",
                     "kind", SimpleType.STRING, "process, tree, command or all",

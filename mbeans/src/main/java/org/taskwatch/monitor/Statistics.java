@@ -17,12 +17,27 @@ public final class Statistics {
     private static final int NONZERO_EXITS = 3;
     private static final int HANDOFF_FULL = 4;
     private final LatencyHistogram latency = new LatencyHistogram();
+    private final EventWindow window = new EventWindow(System.nanoTime());
 
-    void received(EventType type, boolean nonZeroExit) {
+    void received(EventType type, boolean nonZeroExit, long timestampNanos) {
         bump(counters, RECEIVED);
         bump(byType, type.ordinal());
-        if (nonZeroExit) {
-            bump(counters, NONZERO_EXITS);
+        switch (type) {
+            case FORK:
+                window.record(EventWindow.FORKS, timestampNanos);
+                break;
+            case EXEC:
+                window.record(EventWindow.EXECS, timestampNanos);
+                break;
+            case EXIT:
+                window.record(EventWindow.EXITS, timestampNanos);
+                if (nonZeroExit) {
+                    bump(counters, NONZERO_EXITS);
+                    window.record(EventWindow.NONZERO_EXITS, timestampNanos);
+                }
+                break;
+            default:
+                break;
         }
     }
 
@@ -33,7 +48,24 @@ public final class Statistics {
 
     void lost(long n) {
         counters.addAndGet(LOST, n);
+        window.lost(n, System.nanoTime());
     }
+
+    /** System-wide counts over the last {@code windowSeconds} (1 to 3600). */
+    public WindowCounts window(int windowSeconds) {
+        long[] c = window.count(windowSeconds, System.nanoTime());
+        return new WindowCounts(c[EventWindow.FORKS], c[EventWindow.EXECS], c[EventWindow.EXITS],
+                c[EventWindow.NONZERO_EXITS], c[EventWindow.LOST], c[c.length - 1]);
+    }
+
+    /**
+     * Events of every process over a window, whether watched or not.
+     *
+     * @param coveredSeconds how much of the window the monitor has been running: rates are
+     *     counts divided by this
+     */
+    public record WindowCounts(long forks, long execs, long exits, long nonZeroExits, long lost,
+            long coveredSeconds) {}
 
     void handoffFull() {
         counters.incrementAndGet(HANDOFF_FULL);

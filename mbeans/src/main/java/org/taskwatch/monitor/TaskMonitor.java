@@ -49,6 +49,7 @@ public final class TaskMonitor implements AutoCloseable {
     private final ProcEventReader reader;
     private final Thread delivery;
     private volatile boolean running = true;
+    private volatile String lastReaderError;
 
     /** A matched event on its way from the reader to the delivery thread. */
     private record Delivery(ProcEvent event, Watch[] watches) {}
@@ -199,6 +200,64 @@ public final class TaskMonitor implements AutoCloseable {
         return new WaitResult(pid, true, ExitStatus.fromWaitStatus((int) e[0]), e[1]);
     }
 
+    /**
+     * Whether a process is alive, and if not, how it ended when that is known.
+     *
+     * @param exitKnown whether the exit was seen (it is among the cache of recent exits)
+     * @param status how it ended, null unless {@code exitKnown}
+     * @param comm its name when alive, else empty
+     */
+    public record ProcessStatus(int pid, boolean alive, boolean exitKnown, ExitStatus status, long timestampNanos,
+            String comm) {}
+
+    /**
+     * Whether {@code pid} is alive now (a zombie counts as ended: it has exited and only waits to
+     * be reaped), and how it ended if its exit is among the recent exits.
+     *
+     * @throws IllegalArgumentException for a pid that is not positive
+     */
+    public ProcessStatus processStatus(int pid) {
+        if (pid <= 0) {
+            throw new IllegalArgumentException("pid: must be a positive process id, got " + pid);
+        }
+        char state = proc.state(pid);
+        // a zombie leader whose other threads still run is a live process (KERNEL.md: early leader exit)
+        boolean alive = state != 0 && state != 'X' && proc.tgid(pid) == pid
+                && (state != 'Z' || proc.tasks(pid).size() > 1);
+        WaitResult ended = alive ? null : cachedExit(pid, Long.MIN_VALUE);
+        String comm = alive ? proc.comm(pid) : null;
+        return new ProcessStatus(pid, alive, ended != null, ended == null ? null : ended.status(),
+                ended == null ? 0 : ended.timestampNanos(), comm == null ? "" : comm);
+    }
+
+    /** System-wide fork, exec and exit counts and loss over the last {@code windowSeconds} (1 to 3600). */
+    public Statistics.WindowCounts eventCounts(int windowSeconds) {
+        return stats.window(windowSeconds);
+    }
+
+    /** The monitor's condition: {@code ok}, {@code degraded} (working, but missing things) or {@code failed}. */
+    public enum HealthState { OK, DEGRADED, FAILED }
+
+    /** {@link #health}'s answer; {@code reason} is empty when all is well. */
+    public record Health(HealthState state, String reason, String eventSource, long lostInWindow, long lostTotal,
+            long coveredSeconds) {}
+
+    /**
+     * Whether the event source runs, and what was lost over the last {@code windowSeconds}.
+     * Loss alone does not make the monitor degraded: it says how much, and the caller (the
+     * health check's thresholds) decides.
+     */
+    public Health health(int windowSeconds) {
+        Statistics.WindowCounts w = stats.window(windowSeconds);
+        HealthState state = HealthState.OK;
+        String reason = "";
+        if (!reader.isRunning() || reader.failed()) {
+            state = HealthState.FAILED;
+            reason = "the event reader stopped" + (lastReaderError == null ? "" : ": " + lastReaderError);
+        }
+        return new Health(state, reason, eventSource(), w.lost(), stats.lost(), w.coveredSeconds());
+    }
+
     /** Counts for processes matching a command pattern over the last {@code windowSeconds}. */
     public record Summary(int running, long forks, long execs, long exits, long nonZeroExits, int lastExitCode,
             long coveredSeconds) {}
@@ -320,7 +379,7 @@ public final class TaskMonitor implements AutoCloseable {
                 return;
             }
             boolean exit = type == EventType.EXIT;
-            stats.received(type, exit && f.waitStatus() != 0);
+            stats.received(type, exit && f.waitStatus() != 0, f.timestampNanos());
             if (exit) {
                 recentExits.record(f.tgid(), f.waitStatus(), f.timestampNanos());
             }
@@ -368,6 +427,7 @@ public final class TaskMonitor implements AutoCloseable {
 
         @Override
         public void onError(Throwable error) {
+            lastReaderError = error.toString();
             System.err.println("taskwatch: reader: " + error);
         }
     }

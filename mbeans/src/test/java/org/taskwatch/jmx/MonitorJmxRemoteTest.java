@@ -221,6 +221,72 @@ class MonitorJmxRemoteTest {
     }
 
     @Test
+    void processStatusTellsAliveFromEndedAndHowItEnded() throws Exception {
+        Process p = Spawn.start("/bin/sleep", "30");
+        int pid = (int) p.pid();
+        CompositeData alive = proxy.processStatus(pid);
+        assertEquals(true, alive.get("alive"));
+        assertEquals(false, alive.get("exitKnown"));
+        assertEquals("sleep", alive.get("comm"));
+        p.destroyForcibly();
+        assertEquals(137, Spawn.waitFor(p), "Java saw SIGKILL");
+        CompositeData gone = awaitStatus(pid);
+        assertEquals(false, gone.get("alive"));
+        assertEquals(9, gone.get("signal"));
+        assertEquals(0, gone.get("exitCode"));
+        assertEquals("", gone.get("comm"));
+
+        Process q = Spawn.sh("exit 4");
+        assertEquals(4, Spawn.waitFor(q));
+        assertEquals(4, awaitStatus((int) q.pid()).get("exitCode"));
+        RuntimeOperationsException e = assertThrows(RuntimeOperationsException.class, () -> proxy.processStatus(0));
+        assertTrue(e.getMessage().contains("pid"), e.getMessage());
+    }
+
+    /** The status once the reader has recorded the exit (Java may reap before the event is read). */
+    private static CompositeData awaitStatus(int pid) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        CompositeData d = proxy.processStatus(pid);
+        while (!(Boolean) d.get("exitKnown") && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            d = proxy.processStatus(pid);
+        }
+        assertEquals(true, d.get("exitKnown"), "exit of " + pid + " recorded");
+        return d;
+    }
+
+    @Test
+    void eventCountsAndHealthCountEveryProcessInTheWindow() throws Exception {
+        CompositeData before = proxy.eventCounts(3600);
+        int n = 5;
+        for (int i = 0; i < n; i++) {
+            assertEquals(1, Spawn.waitFor(Spawn.start("/bin/false")));
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        CompositeData after = proxy.eventCounts(3600);
+        while ((Long) after.get("nonZeroExits") - (Long) before.get("nonZeroExits") < n
+                && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            after = proxy.eventCounts(3600);
+        }
+        // each /bin/false is one fork, one exec and one non-zero exit (other processes may add more)
+        for (String k : new String[] {"forks", "execs", "exits", "nonZeroExits"}) {
+            assertTrue((Long) after.get(k) - (Long) before.get(k) >= n, k + ": " + before + " -> " + after);
+        }
+        long covered = (Long) after.get("coveredSeconds");
+        assertTrue(covered >= 1 && covered <= 3600, "covered " + covered);
+        RuntimeOperationsException e = assertThrows(RuntimeOperationsException.class, () -> proxy.eventCounts(3601));
+        assertTrue(e.getMessage().contains("windowSeconds"), e.getMessage());
+
+        CompositeData h = proxy.health(60);
+        assertEquals("ok", h.get("state"));
+        assertEquals("", h.get("reason"));
+        assertEquals("netlink", h.get("eventSource"));
+        assertEquals(0L, h.get("lostTotal"));
+        assertEquals("ok", connection.getAttribute(JmxNames.monitor(), "Health"));
+    }
+
+    @Test
     void everyNotificationTypeIsDeclared() throws Exception {
         List<String> declared = new ArrayList<>();
         for (MBeanNotificationInfo i : connection.getMBeanInfo(JmxNames.monitor()).getNotifications()) {
