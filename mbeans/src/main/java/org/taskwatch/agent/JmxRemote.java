@@ -1,12 +1,18 @@
 package org.taskwatch.agent;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.rmi.registry.LocateRegistry;
 import java.rmi.registry.Registry;
+import java.rmi.server.RMIClientSocketFactory;
 import java.rmi.server.RMIServerSocketFactory;
 import java.rmi.server.UnicastRemoteObject;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.util.HashMap;
 import java.util.Map;
 import javax.management.MBeanServer;
@@ -14,13 +20,27 @@ import javax.management.remote.JMXConnectorServer;
 import javax.management.remote.JMXConnectorServerFactory;
 import javax.management.remote.JMXServiceURL;
 import javax.management.remote.rmi.RMIConnectorServer;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLServerSocket;
+import javax.rmi.ssl.SslRMIClientSocketFactory;
 
 /**
  * A JMX RMI connector server whose registry and server share one port on one address, so a
  * single firewall hole (or an SSH tunnel) reaches it: {@code service:jmx:rmi:///jndi/rmi://HOST:PORT/jmxrmi}.
- * Only the classes JMX needs may be deserialized from clients (a serial filter on credentials).
+ * Optional password/access files (the JDK's own formats) and TLS for both registry and server.
+ *
+ * <p>Deserialization from clients is limited twice: credentials may only be strings, and every
+ * other argument only JMX's own types, primitives' wrappers and java.util collections
+ * ({@link #SERIAL_FILTER}); anything else is refused before it is instantiated.
  */
 public final class JmxRemote implements AutoCloseable {
+    /** What clients may send: the types of JMX operations, attributes, queries and filters. */
+    static final String SERIAL_FILTER = "maxdepth=32;maxarray=1048576;maxrefs=100000;"
+            + "java.lang.*;java.math.*;java.util.*;javax.management.**;java.rmi.MarshalledObject;"
+            // addNotificationListeners sends a Subject[] (of nulls unless delegating)
+            + "javax.security.auth.Subject;!*";
+
     private final JMXConnectorServer server;
     private final Registry registry;
     private final String url;
@@ -31,10 +51,28 @@ public final class JmxRemote implements AutoCloseable {
         this.url = url;
     }
 
-    /** Starts on {@code host:port}; port 0 picks a free one. */
+    /** Plain and unauthenticated on {@code host:port}; port 0 picks a free one. */
     public static JmxRemote start(MBeanServer mbs, String host, int port) throws IOException {
-        InetAddress bind = InetAddress.getByName(host);
-        RMIServerSocketFactory sockets = new BoundServerSocketFactory(bind);
+        return start(mbs, JmxSettings.plain(host, port));
+    }
+
+    /**
+     * Starts serving {@code mbs}.
+     *
+     * @throws IOException when the port is taken (the message names host and port) or a file
+     *     cannot be read
+     */
+    public static JmxRemote start(MBeanServer mbs, JmxSettings s) throws IOException {
+        InetAddress bind = InetAddress.getByName(s.host());
+        RMIServerSocketFactory serverSockets;
+        RMIClientSocketFactory clientSockets = null;
+        if (s.tls()) {
+            serverSockets = new BoundServerSocketFactory(bind, sslContext(s), s.needClientAuth());
+            clientSockets = new SslRMIClientSocketFactory();
+        } else {
+            serverSockets = new BoundServerSocketFactory(bind, null, false);
+        }
+        int port = s.port();
         if (port == 0) {
             try (ServerSocket probe = new ServerSocket(0, 1, bind)) {
                 port = probe.getLocalPort();
@@ -42,23 +80,55 @@ public final class JmxRemote implements AutoCloseable {
         }
         Registry registry;
         try {
-            registry = LocateRegistry.createRegistry(port, null, sockets);
+            registry = LocateRegistry.createRegistry(port, clientSockets, serverSockets);
         } catch (java.rmi.server.ExportException e) {
-            throw new IOException("JMX port " + host + ":" + port + " is not available (in use?): " + e.getCause(), e);
+            throw new IOException("JMX port " + s.host() + ":" + port + " is not available (in use?): " + e.getCause(), e);
         }
         Map<String, Object> env = new HashMap<>();
-        env.put(RMIConnectorServer.RMI_SERVER_SOCKET_FACTORY_ATTRIBUTE, sockets);
+        env.put(RMIConnectorServer.RMI_SERVER_SOCKET_FACTORY_ATTRIBUTE, serverSockets);
+        if (clientSockets != null) {
+            env.put(RMIConnectorServer.RMI_CLIENT_SOCKET_FACTORY_ATTRIBUTE, clientSockets);
+        }
         // credentials may only be a String[] (user, password): nothing else is deserialized
         env.put("jmx.remote.rmi.server.credentials.filter.pattern", "java.lang.String;!*");
-        String url = "service:jmx:rmi://" + host + ":" + port + "/jndi/rmi://" + host + ":" + port + "/jmxrmi";
+        env.put("jmx.remote.rmi.server.serial.filter.pattern", SERIAL_FILTER);
+        if (!s.passwordFile().isEmpty()) {
+            env.put("jmx.remote.x.password.file", readable(s.passwordFile(), "jmx.passwordFile"));
+        }
+        if (!s.accessFile().isEmpty()) {
+            env.put("jmx.remote.x.access.file", readable(s.accessFile(), "jmx.accessFile"));
+        }
+        String url = "service:jmx:rmi://" + s.host() + ":" + port + "/jndi/rmi://" + s.host() + ":" + port + "/jmxrmi";
         JMXConnectorServer server = JMXConnectorServerFactory.newJMXConnectorServer(new JMXServiceURL(url), env, mbs);
         try {
             server.start();
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             UnicastRemoteObject.unexportObject(registry, true);
             throw e;
         }
-        return new JmxRemote(server, registry, "service:jmx:rmi:///jndi/rmi://" + host + ":" + port + "/jmxrmi");
+        return new JmxRemote(server, registry, "service:jmx:rmi:///jndi/rmi://" + s.host() + ":" + port + "/jmxrmi");
+    }
+
+    private static String readable(String file, String key) throws IOException {
+        if (!Files.isReadable(Path.of(file))) {
+            throw new IOException(key + ": cannot read " + file);
+        }
+        return file;
+    }
+
+    private static SSLContext sslContext(JmxSettings s) throws IOException {
+        char[] password = s.keyStorePassword().toCharArray();
+        try (InputStream in = Files.newInputStream(Path.of(s.keyStore()))) {
+            KeyStore ks = KeyStore.getInstance(s.keyStore().endsWith(".jks") ? "JKS" : "PKCS12");
+            ks.load(in, password);
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(ks, password);
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(kmf.getKeyManagers(), null, null); // clients are checked against the JVM's trust store
+            return ctx;
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IOException("jmx.ssl.keyStore: cannot use " + s.keyStore() + ": " + e.getMessage(), e);
+        }
     }
 
     /** The URL clients use. */
@@ -80,22 +150,35 @@ public final class JmxRemote implements AutoCloseable {
         }
     }
 
-    /** Server sockets bound to one address (loopback by default), equal by address for RMI's port sharing. */
+    /**
+     * Server sockets bound to one address (loopback by default), plain or TLS; equal by address
+     * and TLS settings, which is what lets RMI share one port between registry and server.
+     */
     private static final class BoundServerSocketFactory implements RMIServerSocketFactory {
         private final InetAddress address;
+        private final SSLContext tls;
+        private final boolean needClientAuth;
 
-        BoundServerSocketFactory(InetAddress address) {
+        BoundServerSocketFactory(InetAddress address, SSLContext tls, boolean needClientAuth) {
             this.address = address;
+            this.tls = tls;
+            this.needClientAuth = needClientAuth;
         }
 
         @Override
         public ServerSocket createServerSocket(int port) throws IOException {
-            return new ServerSocket(port, 50, address);
+            if (tls == null) {
+                return new ServerSocket(port, 50, address);
+            }
+            SSLServerSocket s = (SSLServerSocket) tls.getServerSocketFactory().createServerSocket(port, 50, address);
+            s.setNeedClientAuth(needClientAuth);
+            return s;
         }
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof BoundServerSocketFactory f && f.address.equals(address);
+            return o instanceof BoundServerSocketFactory f && f.address.equals(address) && f.tls == tls
+                    && f.needClientAuth == needClientAuth;
         }
 
         @Override

@@ -3,21 +3,23 @@ package org.taskwatch.cli;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
-import javax.management.JMException;
-import org.taskwatch.agent.JmxRemote;
-import org.taskwatch.jmx.JmxExporter;
-import org.taskwatch.monitor.MonitorSettings;
-import org.taskwatch.monitor.TaskMonitor;
+import org.taskwatch.agent.Agent;
+import org.taskwatch.agent.AgentConfig;
+import org.taskwatch.agent.ConfigKey;
 
 /**
  * {@code taskwatch agent}: the monitor's MBeans in the platform MBeanServer, served over JMX
- * remote; runs until SIGINT/SIGTERM, then unsubscribes (IGNORE) and exits 0.
+ * remote and Jolokia as configured (file, then flags); runs until SIGINT/SIGTERM, then
+ * unsubscribes (IGNORE) and exits 0.
  */
 final class AgentCommand {
-    static final int DEFAULT_JMX_PORT = 9875;
-    static final String DEFAULT_HOST = "127.0.0.1";
+    /** Exit status when the agent cannot start (connector, port, file). */
+    static final int CANNOT_START = 1;
 
     private final PrintStream out;
     private final PrintStream err;
@@ -28,55 +30,74 @@ final class AgentCommand {
     }
 
     int run(Options o) {
-        o.parse(Set.of("--config", "--jmx-port", "--jolokia-port"), Set.of("--no-jmx", "--no-jolokia"));
+        o.parse(Set.of("--config", "--jmx-port", "--jolokia-port", "--set"), Set.of("--no-jmx", "--no-jolokia"));
         if (!o.positional().isEmpty()) {
             throw new Options.UsageException("unexpected argument '" + o.positional().get(0) + "'");
         }
-        int jmxPort = o.intValue("--jmx-port", DEFAULT_JMX_PORT, 0, 65535);
-        System.setProperty("java.rmi.server.hostname", DEFAULT_HOST);
-        TaskMonitor monitor;
+        AgentConfig config;
         try {
-            monitor = TaskMonitor.start(MonitorSettings.defaults());
+            config = config(o);
         } catch (IOException e) {
             err.println("taskwatch agent: " + e.getMessage());
-            return 1;
+            return CANNOT_START;
+        } catch (IllegalArgumentException e) {
+            throw new Options.UsageException(e.getMessage());
         }
-        JmxRemote remote = null;
-        JmxExporter exporter;
+        Agent agent;
         try {
-            exporter = JmxExporter.export(ManagementFactory.getPlatformMBeanServer(), monitor);
-            if (!o.flag("--no-jmx")) {
-                remote = JmxRemote.start(ManagementFactory.getPlatformMBeanServer(), DEFAULT_HOST, jmxPort);
-            }
-        } catch (IOException | JMException e) {
+            agent = Agent.start(config, ManagementFactory.getPlatformMBeanServer());
+        } catch (IOException e) {
             err.println("taskwatch agent: " + e.getMessage());
-            monitor.close();
-            return 1;
+            return CANNOT_START;
+        } catch (IllegalArgumentException e) {
+            err.println("taskwatch agent: " + e.getMessage());
+            return Main.USAGE;
         }
-        out.println("taskwatch agent: event source " + monitor.eventSource() + " (kernel "
-                + monitor.connector().kernel().release() + ", receive buffer "
-                + monitor.connector().receiveBufferBytes() / 1024 + " KiB"
-                + (monitor.connector().receiveBufferForced() ? "" : ", capped by net.core.rmem_max: no CAP_NET_ADMIN")
-                + ")");
-        if (remote != null) {
-            out.println("taskwatch agent: JMX " + remote.url());
-        }
-        out.flush();
         CountDownLatch stopped = new CountDownLatch(1);
-        JmxRemote r = remote;
-        Termination.onSignal(() -> {
-            if (r != null) {
-                r.close();
-            }
-            exporter.close();
-            monitor.close(); // sends IGNORE
+        Termination.onSignal(() -> { // before the banner: whoever reads it may stop us at once
+            agent.close(); // sends IGNORE
             stopped.countDown();
         });
+        for (String line : agent.banner()) {
+            out.println("taskwatch agent: " + line);
+        }
+        out.flush();
         try {
             stopped.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /** Defaults, then the file, then {@code --set KEY=VALUE} and the dedicated flags. */
+    private static AgentConfig config(Options o) throws IOException {
+        AgentConfig c = AgentConfig.defaults();
+        if (o.value("--config") != null) {
+            c = c.withFile(Path.of(o.value("--config")));
+        }
+        Map<String, String> flags = new LinkedHashMap<>();
+        for (String kv : o.values("--set")) {
+            int eq = kv.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("--set needs KEY=VALUE, got '" + kv + "'");
+            }
+            flags.put(kv.substring(0, eq).trim(), kv.substring(eq + 1));
+        }
+        putIf(flags, ConfigKey.JMX_PORT, o.value("--jmx-port"));
+        putIf(flags, ConfigKey.JOLOKIA_PORT, o.value("--jolokia-port"));
+        if (o.flag("--no-jmx")) {
+            flags.put(ConfigKey.JMX_ENABLED.key(), "false");
+        }
+        if (o.flag("--no-jolokia")) {
+            flags.put(ConfigKey.JOLOKIA_ENABLED.key(), "false");
+        }
+        return c.with(flags);
+    }
+
+    private static void putIf(Map<String, String> m, ConfigKey key, String value) {
+        if (value != null) {
+            m.put(key.key(), value);
+        }
     }
 }

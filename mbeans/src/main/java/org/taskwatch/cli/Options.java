@@ -20,6 +20,7 @@ final class Options {
 
     private final String[] args;
     private final Map<String, String> values = new HashMap<>();
+    private final Map<String, List<String>> repeated = new HashMap<>();
     private final Set<String> flags = new HashSet<>();
     private final List<String> positional = new ArrayList<>();
     private boolean parsed;
@@ -37,10 +38,13 @@ final class Options {
                     throw new UsageException(a + " needs a value");
                 }
                 values.put(a, args[++i]);
+                repeated.computeIfAbsent(a, k -> new ArrayList<>()).add(values.get(a));
             } else if (withoutValue.contains(a)) {
                 flags.add(a);
             } else if (a.startsWith("--") && a.contains("=") && withValue.contains(a.substring(0, a.indexOf('=')))) {
-                values.put(a.substring(0, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
+                String name = a.substring(0, a.indexOf('='));
+                values.put(name, a.substring(a.indexOf('=') + 1));
+                repeated.computeIfAbsent(name, k -> new ArrayList<>()).add(values.get(name));
             } else if (a.startsWith("-") && a.length() > 1 && !isNumber(a)) {
                 throw new UsageException("unknown option " + a);
             } else {
@@ -63,6 +67,12 @@ final class Options {
     String value(String name) {
         check();
         return values.get(name);
+    }
+
+    /** Every value of an option given more than once, in order (empty when absent). */
+    List<String> values(String name) {
+        check();
+        return repeated.getOrDefault(name, List.of());
     }
 
     boolean flag(String name) {

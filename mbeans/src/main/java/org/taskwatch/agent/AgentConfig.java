@@ -1,0 +1,186 @@
+package org.taskwatch.agent;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.taskwatch.jolokia.JolokiaSettings;
+import org.taskwatch.monitor.MonitorSettings;
+
+/**
+ * The agent's configuration: every {@link ConfigKey} with a checked value. Built from the
+ * defaults, a properties file, and overrides (flags, {@code -javaagent} options), each step
+ * all-or-nothing: a bad key or value fails with a message naming it and changes nothing.
+ */
+public final class AgentConfig {
+    private final EnumMap<ConfigKey, String> values;
+    private final List<String> warnings;
+
+    private AgentConfig(EnumMap<ConfigKey, String> values, List<String> warnings) {
+        this.values = values;
+        this.warnings = warnings;
+    }
+
+    public static AgentConfig defaults() {
+        EnumMap<ConfigKey, String> v = new EnumMap<>(ConfigKey.class);
+        for (ConfigKey k : ConfigKey.values()) {
+            v.put(k, k.defaultValue());
+        }
+        return new AgentConfig(v, List.of());
+    }
+
+    /**
+     * These values over the keys of a properties file.
+     *
+     * @throws IOException when the file cannot be read (the message names it)
+     * @throws IllegalArgumentException for an unknown key or a bad value, naming the file and key
+     */
+    public AgentConfig withFile(Path file) throws IOException {
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            p.load(r);
+        } catch (NoSuchFileException e) {
+            throw new IOException("config file " + file + ": no such file", e);
+        } catch (IOException | IllegalArgumentException e) { // IAE: a malformed \\u escape
+            throw new IOException("config file " + file + ": cannot read it: " + e.getMessage(), e);
+        }
+        Map<String, String> m = new java.util.LinkedHashMap<>();
+        p.stringPropertyNames().stream().sorted().forEach(k -> m.put(k, p.getProperty(k)));
+        AgentConfig c;
+        try {
+            c = with(m);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("config file " + file + ": " + e.getMessage(), e);
+        }
+        List<String> w = new ArrayList<>(c.warnings);
+        if (hasSecret(m) && othersMayRead(file)) {
+            w.add("config file " + file + " holds a password and others may read it: chmod 600 " + file);
+        }
+        return new AgentConfig(c.values, List.copyOf(w));
+    }
+
+    /**
+     * These values with {@code overrides} (key to value) on top.
+     *
+     * @throws IllegalArgumentException for an unknown key or a bad value, naming the key
+     */
+    public AgentConfig with(Map<String, String> overrides) {
+        EnumMap<ConfigKey, String> v = new EnumMap<>(values);
+        for (Map.Entry<String, String> e : overrides.entrySet()) {
+            ConfigKey k = ConfigKey.byName(e.getKey().trim());
+            if (k == null) {
+                throw new IllegalArgumentException("unknown key '" + e.getKey() + "'" + suggestion(e.getKey()));
+            }
+            v.put(k, k.check(e.getValue()));
+        }
+        AgentConfig c = new AgentConfig(v, warnings);
+        c.checkTogether();
+        return c;
+    }
+
+    public AgentConfig with(ConfigKey key, String value) {
+        return with(Map.of(key.key(), value));
+    }
+
+    private void checkTogether() {
+        if (!get(ConfigKey.JMX_ACCESS_FILE).isEmpty() && get(ConfigKey.JMX_PASSWORD_FILE).isEmpty()) {
+            throw new IllegalArgumentException("jmx.accessFile: needs jmx.passwordFile (access rules are per user)");
+        }
+        if (!get(ConfigKey.JOLOKIA_USER).isEmpty() && get(ConfigKey.JOLOKIA_PASSWORD).isEmpty()) {
+            throw new IllegalArgumentException("jolokia.password: needed with jolokia.user");
+        }
+        if (get(ConfigKey.JOLOKIA_USER).isEmpty() && !get(ConfigKey.JOLOKIA_PASSWORD).isEmpty()) {
+            throw new IllegalArgumentException("jolokia.user: needed with jolokia.password");
+        }
+    }
+
+    private static String suggestion(String name) {
+        String best = null;
+        int bestDistance = 4;
+        for (ConfigKey k : ConfigKey.values()) {
+            int d = distance(name.trim().toLowerCase(java.util.Locale.ROOT), k.key().toLowerCase(java.util.Locale.ROOT));
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = k.key();
+            }
+        }
+        return best == null ? " (see the README's configuration table)" : " (did you mean " + best + "?)";
+    }
+
+    /** Edit distance, for "did you mean". */
+    private static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
+    private static boolean hasSecret(Map<String, String> m) {
+        for (String k : m.keySet()) {
+            ConfigKey key = ConfigKey.byName(k.trim());
+            if (key != null && key.secret() && !m.get(k).isBlank()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean othersMayRead(Path file) {
+        try {
+            var perms = Files.getPosixFilePermissions(file);
+            return perms.contains(PosixFilePermission.OTHERS_READ) || perms.contains(PosixFilePermission.GROUP_READ);
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    public String get(ConfigKey key) {
+        return values.get(key);
+    }
+
+    public int getInt(ConfigKey key) {
+        return Integer.parseInt(values.get(key));
+    }
+
+    public boolean getBoolean(ConfigKey key) {
+        return Boolean.parseBoolean(values.get(key));
+    }
+
+    /** Things the operator should fix that do not stop the agent (e.g. a readable password file). */
+    public List<String> warnings() {
+        return warnings;
+    }
+
+    public MonitorSettings monitorSettings() {
+        return new MonitorSettings(getInt(ConfigKey.RECEIVE_BUFFER_BYTES), getInt(ConfigKey.HANDOFF_CAPACITY),
+                getInt(ConfigKey.MAX_WATCHES), getInt(ConfigKey.MAX_PATTERN_LENGTH), getInt(ConfigKey.RECENT_EXITS),
+                getInt(ConfigKey.MAX_WAITERS), getInt(ConfigKey.MAX_SUMMARIES), getInt(ConfigKey.SUMMARY_HISTORY),
+                getInt(ConfigKey.MAX_WINDOW_SECONDS));
+    }
+
+    public JolokiaSettings jolokiaSettings() {
+        return new JolokiaSettings(get(ConfigKey.JOLOKIA_HOST), getInt(ConfigKey.JOLOKIA_PORT),
+                get(ConfigKey.JOLOKIA_USER), get(ConfigKey.JOLOKIA_PASSWORD), get(ConfigKey.JOLOKIA_KEY_STORE),
+                get(ConfigKey.JOLOKIA_KEY_STORE_PASSWORD), get(ConfigKey.JOLOKIA_POLICY));
+    }
+}

@@ -1,0 +1,163 @@
+package org.taskwatch.agent;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * Every configuration key of the agent, with its default and meaning: the one place they are
+ * defined (the README's table lists the same, and a test keeps the two equal). Values come from
+ * the configuration file, then command-line flags, then {@code -javaagent} options.
+ */
+public enum ConfigKey {
+    JMX_ENABLED("jmx.enabled", "true", Kind.BOOLEAN, "serve JMX remote (RMI registry and server on one port)"),
+    JMX_HOST("jmx.host", "127.0.0.1", Kind.ADDRESS, "address the JMX registry and server bind to"),
+    JMX_PORT("jmx.port", "9875", Kind.PORT, "port of the JMX registry and server (0: any free port)"),
+    JMX_PASSWORD_FILE("jmx.passwordFile", "", Kind.FILE,
+            "JMX password file (lines of 'user password', like the JDK's jmxremote.password): turns authentication on"),
+    JMX_ACCESS_FILE("jmx.accessFile", "", Kind.FILE,
+            "JMX access file (lines of 'user readonly|readwrite'); without it every authenticated user may do all"),
+    JMX_KEY_STORE("jmx.ssl.keyStore", "", Kind.FILE, "key store (PKCS12 or JKS) with the server's key: turns TLS on for JMX"),
+    JMX_KEY_STORE_PASSWORD("jmx.ssl.keyStorePassword", "", Kind.SECRET, "password of jmx.ssl.keyStore"),
+    JMX_NEED_CLIENT_AUTH("jmx.ssl.needClientAuth", "false", Kind.BOOLEAN,
+            "require client certificates (trusted by the JVM's trust store) for JMX over TLS"),
+    JOLOKIA_ENABLED("jolokia.enabled", "true", Kind.BOOLEAN, "serve Jolokia HTTP-JSON"),
+    JOLOKIA_HOST("jolokia.host", "127.0.0.1", Kind.ADDRESS, "address Jolokia binds to"),
+    JOLOKIA_PORT("jolokia.port", "8778", Kind.PORT, "Jolokia's port (0: any free port)"),
+    JOLOKIA_USER("jolokia.user", "", Kind.STRING, "user for HTTP basic authentication: turns it on"),
+    JOLOKIA_PASSWORD("jolokia.password", "", Kind.SECRET, "password for jolokia.user"),
+    JOLOKIA_KEY_STORE("jolokia.ssl.keyStore", "", Kind.FILE, "key store (PKCS12 or JKS) with the server's key: serves HTTPS"),
+    JOLOKIA_KEY_STORE_PASSWORD("jolokia.ssl.keyStorePassword", "", Kind.SECRET, "password of jolokia.ssl.keyStore"),
+    JOLOKIA_POLICY("jolokia.policy", "", Kind.STRING,
+            "Jolokia access policy (file:/path/jolokia-access.xml); empty: taskwatch's own (loopback, exec on org.taskwatch only)"),
+    SOURCE("source", "auto", Kind.SOURCE,
+            "event source: netlink (the proc connector), procfs (polling fallback), or auto (netlink, else procfs)"),
+    POLL_MILLIS("source.pollMillis", "100", Kind.range(10, 60_000), "procfs fallback: milliseconds between scans of /proc"),
+    RECEIVE_BUFFER_BYTES("receiveBufferBytes", "8388608", Kind.range(65_536, 1 << 30),
+            "netlink socket receive buffer (beyond net.core.rmem_max only with CAP_NET_ADMIN)"),
+    HANDOFF_CAPACITY("handoffCapacity", "65536", Kind.range(16, 1 << 24),
+            "matched events queued between the reader and delivery; beyond it they are counted lost"),
+    MAX_WATCHES("maxWatches", "10000", Kind.range(1, 1_000_000), "watches at once"),
+    MAX_PATTERN_LENGTH("maxPatternLength", "1024", Kind.range(1, 65_536), "characters in a command regex"),
+    RECENT_EXITS("recentExits", "4096", Kind.range(16, 1 << 22), "exits kept to answer waitForExit and processStatus after the fact"),
+    MAX_WAITERS("maxWaiters", "256", Kind.range(1, 65_536), "concurrent waitForExit callers"),
+    MAX_SUMMARIES("maxSummaries", "64", Kind.range(1, 4096), "command patterns with a summary history (least recently used goes)"),
+    SUMMARY_HISTORY("summaryHistory", "16384", Kind.range(16, 1 << 22), "events kept per summary pattern"),
+    MAX_WINDOW_SECONDS("maxWindowSeconds", "86400", Kind.range(1, 30 * 86400), "longest summary window");
+
+    private final String key;
+    private final String defaultValue;
+    private final Kind kind;
+    private final String meaning;
+
+    ConfigKey(String key, String defaultValue, Kind kind, String meaning) {
+        this.key = key;
+        this.defaultValue = defaultValue;
+        this.kind = kind;
+        this.meaning = meaning;
+    }
+
+    public String key() {
+        return key;
+    }
+
+    public String defaultValue() {
+        return defaultValue;
+    }
+
+    public String meaning() {
+        return meaning;
+    }
+
+    /** Whether the value is a password (never printed). */
+    public boolean secret() {
+        return kind == Kind.SECRET;
+    }
+
+    /** The key named {@code name}, or null. */
+    public static ConfigKey byName(String name) {
+        for (ConfigKey k : values()) {
+            if (k.key.equals(name)) {
+                return k;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The value, trimmed and checked.
+     *
+     * @throws IllegalArgumentException naming this key, the bad value and what would be right
+     */
+    String check(String value) {
+        String v = value.trim();
+        String problem = kind.problem(v);
+        if (problem != null) {
+            throw new IllegalArgumentException(key + ": " + problem + ", got '" + (secret() ? "***" : v) + "'");
+        }
+        return kind == Kind.BOOLEAN || kind == Kind.SOURCE ? v.toLowerCase(Locale.ROOT) : v;
+    }
+
+    /** What a value may be; {@link #problem} says what is wrong with one, or null. */
+    abstract static class Kind {
+        static final Kind STRING = new Kind() {
+            @Override
+            String problem(String v) {
+                return null;
+            }
+        };
+        static final Kind SECRET = STRING.copy();
+        static final Kind BOOLEAN = new Kind() {
+            @Override
+            String problem(String v) {
+                return v.equalsIgnoreCase("true") || v.equalsIgnoreCase("false") ? null : "must be true or false";
+            }
+        };
+        static final Kind PORT = range(0, 65_535);
+        static final Kind ADDRESS = new Kind() {
+            @Override
+            String problem(String v) {
+                return v.isEmpty() || v.contains(" ") ? "must be an IP address or host name" : null;
+            }
+        };
+        static final Kind FILE = new Kind() {
+            @Override
+            String problem(String v) {
+                return v.isEmpty() || Files.isReadable(Path.of(v)) ? null : "cannot read this file";
+            }
+        };
+        static final Kind SOURCE = new Kind() {
+            @Override
+            String problem(String v) {
+                return v.equalsIgnoreCase("auto") || v.equalsIgnoreCase("netlink") || v.equalsIgnoreCase("procfs")
+                        ? null : "must be auto, netlink or procfs";
+            }
+        };
+
+        abstract String problem(String v);
+
+        Kind copy() {
+            Kind self = this;
+            return new Kind() {
+                @Override
+                String problem(String v) {
+                    return self.problem(v);
+                }
+            };
+        }
+
+        static Kind range(long min, long max) {
+            return new Kind() {
+                @Override
+                String problem(String v) {
+                    try {
+                        long n = Long.parseLong(v);
+                        return n < min || n > max ? "must be " + min + " to " + max : null;
+                    } catch (NumberFormatException e) {
+                        return "must be a whole number (" + min + " to " + max + ")";
+                    }
+                }
+            };
+        }
+    }
+}

@@ -1,0 +1,279 @@
+package org.taskwatch.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import javax.management.MBeanServerConnection;
+import javax.management.Notification;
+import javax.management.ObjectName;
+import javax.management.openmbean.CompositeData;
+import javax.management.remote.JMXConnector;
+import javax.management.remote.JMXConnectorFactory;
+import javax.management.remote.JMXServiceURL;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.taskwatch.kernel.KernelVersion;
+import org.taskwatch.testing.KernelTests;
+import org.taskwatch.testing.Spawn;
+
+/**
+ * The agent as operators run it ({@code java -jar}, a separate JVM, free ports) with real
+ * clients: JMX over RMI, and HTTP against Jolokia (read, exec, pull and SSE notifications),
+ * its access policy, authentication, and the errors operators meet.
+ */
+class AgentIT {
+    private static final ObjectName MONITOR = name("org.taskwatch:type=Monitor");
+
+    @BeforeAll
+    static void kernel() {
+        KernelTests.require(KernelTests.isRoot() || KernelVersion.running().atLeast(6, 6), "the agent needs the connector");
+    }
+
+    private static ObjectName name(String n) {
+        try {
+            return new ObjectName(n);
+        } catch (javax.management.MalformedObjectNameException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    private static AgentProcess agent(String... extra) throws Exception {
+        List<String> args = new ArrayList<>(List.of("--jmx-port", Integer.toString(AgentProcess.freePort()),
+                "--jolokia-port", Integer.toString(AgentProcess.freePort())));
+        args.addAll(List.of(extra));
+        return AgentProcess.start(args.toArray(new String[0]));
+    }
+
+    @Test
+    void jmxAndJolokiaServeWatchesAndDeliverTheExit() throws Exception {
+        try (AgentProcess a = agent()) {
+            assertTrue(a.output().contains("taskwatch agent: event source netlink"), a.output());
+            assertNotNull(a.jmxUrl, a.output());
+            assertNotNull(a.jolokiaUrl, a.output());
+            assertTrue(a.jolokiaUrl.startsWith("http://127.0.0.1:") && a.jolokiaUrl.endsWith("/jolokia/"), a.jolokiaUrl);
+            JolokiaClient j = new JolokiaClient(a.jolokiaUrl);
+
+            try (JMXConnector c = JMXConnectorFactory.connect(new JMXServiceURL(a.jmxUrl))) {
+                MBeanServerConnection mbs = c.getMBeanServerConnection();
+                assertEquals("netlink", mbs.getAttribute(MONITOR, "EventSource"));
+                List<Notification> jmxSeen = new ArrayList<>();
+                mbs.addNotificationListener(MONITOR, (n, h) -> {
+                    synchronized (jmxSeen) {
+                        jmxSeen.add(n);
+                        jmxSeen.notifyAll();
+                    }
+                }, null, null);
+
+                // Jolokia notification client: one pull and one SSE subscription for exits
+                String client = (String) ((Map<?, ?>) JolokiaClient.value(
+                        j.post("{\"type\":\"notification\",\"command\":\"register\"}"))).get("id");
+                String pullHandle = (String) JolokiaClient.value(j.post("{\"type\":\"notification\",\"command\":\"add\","
+                        + "\"client\":\"" + client + "\",\"mode\":\"pull\",\"mbean\":\"org.taskwatch:type=Monitor\","
+                        + "\"filter\":[\"taskwatch.process.exit\"]}"));
+                JolokiaClient.value(j.post("{\"type\":\"notification\",\"command\":\"add\",\"client\":\"" + client
+                        + "\",\"mode\":\"sse\",\"mbean\":\"org.taskwatch:type=Monitor\",\"filter\":[\"taskwatch.process.exit\"]}"));
+                List<String> sse = new ArrayList<>();
+                InputStream stream = j.http().send(HttpRequest.newBuilder(URI.create(a.jolokiaUrl + "notification/open/"
+                        + client + "/sse")).header("Accept", "text/event-stream").GET().build(),
+                        HttpResponse.BodyHandlers.ofInputStream()).body();
+                Thread sseReader = new Thread(() -> {
+                    try (BufferedReader r = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+                        String line;
+                        while ((line = r.readLine()) != null) {
+                            synchronized (sse) {
+                                sse.add(line);
+                                sse.notifyAll();
+                            }
+                        }
+                    } catch (java.io.IOException ignored) {
+                        // closed at the end of the test
+                    }
+                }, "sse-reader");
+                sseReader.setDaemon(true);
+                sseReader.start();
+
+                Process p = Spawn.sh("read line; exit 6");
+                int pid = (int) p.pid();
+                long id = ((Number) JolokiaClient.value(j.post("{\"type\":\"exec\",\"mbean\":\"org.taskwatch:type=Monitor\","
+                        + "\"operation\":\"watch\",\"arguments\":[" + pid + ",\"exit\"]}"))).longValue();
+                assertTrue(mbs.isRegistered(name("org.taskwatch:type=Watch,id=" + id)), "the watch has its MBean");
+                try (OutputStream in = p.getOutputStream()) {
+                    in.write('\n');
+                }
+                assertEquals(6, Spawn.waitFor(p));
+
+                CompositeData exit = awaitJmx(jmxSeen, pid);
+                assertEquals(6, exit.get("exitCode"));
+                assertEquals(0, exit.get("signal"));
+
+                String pulled = awaitPull(j, client, pullHandle, pid);
+                assertTrue(pulled.contains("\"exitCode\":6"), pulled);
+                String event = awaitLine(sse, "\"pid\":" + pid + ",");
+                assertTrue(event.startsWith("data:") && event.contains("\"exitCode\":6"), event);
+                assertTrue(event.contains("taskwatch.process.exit"), event);
+                stream.close();
+            }
+
+            // waitForExit over Jolokia, for a process that is not the agent's child
+            Process q = Spawn.sh("sleep 0.5; exit 4");
+            Map<?, ?> r = (Map<?, ?>) JolokiaClient.value(j.post("{\"type\":\"exec\",\"mbean\":\"org.taskwatch:type=Monitor\","
+                    + "\"operation\":\"waitForExit\",\"arguments\":[" + q.pid() + ",10000]}"));
+            assertEquals(4, Spawn.waitFor(q));
+            assertEquals(true, r.get("exited"));
+            assertEquals(4L, ((Number) r.get("exitCode")).longValue());
+
+            // the README's first curl example, as written
+            assertTrue(JolokiaClient.value(j.get("read/org.taskwatch:type=Monitor/ExitCount")) instanceof Number);
+        }
+    }
+
+    private static CompositeData awaitJmx(List<Notification> seen, int pid) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        synchronized (seen) {
+            while (System.nanoTime() < deadline) {
+                for (Notification n : seen) {
+                    CompositeData d = (CompositeData) n.getUserData();
+                    if (n.getType().equals("taskwatch.process.exit") && d.get("pid").equals(pid)) {
+                        return d;
+                    }
+                }
+                seen.wait(100);
+            }
+        }
+        throw new AssertionError("no JMX exit notification for " + pid + ": " + seen);
+    }
+
+    private static String awaitPull(JolokiaClient j, String client, String handle, int pid) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        StringBuilder all = new StringBuilder();
+        // the store's name carries Jolokia's agent id
+        String store = ((List<?>) JolokiaClient.value(j.get("search/jolokia:type=NotificationStore,*"))).get(0).toString();
+        while (System.nanoTime() < deadline) {
+            Map<String, Object> reply = j.post("{\"type\":\"exec\",\"mbean\":\"" + store + "\","
+                    + "\"operation\":\"pull\",\"arguments\":[\"" + client + "\",\"" + handle + "\"]}");
+            String s = JolokiaClient.value(reply).toString();
+            all.append(s);
+            for (String part : s.split("\\{\"sequenceNumber\"|\\{\"type\"")) {
+                if (part.contains("\"pid\":" + pid + ",") || part.contains("pid=" + pid + ",")) {
+                    return part;
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no pulled exit for " + pid + ": " + all);
+    }
+
+    private static String awaitLine(List<String> lines, String containing) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        synchronized (lines) {
+            while (System.nanoTime() < deadline) {
+                for (String l : lines) {
+                    if (l.contains(containing)) {
+                        return l;
+                    }
+                }
+                lines.wait(100);
+            }
+        }
+        throw new AssertionError("no SSE line with " + containing + ": " + lines);
+    }
+
+    @Test
+    void policyDeniesWritesForeignExecAndForeignOrigins() throws Exception {
+        try (AgentProcess a = agent("--no-jmx")) {
+            assertEquals(null, a.jmxUrl, "--no-jmx: no JMX line");
+            JolokiaClient j = new JolokiaClient(a.jolokiaUrl);
+            Map<String, Object> write = j.post("{\"type\":\"write\",\"mbean\":\"java.lang:type=Memory\","
+                    + "\"attribute\":\"Verbose\",\"value\":true}");
+            assertEquals(403L, ((Number) write.get("status")).longValue(), write.toString());
+            Map<String, Object> gc = j.post("{\"type\":\"exec\",\"mbean\":\"java.lang:type=Memory\",\"operation\":\"gc\"}");
+            assertEquals(403L, ((Number) gc.get("status")).longValue(), gc.toString());
+            Map<String, Object> read = j.get("read/java.lang:type=Runtime/Uptime");
+            assertEquals(200L, ((Number) read.get("status")).longValue(), "reads are allowed: " + read);
+
+            HttpResponse<String> foreign = j.send(HttpRequest.newBuilder(URI.create(a.jolokiaUrl + "version"))
+                    .header("Origin", "http://evil.example").GET());
+            assertTrue(foreign.body().contains("\"status\":403"), foreign.body());
+            assertTrue(foreign.headers().firstValue("Access-Control-Allow-Origin").isEmpty());
+            HttpResponse<String> local = j.send(HttpRequest.newBuilder(URI.create(a.jolokiaUrl + "version"))
+                    .header("Origin", "http://localhost:3000").GET());
+            assertTrue(local.body().contains("\"status\":200"), local.body());
+            assertEquals("http://localhost:3000", local.headers().firstValue("Access-Control-Allow-Origin").orElse(""));
+
+            Map<String, Object> bad = j.post("{\"type\":\"exec\",\"mbean\":\"org.taskwatch:type=Monitor\","
+                    + "\"operation\":\"watch\",\"arguments\":[-1,\"exit\"]}");
+            assertTrue(((Number) bad.get("status")).intValue() >= 400, bad.toString());
+            assertTrue(String.valueOf(bad.get("error")).contains("pid"), bad.toString());
+        }
+    }
+
+    @Test
+    void authenticationGuardsJolokiaAndJmx(@TempDir Path dir) throws Exception {
+        Path passwords = Files.writeString(dir.resolve("jmx.password"), "ops s3cret\n");
+        Path access = Files.writeString(dir.resolve("jmx.access"), "ops readwrite\n");
+        Files.setPosixFilePermissions(passwords, PosixFilePermissions.fromString("rw-------"));
+        Path config = Files.writeString(dir.resolve("taskwatch.properties"), "jolokia.user=ops\njolokia.password=pw\n"
+                + "jmx.passwordFile=" + passwords + "\njmx.accessFile=" + access + "\n");
+        Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-------"));
+        try (AgentProcess a = agent("--config", config.toString())) {
+            assertNotNull(a.jolokiaUrl, a.output());
+            HttpResponse<String> anonymous = new JolokiaClient(a.jolokiaUrl)
+                    .send(HttpRequest.newBuilder(URI.create(a.jolokiaUrl + "version")).GET());
+            assertEquals(401, anonymous.statusCode());
+            HttpResponse<String> wrong = new JolokiaClient(a.jolokiaUrl, "ops", "nope")
+                    .send(HttpRequest.newBuilder(URI.create(a.jolokiaUrl + "version")).GET());
+            assertEquals(401, wrong.statusCode());
+            Map<String, Object> ok = new JolokiaClient(a.jolokiaUrl, "ops", "pw").get("read/org.taskwatch:type=Monitor/WatchCount");
+            assertEquals(200L, ((Number) ok.get("status")).longValue(), ok.toString());
+
+            JMXServiceURL url = new JMXServiceURL(a.jmxUrl);
+            assertThrows(SecurityException.class, () -> JMXConnectorFactory.connect(url).close(), "no credentials");
+            assertThrows(SecurityException.class, () -> JMXConnectorFactory.connect(url,
+                    Map.of(JMXConnector.CREDENTIALS, new String[] {"ops", "wrong"})).close(), "wrong password");
+            try (JMXConnector c = JMXConnectorFactory.connect(url,
+                    Map.of(JMXConnector.CREDENTIALS, new String[] {"ops", "s3cret"}))) {
+                assertEquals("netlink", c.getMBeanServerConnection().getAttribute(MONITOR, "EventSource"));
+            }
+        }
+    }
+
+    @Test
+    void operatorMistakesGetClearErrors(@TempDir Path dir) throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            int port = taken.getLocalPort();
+            AgentProcess a = AgentProcess.start("--no-jmx", "--jolokia-port", Integer.toString(port));
+            assertEquals(1, a.awaitExit(), a.output());
+            assertTrue(a.output().contains("Jolokia port 127.0.0.1:" + port + " is not available"), a.output());
+        }
+        Path typo = Files.writeString(dir.resolve("typo.properties"), "jmx.prot=9999\n");
+        AgentProcess b = AgentProcess.start("--config", typo.toString());
+        assertEquals(2, b.awaitExit(), b.output());
+        assertTrue(b.output().contains("unknown key 'jmx.prot'") && b.output().contains("did you mean jmx.port?"), b.output());
+
+        AgentProcess c = AgentProcess.start("--config", dir.resolve("missing.properties").toString());
+        assertEquals(1, c.awaitExit(), c.output());
+        assertTrue(c.output().contains("missing.properties: no such file"), c.output());
+
+        AgentProcess d = AgentProcess.start("--set", "maxWatches=lots");
+        assertEquals(2, d.awaitExit(), d.output());
+        assertTrue(d.output().contains("maxWatches: must be a whole number"), d.output());
+    }
+}

@@ -1,0 +1,75 @@
+package org.taskwatch.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import javax.management.ObjectName;
+import javax.management.remote.JMXConnector;
+import javax.management.remote.JMXConnectorFactory;
+import javax.management.remote.JMXServiceURL;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.taskwatch.kernel.KernelVersion;
+import org.taskwatch.testing.KernelTests;
+
+/** {@code -javaagent:} with the packaged jar, loaded into a plain JVM that knows nothing of taskwatch. */
+class JavaAgentIT {
+    @Test
+    void theMonitorMBeanAppearsInAPlainJvm(@TempDir Path dir) throws Exception {
+        KernelTests.require(KernelTests.isRoot() || KernelVersion.running().atLeast(6, 6), "the agent needs the connector");
+        Path app = Files.writeString(dir.resolve("App.java"),
+                "public class App { public static void main(String[] a) throws Exception {"
+                + " System.out.println(\"app running\"); Thread.sleep(60_000); } }");
+        int port = AgentProcess.freePort();
+        Process jvm = new ProcessBuilder(AgentProcess.java(), "-javaagent:" + AgentProcess.jar()
+                + "=jmx.enabled=true,jmx.port=" + port + ",maxWatches=50", app.toString())
+                .redirectErrorStream(true).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8));
+            StringBuilder seen = new StringBuilder();
+            String line;
+            while ((line = out.readLine()) != null && !line.equals("app running")) {
+                seen.append(line).append('\n');
+            }
+            assertTrue(seen.toString().contains("taskwatch: JMX service:jmx:rmi:///jndi/rmi://127.0.0.1:" + port), seen.toString());
+            assertTrue(!seen.toString().contains("Jolokia"), "Jolokia stays off unless asked for: " + seen);
+            try (JMXConnector c = JMXConnectorFactory.connect(
+                    new JMXServiceURL("service:jmx:rmi:///jndi/rmi://127.0.0.1:" + port + "/jmxrmi"))) {
+                var mbs = c.getMBeanServerConnection();
+                ObjectName monitor = new ObjectName("org.taskwatch:type=Monitor");
+                assertEquals("netlink", mbs.getAttribute(monitor, "EventSource"));
+                assertTrue(mbs.isRegistered(new ObjectName("java.lang:type=Runtime")), "the host JVM's own platform MBeans");
+                String vmName = (String) mbs.getAttribute(new ObjectName("java.lang:type=Runtime"), "Name");
+                assertTrue(vmName.startsWith(jvm.pid() + "@"), "served from the application's JVM: " + vmName);
+                long id = (Long) mbs.invoke(monitor, "watch", new Object[] {(int) jvm.pid(), "exit"},
+                        new String[] {"int", "java.lang.String"});
+                assertTrue(id > 0);
+            }
+        } finally {
+            jvm.destroy();
+            assertTrue(jvm.waitFor(15, TimeUnit.SECONDS));
+        }
+        assertEquals(143, jvm.exitValue(), "the host JVM's own SIGTERM behaviour is left alone");
+    }
+
+    @Test
+    void aBadOptionLeavesTheHostJvmRunning(@TempDir Path dir) throws Exception {
+        Path app = Files.writeString(dir.resolve("App.java"),
+                "public class App { public static void main(String[] a) { System.out.println(\"app ran\"); } }");
+        Process jvm = new ProcessBuilder(AgentProcess.java(), "-javaagent:" + AgentProcess.jar() + "=jmx.port=notaport",
+                app.toString()).redirectErrorStream(true).start();
+        String out = new String(jvm.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(jvm.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, jvm.exitValue(), out);
+        List<String> lines = out.lines().toList();
+        assertTrue(lines.contains("app ran"), out);
+        assertTrue(out.contains("taskwatch: not started: jmx.port: must be a whole number (0 to 65535)"), out);
+    }
+}
