@@ -45,8 +45,7 @@ final class EventsCommand {
             err.println("taskwatch events: " + e.getMessage());
             return 1;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Termination.onSignal(monitor::close); // close sends IGNORE
+        Termination.onSignal(monitor::close); // close sends IGNORE, then the JVM halts with 0
         try {
             monitor.addListener(new EventPrinter(out, o.flag("--json")));
             if (pid != 0) {
@@ -67,12 +66,19 @@ final class EventsCommand {
             monitor.close();
             return Main.USAGE;
         }
+        // after the watches are in place: what follows this line is seen
+        if (!monitor.connector().receiveBufferForced()) {
+            err.println("taskwatch events: note: receive buffer " + monitor.connector().receiveBufferBytes() / 1024
+                    + " KiB, capped by net.core.rmem_max (no CAP_NET_ADMIN): a burst beyond it loses events,"
+                    + " which are counted and reported; run as root or grant CAP_NET_ADMIN for "
+                    + MonitorSettings.defaults().receiveBufferBytes() / 1024 + " KiB");
+        }
         if (!o.flag("--json")) {
             out.println(EventPrinter.HEADER);
             out.flush();
         }
         try {
-            stopped.await();
+            new CountDownLatch(1).await(); // until SIGINT/SIGTERM: the shutdown hook ends the JVM
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

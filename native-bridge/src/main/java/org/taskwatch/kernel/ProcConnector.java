@@ -220,6 +220,9 @@ public final class ProcConnector implements AutoCloseable {
         }
         rxPos = rxEnd; // after a bad message nothing in this datagram can be trusted
         if (r == ProcEventCodec.ACK) {
+            // every listener's LISTEN/IGNORE ack is broadcast to all and takes a per-CPU sequence
+            // number like an event: skipping it without noting its number would count a loss
+            checkSequence(frame.cpu, frame.cnSeq);
             return skip(true);
         }
         if (r == ProcEventCodec.E_FOREIGN) {

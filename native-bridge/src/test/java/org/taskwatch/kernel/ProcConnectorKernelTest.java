@@ -42,6 +42,30 @@ class ProcConnectorKernelTest {
     }
 
     @Test
+    void otherListenersSubscribingIsNotCountedAsLoss() throws Exception {
+        // each LISTEN/IGNORE is acked to every listener with a per-CPU sequence number: a skipped
+        // ack must not look like a lost event
+        try (ProcConnector c = ProcConnector.open(ProcConnector.DEFAULT_RECEIVE_BUFFER)) {
+            long gapsBefore = c.sequenceGaps();
+            EventFrame f = new EventFrame();
+            for (int i = 0; i < 5; i++) {
+                ProcConnector.open(ProcConnector.DEFAULT_RECEIVE_BUFFER).close(); // LISTEN, then IGNORE: two acks
+                Process p = Spawn.sh("exit 0");
+                assertEquals(0, Spawn.waitFor(p));
+            }
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            int events = 0;
+            while (events < 30 && System.nanoTime() < deadline) { // the acks, forks, execs and exits above
+                if (c.receive(f) == ProcConnector.EVENT) {
+                    events++;
+                }
+            }
+            assertTrue(events >= 15, "events received: " + events);
+            assertEquals(gapsBefore, c.sequenceGaps(), "acks of other listeners counted as lost events");
+        }
+    }
+
+    @Test
     void forkExecExitWithExitCode() throws Exception {
         Process p = Spawn.sh("exec /bin/sh -c 'exit 3'");
         long pid = p.pid();

@@ -1,0 +1,106 @@
+package org.taskwatch.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.taskwatch.kernel.KernelVersion;
+import org.taskwatch.testing.KernelTests;
+import org.taskwatch.testing.Spawn;
+
+/**
+ * Linux 6.6+ lets a process without CAP_NET_ADMIN listen to the proc connector: the packaged
+ * jar, run as user nobody with no capabilities ({@code setpriv}), still sees a process exit 3,
+ * and says what it loses without CAP_NET_ADMIN.
+ */
+class UnprivilegedIT {
+    private static final String MARKER = "taskwatch-unprivileged-" + ProcessHandle.current().pid();
+
+    /** The jar and its lib/ where user nobody can read them (the build tree may be under /root). */
+    private static String readableJar(Path dir) throws java.io.IOException {
+        Path jar = Path.of(org.taskwatch.agent.AgentProcessAccess.jar());
+        Path lib = Files.createDirectories(dir.resolve("lib"));
+        try (var deps = Files.list(jar.resolveSibling("lib"))) {
+            for (Path d : deps.toList()) {
+                Files.copy(d, lib.resolve(d.getFileName()));
+            }
+        }
+        Path copy = Files.copy(jar, dir.resolve(jar.getFileName()));
+        for (Path p : List.of(dir, lib)) {
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        return copy.toString();
+    }
+
+    @Test
+    void nobodyReceivesEventsAndIsToldAboutTheBuffer(@TempDir Path dir) throws Exception {
+        KernelTests.require(KernelVersion.running().atLeast(6, 6), "unprivileged listening needs Linux 6.6+");
+        KernelTests.require(KernelTests.isRoot(), "switching to user nobody needs root");
+        KernelTests.require(new File("/usr/bin/setpriv").canExecute() || new File("/bin/setpriv").canExecute(),
+                "setpriv (util-linux) missing");
+        List<String> cmd = List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                "--inh-caps=-all", "--bounding-set=-all", "--",
+                org.taskwatch.agent.AgentProcessAccess.java(), "-jar", readableJar(dir),
+                // only our marked process: other load on the machine does not crowd the output
+                "events", "--json", "--types", "exit", "--command", MARKER);
+        Process tw = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        List<String> lines = new ArrayList<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(tw.getInputStream(), StandardCharsets.UTF_8))) {
+                String l;
+                while ((l = r.readLine()) != null) {
+                    synchronized (lines) {
+                        lines.add(l);
+                        lines.notifyAll();
+                    }
+                }
+            } catch (java.io.IOException ignored) {
+                // ended
+            }
+        });
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            String uid = Spawn.run(List.of("ps", "-o", "uid=", "-p", Long.toString(tw.pid()))).trim();
+            awaitLine(lines, "note: receive buffer");
+            assertEquals("65534", uid, "runs as nobody");
+            Process p = Spawn.start("/bin/sh", "-c", "sleep 0.3; exit 3", MARKER); // $0: the marker; alive while /proc is read at exec
+            assertEquals(3, Spawn.waitFor(p));
+            String exit = awaitLine(lines, "\"pid\":" + p.pid() + ",");
+            assertTrue(exit.contains("\"exitCode\":3,"), exit);
+            String note = awaitLine(lines, "note: receive buffer");
+            assertTrue(note.contains("no CAP_NET_ADMIN"), note);
+        } finally {
+            tw.destroy();
+            assertTrue(tw.waitFor(15, TimeUnit.SECONDS));
+        }
+        assertEquals(0, tw.exitValue(), "clean stop on SIGTERM: " + lines);
+    }
+
+    private static String awaitLine(List<String> lines, String containing) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        synchronized (lines) {
+            while (System.nanoTime() < deadline) {
+                for (String l : lines) {
+                    if (l.contains(containing)) {
+                        return l;
+                    }
+                }
+                lines.wait(100);
+            }
+            throw new AssertionError("no line with " + containing + "; last lines: "
+                    + lines.subList(Math.max(0, lines.size() - 20), lines.size()));
+        }
+    }
+}
