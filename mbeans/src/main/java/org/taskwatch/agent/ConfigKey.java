@@ -16,7 +16,7 @@ public enum ConfigKey {
     JMX_PASSWORD_FILE("jmx.passwordFile", "", Kind.FILE,
             "JMX password file (lines of 'user password', like the JDK's jmxremote.password): turns authentication on"),
     JMX_ACCESS_FILE("jmx.accessFile", "", Kind.FILE,
-            "JMX access file (lines of 'user readonly|readwrite'); without it every authenticated user may do all"),
+            "JMX access file (lines of 'user readonly' or 'user readwrite'); without it every authenticated user may do all"),
     JMX_KEY_STORE("jmx.ssl.keyStore", "", Kind.FILE, "key store (PKCS12 or JKS) with the server's key: turns TLS on for JMX"),
     JMX_KEY_STORE_PASSWORD("jmx.ssl.keyStorePassword", "", Kind.SECRET, "password of jmx.ssl.keyStore"),
     JMX_NEED_CLIENT_AUTH("jmx.ssl.needClientAuth", "false", Kind.BOOLEAN,

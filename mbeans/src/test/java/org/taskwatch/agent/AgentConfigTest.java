@@ -1,0 +1,90 @@
+package org.taskwatch.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AgentConfigTest {
+    @Test
+    void theReadmeTableListsEveryKeyWithItsDefaultAndMeaning() throws IOException {
+        Path readme = Path.of(System.getenv().getOrDefault("TASKWATCH_ROOT", ".."), "README.md");
+        List<String> rows = new ArrayList<>();
+        for (String line : Files.readAllLines(readme)) {
+            if (line.startsWith("| `") && line.split("\\|").length == 4) {
+                rows.add(line);
+            }
+        }
+        for (ConfigKey k : ConfigKey.values()) {
+            String expected = "| `" + k.key() + "` | " + (k.defaultValue().isEmpty() ? "" : "`" + k.defaultValue() + "`")
+                    + " | " + k.meaning() + " |";
+            assertTrue(rows.contains(expected), "README.md lacks or differs for " + k.key() + ": expected row\n" + expected);
+        }
+    }
+
+    @Test
+    void fileThenOverridesWithCheckedValues(@TempDir Path dir) throws IOException {
+        Path f = Files.writeString(dir.resolve("a.properties"), "jmx.port = 9999\nmaxWatches=20\n# comment\n");
+        AgentConfig c = AgentConfig.defaults().withFile(f).with(Map.of("maxWatches", "30"));
+        assertEquals(9999, c.getInt(ConfigKey.JMX_PORT));
+        assertEquals(30, c.monitorSettings().maxWatches());
+        assertEquals(8778, c.jolokiaSettings().port(), "untouched keys keep their defaults");
+        assertEquals(List.of(), c.warnings());
+    }
+
+    @Test
+    void badKeysAndValuesNameTheKeyAndChangeNothing(@TempDir Path dir) throws IOException {
+        AgentConfig base = AgentConfig.defaults();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> base.with(Map.of("jolokia.prot", "1")));
+        assertTrue(e.getMessage().contains("unknown key 'jolokia.prot'") && e.getMessage().contains("jolokia.port?"),
+                e.getMessage());
+        String[][] bad = {{"jmx.port", "65536", "must be 0 to 65535"}, {"jmx.port", "x", "whole number"},
+            {"jmx.enabled", "yes", "true or false"}, {"source", "ebpf", "auto, netlink or procfs"},
+            {"jmx.passwordFile", "/nonexistent/pw", "cannot read"}, {"maxWatches", "0", "must be 1 to"}};
+        for (String[] b : bad) {
+            e = assertThrows(IllegalArgumentException.class, () -> base.with(Map.of(b[0], b[1])), b[0]);
+            assertTrue(e.getMessage().startsWith(b[0] + ": ") && e.getMessage().contains(b[2]), e.getMessage());
+        }
+        e = assertThrows(IllegalArgumentException.class, () -> base.with(Map.of("jolokia.user", "ops")));
+        assertTrue(e.getMessage().startsWith("jolokia.password"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> base.with(Map.of("jolokia.password", "secret")));
+        assertTrue(!e.getMessage().contains("secret"), "a password is never echoed: " + e.getMessage());
+        assertEquals("9875", base.get(ConfigKey.JMX_PORT), "the base is unchanged");
+
+        Path typo = Files.writeString(dir.resolve("t.properties"), "maxWatches=many\n");
+        e = assertThrows(IllegalArgumentException.class, () -> base.withFile(typo));
+        assertTrue(e.getMessage().startsWith("config file " + typo + ": maxWatches:"), e.getMessage());
+        IOException io = assertThrows(IOException.class, () -> base.withFile(dir.resolve("none.properties")));
+        assertTrue(io.getMessage().contains("none.properties: no such file"), io.getMessage());
+    }
+
+    @Test
+    void aReadablePasswordFileIsWarnedAbout(@TempDir Path dir) throws IOException {
+        Path f = Files.writeString(dir.resolve("p.properties"), "jolokia.user=ops\njolokia.password=pw\n");
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
+        assertTrue(AgentConfig.defaults().withFile(f).warnings().get(0).contains("chmod 600"));
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
+        assertEquals(List.of(), AgentConfig.defaults().withFile(f).warnings());
+    }
+
+    @Test
+    void javaAgentOptionsKeepTheNetworkOffUnlessAsked() throws IOException {
+        AgentConfig c = JavaAgent.config("maxWatches=7");
+        assertEquals(false, c.getBoolean(ConfigKey.JMX_ENABLED));
+        assertEquals(false, c.getBoolean(ConfigKey.JOLOKIA_ENABLED));
+        assertEquals(7, c.monitorSettings().maxWatches());
+        assertEquals(true, JavaAgent.config("jmx.enabled=true").getBoolean(ConfigKey.JMX_ENABLED));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> JavaAgent.config("nonsense"));
+        assertTrue(e.getMessage().contains("expected key=value"), e.getMessage());
+    }
+}
