@@ -40,6 +40,8 @@ public final class JmxExporter implements TaskMonitor.WatchLifecycleListener, Au
             Map.entry("EventsReceived", "Events received from the kernel since start"),
             Map.entry("EventsDelivered", "Events delivered to listeners since start"),
             Map.entry("EventsLost", "Events lost since start (kernel buffer overrun or full handoff)"),
+            Map.entry("NotificationsDropped", "Notifications not sent to a listener that fell " + Monitor.LISTENER_BACKLOG
+                    + " behind (each listener has its own queue: a slow one never holds up the others)"),
             Map.entry("ForkCount", "Process forks seen since start"),
             Map.entry("ExecCount", "Execs seen since start"),
             Map.entry("ExitCount", "Process exits seen since start"),

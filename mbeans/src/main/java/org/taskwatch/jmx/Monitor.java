@@ -5,7 +5,6 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.management.MBeanNotificationInfo;
 import javax.management.Notification;
-import javax.management.NotificationBroadcasterSupport;
 import javax.management.ObjectName;
 import javax.management.openmbean.CompositeData;
 import javax.management.openmbean.CompositeDataSupport;
@@ -29,17 +28,20 @@ final class Monitor implements MonitorMXBean, MonitorListener {
     static final String NAME = "org.taskwatch:type=Monitor";
 
     private final TaskMonitor monitor;
-    private final NotificationBroadcasterSupport emitter;
+    /** How far one listener may fall behind before its notifications are dropped for it. */
+    static final int LISTENER_BACKLOG = 10_000;
+
+    private final IsolatingBroadcaster emitter;
     private final ObjectName name;
     private final AtomicLong sequence = new AtomicLong();
 
     Monitor(TaskMonitor monitor) {
         this.monitor = monitor;
-        this.emitter = new NotificationBroadcasterSupport(notificationInfo());
+        this.emitter = new IsolatingBroadcaster(LISTENER_BACKLOG, notificationInfo());
         this.name = JmxNames.of(NAME);
     }
 
-    NotificationBroadcasterSupport emitter() {
+    IsolatingBroadcaster emitter() {
         return emitter;
     }
 
@@ -235,6 +237,7 @@ final class Monitor implements MonitorMXBean, MonitorListener {
     @Override public long getEventsReceived() { return stats().received(); }
     @Override public long getEventsDelivered() { return stats().delivered(); }
     @Override public long getEventsLost() { return stats().lost(); }
+    @Override public long getNotificationsDropped() { return emitter.dropped(); }
     @Override public long getForkCount() { return stats().count(EventType.FORK); }
     @Override public long getExecCount() { return stats().count(EventType.EXEC); }
     @Override public long getExitCount() { return stats().count(EventType.EXIT); }

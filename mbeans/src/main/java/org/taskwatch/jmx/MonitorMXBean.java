@@ -41,6 +41,8 @@ public interface MonitorMXBean {
 
     long getEventsLost();
 
+    long getNotificationsDropped();
+
     long getForkCount();
 
     long getExecCount();

@@ -1,0 +1,118 @@
+package org.taskwatch.jmx;
+
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.management.MBeanNotificationInfo;
+import javax.management.Notification;
+import javax.management.NotificationBroadcasterSupport;
+import javax.management.NotificationListener;
+
+/**
+ * Sends each listener its notifications from a mailbox of its own, so that one slow or stuck
+ * listener (a Jolokia SSE client that stopped reading, a blocking in-process listener) can
+ * neither hold up the monitor's delivery thread nor the other listeners. A listener keeps its
+ * order; when it falls {@code capacity} notifications behind, further ones are dropped for it
+ * alone and counted ({@link #dropped}). A mailbox's thread ends after a minute without work,
+ * so a listener that went away leaves nothing behind.
+ *
+ * <p>Threads: {@link #handleNotification} runs on the sender's thread (the delivery thread) and
+ * only enqueues; each mailbox thread ({@code taskwatch-notify-N}) calls one listener.
+ */
+final class IsolatingBroadcaster extends NotificationBroadcasterSupport {
+    private static final long IDLE_MILLIS = TimeUnit.MINUTES.toMillis(1);
+    private static final AtomicLong THREADS = new AtomicLong();
+
+    private final int capacity;
+    private final ConcurrentHashMap<NotificationListener, Mailbox> mailboxes = new ConcurrentHashMap<>();
+    private final AtomicLong dropped = new AtomicLong();
+    private final AtomicLong listenerErrors = new AtomicLong();
+
+    IsolatingBroadcaster(int capacity, MBeanNotificationInfo... info) {
+        super(info);
+        this.capacity = capacity;
+    }
+
+    @Override
+    protected void handleNotification(NotificationListener listener, Notification n, Object handback) {
+        while (true) {
+            Mailbox m = mailboxes.computeIfAbsent(listener, Mailbox::new);
+            int r = m.offer(n, handback);
+            if (r == Mailbox.QUEUED) {
+                return;
+            }
+            if (r == Mailbox.FULL) {
+                dropped.incrementAndGet();
+                return;
+            }
+            // CLOSED: its thread just ended for idleness; the next round makes a new one
+        }
+    }
+
+    /** Notifications not delivered to some listener because it fell too far behind. */
+    long dropped() {
+        return dropped.get();
+    }
+
+    /** Exceptions thrown by listeners (each listener goes on receiving). */
+    long listenerErrors() {
+        return listenerErrors.get();
+    }
+
+    /** Listener mailboxes alive now (each with its thread). */
+    int mailboxes() {
+        return mailboxes.size();
+    }
+
+    private final class Mailbox implements Runnable {
+        static final int QUEUED = 0;
+        static final int FULL = 1;
+        static final int CLOSED = 2;
+
+        private final NotificationListener listener;
+        private final ArrayBlockingQueue<Object[]> queue = new ArrayBlockingQueue<>(capacity);
+        private boolean closed; // guarded by this
+
+        Mailbox(NotificationListener listener) {
+            this.listener = listener;
+            Thread t = new Thread(this, "taskwatch-notify-" + THREADS.incrementAndGet());
+            t.setDaemon(true);
+            t.start();
+        }
+
+        synchronized int offer(Notification n, Object handback) {
+            if (closed) {
+                return CLOSED;
+            }
+            return queue.offer(new Object[] {n, handback}) ? QUEUED : FULL;
+        }
+
+        @Override
+        public void run() {
+            while (true) {
+                Object[] item;
+                try {
+                    item = queue.poll(IDLE_MILLIS, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    item = null;
+                }
+                if (item == null) {
+                    synchronized (this) {
+                        if (queue.isEmpty()) {
+                            closed = true;
+                            mailboxes.remove(listener, this);
+                            return;
+                        }
+                    }
+                    continue;
+                }
+                try {
+                    listener.handleNotification((Notification) item[0], item[1]);
+                } catch (RuntimeException e) { // a broken listener must not lose its mailbox
+                    listenerErrors.incrementAndGet();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package org.taskwatch.jmx;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import javax.management.Notification;
+import javax.management.NotificationListener;
+import org.junit.jupiter.api.Test;
+
+class IsolatingBroadcasterTest {
+    private static List<Long> collect(List<Long> into, long expected) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        synchronized (into) {
+            while (into.size() < expected && System.nanoTime() < deadline) {
+                into.wait(50);
+            }
+            return new ArrayList<>(into);
+        }
+    }
+
+    private static NotificationListener recorder(List<Long> into) {
+        return (n, hb) -> {
+            synchronized (into) {
+                into.add(n.getSequenceNumber());
+                into.notifyAll();
+            }
+        };
+    }
+
+    @Test
+    void aStuckListenerHoldsUpNeitherTheSenderNorTheOthers() throws Exception {
+        IsolatingBroadcaster b = new IsolatingBroadcaster(5);
+        CountDownLatch release = new CountDownLatch(1);
+        List<Long> stuckGot = new ArrayList<>();
+        CountDownLatch stuckEntered = new CountDownLatch(1);
+        b.addNotificationListener((n, hb) -> {
+            stuckEntered.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            synchronized (stuckGot) {
+                stuckGot.add(n.getSequenceNumber());
+                stuckGot.notifyAll();
+            }
+        }, null, null);
+        List<Long> fastGot = new ArrayList<>();
+        b.addNotificationListener(recorder(fastGot), null, null);
+        List<Long> throwingGot = new ArrayList<>();
+        b.addNotificationListener((n, hb) -> {
+            recorder(throwingGot).handleNotification(n, hb);
+            throw new IllegalStateException("listener bug");
+        }, null, null);
+
+        b.sendNotification(new Notification("t", "src", 1));
+        assertTrue(stuckEntered.await(5, TimeUnit.SECONDS));
+        for (long seq = 2; seq <= 20; seq++) {
+            long t0 = System.nanoTime();
+            b.sendNotification(new Notification("t", "src", seq));
+            assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(1), "sending never waits for a listener");
+            collect(fastGot, seq); // at the fast listener's pace: only the stuck one falls behind
+        }
+
+        List<Long> all = new ArrayList<>();
+        for (long seq = 1; seq <= 20; seq++) {
+            all.add(seq);
+        }
+        assertEquals(all, collect(fastGot, 20), "the fast listener got everything, in order");
+        assertEquals(all, collect(throwingGot, 20), "a throwing listener keeps its mailbox");
+        assertEquals(14, b.dropped(), "one in hand, five queued, the rest dropped for the stuck listener only");
+        assertTrue(b.listenerErrors() >= 20);
+
+        release.countDown();
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), collect(stuckGot, 6), "the stuck one resumes in order");
+        assertEquals(3, b.mailboxes());
+    }
+}
