@@ -11,6 +11,9 @@ public interface WatchMXBean {
 
     long getMatched();
 
+    /** Command searches given up because the pattern backtracked too much (counted as no match). */
+    long getAbandonedMatches();
+
     String getLastEvent();
 
     /** The watched process's exit status (128+N when killed by signal N), or null while it runs. */

@@ -16,6 +16,7 @@ final class WatchView implements WatchMXBean {
     @Override public String getTarget() { return watch.target(); }
     @Override public String getEvents() { return watch.events(); }
     @Override public long getMatched() { return watch.matched(); }
+    @Override public long getAbandonedMatches() { return watch.abandonedMatches(); }
     @Override public String getLastEvent() { return watch.lastEvent(); }
 
     @Override

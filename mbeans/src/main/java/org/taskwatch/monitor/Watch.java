@@ -22,6 +22,7 @@ public final class Watch {
     private final long createdMillis;
     private final boolean internal;
     private final AtomicLong matched = new AtomicLong();
+    private final AtomicLong abandonedMatches = new AtomicLong();
     private volatile String lastEvent = "";
     private volatile ExitStatus exitStatus;
     private volatile long exitTimestampNanos;
@@ -74,6 +75,13 @@ public final class Watch {
 
     boolean wants(EventType type) {
         return type.in(mask);
+    }
+
+    /** Command searches that ran out of steps (a pattern with catastrophic backtracking), counted as no match. */
+    public long abandonedMatches() { return abandonedMatches.get(); }
+
+    void countAbandonedMatch() {
+        abandonedMatches.incrementAndGet();
     }
 
     void countMatch() {

@@ -41,7 +41,12 @@ final class WatchRegistry {
     private static final int COMMAND_TEXT_LIMIT = 4096;
 
     /** One process a watch follows; {@code startTime} pins its identity (-1 when not known). */
-    record Member(int tgid, long startTime, Watch watch) {}
+    /**
+     * One process in one watch. {@code sinceNanos} (CLOCK_MONOTONIC, the kernel's event clock)
+     * is when it joined: an event stamped earlier may be about an older process with the same
+     * pid, seen late because the reader lags behind a registration.
+     */
+    record Member(int tgid, long startTime, Watch watch, long sinceNanos) {}
 
     private final AtomicReferenceArray<Member[]> buckets = new AtomicReferenceArray<>(BUCKETS);
     private volatile Watch[] everyProcess = NO_WATCHES;
@@ -53,6 +58,13 @@ final class WatchRegistry {
     private final ProcFs proc;
     private final int maxWatches;
     private final int maxPatternLength;
+    /**
+     * Steps one regex search may take at exec on the reader thread: a linear pattern needs a
+     * few per character of a command line of at most 4 KiB; 200,000 leaves room for ordinary
+     * backtracking and stops a catastrophic one within about a millisecond.
+     */
+    static final long MATCH_STEP_BUDGET = 200_000;
+    private final BudgetedText budgetedText = new BudgetedText(MATCH_STEP_BUDGET);
     private int publicWatches; // guarded by writeLock
 
     WatchRegistry(ProcFs proc, int maxWatches, int maxPatternLength) {
@@ -146,9 +158,24 @@ final class WatchRegistry {
         return w;
     }
 
-    /** Whether the process's comm, exe path or command line matches (false when it is gone). */
+    /**
+     * Whether the process's comm, exe path or command line matches (false when it is gone, or
+     * when the search runs out of steps). For callers' threads: a budget of its own per call.
+     */
     boolean matchesCommand(Pattern p, int pid) {
-        return matches(p, proc.comm(pid)) || matches(p, proc.exe(pid)) || matches(p, limit(proc.cmdline(pid)));
+        BudgetedText t = new BudgetedText(MATCH_STEP_BUDGET);
+        return budgeted(p, t, proc.comm(pid)) || budgeted(p, t, proc.exe(pid)) || budgeted(p, t, limit(proc.cmdline(pid)));
+    }
+
+    private static boolean budgeted(Pattern p, BudgetedText t, String s) {
+        try {
+            return s != null && p.matcher(t.reset(s)).find();
+        } catch (RuntimeException e) {
+            if (e != BudgetedText.EXCEEDED) {
+                throw e;
+            }
+            return false;
+        }
     }
 
     boolean unwatch(long id) {
@@ -284,7 +311,7 @@ final class WatchRegistry {
         if (t == EventType.FORK) {
             int child = f.childTgid();
             if (buckets.get(index(child)).length != 0) {
-                forgetStale(child);
+                forgetStale(child, f.timestampNanos());
             }
             Member[] ms = buckets.get(index(f.tgid()));
             if (ms.length != 0) {
@@ -341,7 +368,7 @@ final class WatchRegistry {
         String exe = proc.exe(pid);
         String cmdline = limit(proc.cmdline(pid));
         for (Watch w : commands) {
-            if (matches(w.pattern(), comm) || matches(w.pattern(), exe) || matches(w.pattern(), cmdline)) {
+            if (matchesBudgeted(w, comm) || matchesBudgeted(w, exe) || matchesBudgeted(w, cmdline)) {
                 synchronized (writeLock) {
                     if (byId.containsKey(w.id()) && !isMember(pid, w)) {
                         addMember(pid, -1, w);
@@ -355,16 +382,30 @@ final class WatchRegistry {
         return s != null && s.length() > COMMAND_TEXT_LIMIT ? s.substring(0, COMMAND_TEXT_LIMIT) : s;
     }
 
-    private static boolean matches(Pattern p, String s) {
-        return s != null && p.matcher(s).find();
+    /** On the reader thread: a search that runs out of steps is no match, and is counted on the watch. */
+    private boolean matchesBudgeted(Watch w, String s) {
+        if (s == null) {
+            return false;
+        }
+        try {
+            return w.pattern().matcher(budgetedText.reset(s)).find();
+        } catch (RuntimeException e) {
+            if (e != BudgetedText.EXCEEDED) {
+                throw e;
+            }
+            w.countAbandonedMatch();
+            return false;
+        }
     }
 
-    private void forgetStale(int pid) {
-        // a fork of a new process with this pid: any member with it is a process that died unseen
+    private void forgetStale(int pid, long forkNanos) {
+        // a fork of a new process with this pid: any member with it that joined before the fork
+        // is a process that died unseen. One that joined after is the new process itself,
+        // registered before the (lagging) reader got to its fork.
         synchronized (writeLock) {
             Member[] ms = buckets.get(index(pid));
             for (Member m : ms) {
-                if (m.tgid == pid) {
+                if (m.tgid == pid && m.sinceNanos < forkNanos) {
                     leave(m, null, 0);
                 }
             }
@@ -375,11 +416,20 @@ final class WatchRegistry {
         synchronized (writeLock) {
             Member[] ms = buckets.get(index(pid));
             for (Member m : ms) {
-                if (m.tgid == pid) {
+                if (m.tgid == pid && !olderNamesake(m, timestampNanos)) {
                     leave(m, ExitStatus.fromWaitStatus(waitStatus), timestampNanos);
                 }
             }
         }
+    }
+
+    /**
+     * Whether an exit stamped before the member joined belongs to an earlier process that had
+     * the same pid: only then is the member's process still alive with its own start time.
+     * (Rare: only while the reader lags behind a registration; reads /proc only then.)
+     */
+    private boolean olderNamesake(Member m, long exitNanos) {
+        return exitNanos < m.sinceNanos && m.startTime >= 0 && proc.startTime(m.tgid) == m.startTime;
     }
 
     /** Removes one member; ends its watch when that was the watched process or the last of a tree. */
@@ -426,7 +476,7 @@ final class WatchRegistry {
         int b = index(pid);
         Member[] ms = buckets.get(b);
         Member[] out = Arrays.copyOf(ms, ms.length + 1);
-        out[ms.length] = new Member(pid, startTime, w);
+        out[ms.length] = new Member(pid, startTime, w, System.nanoTime());
         buckets.set(b, out);
         w.members++;
     }
