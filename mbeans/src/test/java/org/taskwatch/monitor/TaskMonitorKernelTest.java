@@ -172,4 +172,35 @@ class TaskMonitorKernelTest {
         assertTrue(monitor.statistics().count(EventType.EXEC) >= 400);
         assertEquals(0, monitor.statistics().lost());
     }
+
+    @Test
+    void aReusedPidIsNotMatched() throws Exception {
+        KernelTests.require(KernelTests.isRoot(), "choosing the next pid (ns_last_pid) needs root");
+        Process a = Spawn.start("/bin/sleep", "30");
+        int pid = (int) a.pid();
+        Watch w = monitor.watchTree(pid, "fork,exec,exit");
+        a.destroyForcibly();
+        assertEquals(137, Spawn.waitFor(a));
+        await(e -> e.event().type() == EventType.EXIT && e.event().tgid() == pid, "exit of the first " + pid);
+        // make the kernel hand out the same pid again (the next fork gets ns_last_pid + 1)
+        Process b = null;
+        for (int attempt = 0; attempt < 20 && (b == null || b.pid() != pid); attempt++) {
+            if (b != null) {
+                Spawn.waitFor(b);
+            }
+            Files.writeString(Path.of("/proc/sys/kernel/ns_last_pid"), Integer.toString(pid - 1));
+            b = Spawn.start("/bin/sh", "-c", "sleep 0.2; exit 5");
+        }
+        assertEquals(pid, b.pid(), "the pid was reused");
+        assertEquals(5, Spawn.waitFor(b));
+        Process marker = Spawn.sh("exit 0"); // everything about b is delivered before this exits
+        Spawn.waitFor(marker);
+        monitor.waitForExit((int) marker.pid(), 5000);
+        Thread.sleep(300);
+        synchronized (delivered) {
+            long about = delivered.stream().filter(e -> e.event().tgid() == pid || e.event().pid() == pid).count();
+            assertEquals(1, about, "only the first process's exit, nothing of the newcomer: " + delivered);
+        }
+        assertTrue(w.ended(), "the tree watch ended with its root");
+    }
 }
