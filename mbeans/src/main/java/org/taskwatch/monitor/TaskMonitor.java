@@ -140,6 +140,9 @@ public final class TaskMonitor implements AutoCloseable {
         return registry.watches();
     }
 
+    /** The longest waitForExit: a caller's thread is not held longer than a day. */
+    public static final long MAX_WAIT_MILLIS = TimeUnit.DAYS.toMillis(1);
+
     /** How a waited-for process ended. */
     public record WaitResult(int pid, boolean exited, ExitStatus status, long timestampNanos) {}
 
@@ -154,8 +157,9 @@ public final class TaskMonitor implements AutoCloseable {
         if (pid <= 0) {
             throw new IllegalArgumentException("pid: must be a positive process id, got " + pid);
         }
-        if (timeoutMillis < 0) {
-            throw new IllegalArgumentException("timeoutMillis: must be 0 or more, got " + timeoutMillis);
+        if (timeoutMillis < 0 || timeoutMillis > MAX_WAIT_MILLIS) {
+            throw new IllegalArgumentException("timeoutMillis: must be 0 to " + MAX_WAIT_MILLIS + " (a day), got "
+                    + timeoutMillis);
         }
         if (!waiters.tryAcquire()) {
             throw new IllegalArgumentException("too many concurrent waitForExit callers: the limit is "

@@ -222,6 +222,17 @@ class AgentIT {
                     + "\"operation\":\"watch\",\"arguments\":[-1,\"exit\"]}");
             assertTrue(((Number) bad.get("status")).intValue() >= 400, bad.toString());
             assertTrue(String.valueOf(bad.get("error")).contains("pid"), bad.toString());
+            String[][] more = {{"watchCommand", "[\"(unclosed\",\"exec\"]", "regex: invalid pattern"},
+                {"watch", "[1,\"exit,bogus\"]", "unknown event 'bogus'"},
+                {"eventCounts", "[0]", "windowSeconds"}, {"waitForExit", "[1,-1]", "timeoutMillis"}};
+            for (String[] m : more) {
+                Map<String, Object> r = j.post("{\"type\":\"exec\",\"mbean\":\"org.taskwatch:type=Monitor\","
+                        + "\"operation\":\"" + m[0] + "\",\"arguments\":" + m[1] + "}");
+                assertTrue(((Number) r.get("status")).intValue() >= 400 && String.valueOf(r.get("error")).contains(m[2]),
+                        m[0] + ": " + r);
+            }
+            assertEquals(0L, ((Number) JolokiaClient.value(j.get("read/org.taskwatch:type=Monitor/WatchCount"))).longValue(),
+                    "nothing was registered by the bad requests");
         }
     }
 
