@@ -99,13 +99,30 @@ public final class TaskMonitor implements AutoCloseable {
 
     /** Watches one process. @throws IllegalArgumentException for bad arguments, changing nothing */
     public Watch watch(int pid, String events) {
-        return added(registry.watchProcess(pid, EventType.parseList(events), false));
+        Watch w = added(registry.watchProcess(pid, EventType.parseList(events), false));
+        rememberCommand(pid);
+        return w;
     }
 
     /** Watches a process and all its descendants; pid 1 watches every process. */
     public Watch watchTree(int pid, String events) {
         int mask = EventType.parseList(events);
-        return added(registry.watchTree(pid, mask));
+        Watch w = added(registry.watchTree(pid, mask));
+        rememberCommand(pid);
+        return w;
+    }
+
+    /**
+     * Reads a watched process's command while it surely runs, so that its exit can name it
+     * even when the process is gone before the exit is delivered.
+     */
+    private void rememberCommand(int pid) {
+        String[] cmd = readCommand(pid);
+        if (cmd[0] != null) {
+            synchronized (commands) {
+                commands.put(pid, cmd);
+            }
+        }
     }
 
     /** Watches every process whose command matches {@code regex} at exec, from now on. */
@@ -444,6 +461,7 @@ public final class TaskMonitor implements AutoCloseable {
 
     // ---- the delivery thread ----
 
+    /** Recently seen commands by tgid (delivery thread, and callers registering watches). */
     private final Map<Integer, String[]> commands = new LinkedHashMap<>(1024, 0.75f, true) {
         private static final long serialVersionUID = 1L;
 
@@ -489,16 +507,19 @@ public final class TaskMonitor implements AutoCloseable {
         ProcEvent e = d.event();
         int tgid = e.tgid();
         String[] cmd;
-        if (e.type() == EventType.EXIT) {
-            cmd = commands.remove(tgid);
-            if (cmd == null) {
-                cmd = readCommand(tgid);
+        synchronized (commands) {
+            if (e.type() == EventType.EXIT) {
+                cmd = commands.remove(tgid);
+            } else {
+                cmd = e.type() == EventType.EXEC ? null : commands.get(tgid);
             }
-        } else {
-            cmd = e.type() == EventType.EXEC ? null : commands.get(tgid);
-            if (cmd == null) {
-                cmd = readCommand(tgid);
-                commands.put(tgid, cmd);
+        }
+        if (cmd == null) {
+            cmd = readCommand(tgid); // outside the lock: /proc reads take time
+            if (e.type() != EventType.EXIT) {
+                synchronized (commands) {
+                    commands.put(tgid, cmd);
+                }
             }
         }
         int ppid = e.ppid() > 0 ? e.ppid() : Math.max(0, proc.ppid(tgid));

@@ -158,7 +158,9 @@ class MonitorJmxRemoteTest {
             in.write('\n');
         }
         assertEquals(2, Spawn.waitFor(p));
-        await("taskwatch.process.exit", d -> pidOf(d) == p.pid());
+        CompositeData exit = data(await("taskwatch.process.exit", d -> pidOf(d) == p.pid()));
+        assertEquals("sh", exit.get("comm"), "named from when the watch began, though gone by delivery");
+        assertTrue(((String) exit.get("cmdline")).contains("exit 2"), exit.toString());
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (connection.isRegistered(JmxNames.watch(id)) && System.nanoTime() < deadline) {
             Thread.sleep(20);
