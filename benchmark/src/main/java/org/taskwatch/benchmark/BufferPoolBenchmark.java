@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.commons.pool2.BasePooledObjectFactory;
 import org.apache.commons.pool2.PooledObject;
 import org.apache.commons.pool2.impl.DefaultPooledObject;
@@ -36,8 +37,8 @@ import org.taskwatch.kernel.ProcEventCodec;
  * for one thread, {@code ArrayBlockingQueue} for a free list shared between threads.
  *
  * <p>Two threads ({@code @Group}): the reader acquires a buffer, fills it and hands it to the
- * delivery thread over a bounded queue of {@value #HANDOFF} (the same queue for both
- * variants); the delivery thread reads it and releases it. With at most {@value #HANDOFF}
+ * delivery thread over a bounded handoff of {@value #HANDOFF} (the same lock-free ring for
+ * both variants); the delivery thread reads it and releases it. With at most {@value #HANDOFF}
  * buffers queued and one held by each thread, acquiring never has to wait, so the numbers are
  * the pool's and the queue's own cost; a full handoff or an empty one is spun on (then
  * yielded on), and both sides watch {@link Control#stopMeasurement} so that neither waits for
@@ -132,9 +133,43 @@ public class BufferPoolBenchmark {
 
     // ---- reader and delivery threads ----
 
+    /**
+     * The handoff from reader to delivery, the same for both variants: a single-producer,
+     * single-consumer ring that takes no lock, so that contention on the handoff itself (an
+     * ArrayBlockingQueue's lock, parked and woken) does not drown the difference between the
+     * two ways of keeping free buffers.
+     */
+    static final class SpscRing {
+        private final ByteBuffer[] slots = new ByteBuffer[HANDOFF];
+        private final AtomicLong head = new AtomicLong(); // next to take; written by the consumer
+        private final AtomicLong tail = new AtomicLong(); // next to fill; written by the producer
+
+        boolean offer(ByteBuffer b) {
+            long t = tail.get();
+            if (t - head.get() == HANDOFF) {
+                return false;
+            }
+            slots[(int) (t % HANDOFF)] = b;
+            tail.lazySet(t + 1); // publishes the slot
+            return true;
+        }
+
+        ByteBuffer poll() {
+            long h = head.get();
+            if (h == tail.get()) {
+                return null;
+            }
+            int i = (int) (h % HANDOFF);
+            ByteBuffer b = slots[i];
+            slots[i] = null;
+            head.lazySet(h + 1);
+            return b;
+        }
+    }
+
     /** What the two threads share: the free buffers and the handoff between them. */
     public abstract static class Handoff {
-        final ArrayBlockingQueue<ByteBuffer> handoff = new ArrayBlockingQueue<>(HANDOFF);
+        final SpscRing handoff = new SpscRing();
         long sequence; // reader thread only
 
         abstract ByteBuffer acquire() throws Exception;
