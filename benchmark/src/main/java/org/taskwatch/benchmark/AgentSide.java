@@ -1,0 +1,188 @@
+package org.taskwatch.benchmark;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import javax.management.Attribute;
+import javax.management.AttributeList;
+import javax.management.MBeanServerConnection;
+import javax.management.Notification;
+import javax.management.NotificationListener;
+import javax.management.ObjectName;
+import javax.management.openmbean.CompositeData;
+import javax.management.remote.JMXConnectionNotification;
+import javax.management.remote.JMXConnector;
+import javax.management.remote.JMXConnectorFactory;
+import javax.management.remote.JMXServiceURL;
+
+/**
+ * {@code taskwatch agent} as its own JVM, started by the project's launcher exactly as a user
+ * runs it, and one remote JMX client over RMI (in this JVM) that watches every process for
+ * fork, exec and exit, and counts notifications and {@link JMXConnectionNotification#NOTIFS_LOST}.
+ * Latency is from the kernel timestamp in the notification to the client's listener. CPU is
+ * the whole agent process (RMI and JMX included); its reader and delivery threads are given too.
+ */
+final class AgentSide implements TaskwatchSide {
+    private static final String MONITOR = "org.taskwatch:type=Monitor";
+    private static final String[] COUNTERS = {"EventsReceived", "EventsDelivered", "EventsLost"};
+
+    private final Process agent;
+    private final List<String> agentOutput = new ArrayList<>();
+    private final JMXConnector connector;
+    private final MBeanServerConnection mbs;
+    private final ObjectName monitor;
+    private final LatencySamples latencies;
+    private final List<Long> threads = new ArrayList<>();
+    private volatile long notifications; // written by the JMX client's fetcher thread only
+    private volatile long notifsLost;
+
+    private AgentSide(Process agent, String url, int latencyCapacity) throws Exception {
+        this.agent = agent;
+        this.latencies = new LatencySamples(latencyCapacity);
+        this.monitor = new ObjectName(MONITOR);
+        this.connector = JMXConnectorFactory.connect(new JMXServiceURL(url));
+        this.connector.addConnectionNotificationListener((n, hb) -> {
+            if (JMXConnectionNotification.NOTIFS_LOST.equals(n.getType()) && n.getUserData() instanceof Long lost) {
+                notifsLost += lost;
+            }
+        }, null, null);
+        this.mbs = connector.getMBeanServerConnection();
+        NotificationListener counter = (Notification n, Object hb) -> {
+            if (n.getUserData() instanceof CompositeData d && d.containsKey("timestampNanos")) {
+                latencies.record(System.nanoTime() - (Long) d.get("timestampNanos"));
+                notifications++;
+            }
+        };
+        mbs.addNotificationListener(monitor, counter, null, null);
+        mbs.invoke(monitor, "watchTree", new Object[] {1, "fork,exec,exit"}, new String[] {"int", "java.lang.String"});
+        threads.addAll(CpuClock.awaitThreads(agent.pid(), "taskwatch-reader", "taskwatch-delivery"));
+    }
+
+    /** Starts {@code launcher agent} on a free loopback port and connects to it. */
+    static AgentSide start(Path launcher, int latencyCapacity) throws Exception {
+        int port;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort(); // not 9875: other agents may run on this machine
+        }
+        // the launcher execs java: the process we start is the agent's JVM
+        Process p = new ProcessBuilder("sh", launcher.toString(), "agent", "--jmx-port", Integer.toString(port),
+                "--no-jolokia").redirectErrorStream(true).start();
+        BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        List<String> all = new ArrayList<>();
+        Thread pump = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    synchronized (all) {
+                        all.add(line);
+                    }
+                    lines.add(line);
+                }
+            } catch (IOException ended) {
+                // the agent is gone
+            }
+        }, "agent-output");
+        pump.setDaemon(true);
+        pump.start();
+        String url = null;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (url == null && System.nanoTime() < deadline) {
+            String line = lines.poll(1, TimeUnit.SECONDS);
+            if (line != null && line.startsWith("taskwatch agent: JMX ")) {
+                url = line.substring("taskwatch agent: JMX ".length()).trim();
+            } else if (line == null && !p.isAlive()) {
+                break;
+            }
+        }
+        if (url == null) {
+            stopAgent(p);
+            synchronized (all) {
+                throw new IOException("the agent did not start: " + String.join(" | ", all));
+            }
+        }
+        try {
+            AgentSide s = new AgentSide(p, url, latencyCapacity);
+            synchronized (all) {
+                s.agentOutput.addAll(all);
+            }
+            return s;
+        } catch (Exception e) {
+            stopAgent(p);
+            throw e;
+        }
+    }
+
+    @Override
+    public String name() {
+        return "agent+jmx";
+    }
+
+    @Override
+    public String cpuMeasure() {
+        return "the agent's whole JVM process (/proc/PID/stat)";
+    }
+
+    @Override
+    public long cpuTicks(Snapshot s) {
+        return s.processTicks();
+    }
+
+    @Override
+    public Snapshot snapshot() throws Exception {
+        AttributeList a = mbs.getAttributes(monitor, COUNTERS);
+        long[] v = new long[COUNTERS.length];
+        for (Attribute x : a.asList()) {
+            for (int i = 0; i < COUNTERS.length; i++) {
+                if (COUNTERS[i].equals(x.getName())) {
+                    v[i] = (Long) x.getValue();
+                }
+            }
+        }
+        return new Snapshot(v[0], v[1], notifications, v[2], notifsLost, CpuClock.threads(agent.pid(), threads),
+                CpuClock.process(agent.pid()));
+    }
+
+    @Override
+    public LatencySamples latencies() {
+        return latencies;
+    }
+
+    /** What the agent printed at start (its banner). */
+    List<String> banner() {
+        return agentOutput;
+    }
+
+    @Override
+    public void close() {
+        try {
+            connector.close();
+        } catch (IOException ignored) {
+            // the agent goes away next anyway
+        }
+        stopAgent(agent);
+    }
+
+    /** SIGTERM: the agent sends IGNORE and exits 0. Only a hung agent is killed, and that is said. */
+    private static void stopAgent(Process p) {
+        p.destroy();
+        try {
+            if (!p.waitFor(20, TimeUnit.SECONDS)) {
+                System.err.println("# the agent did not stop on SIGTERM within 20 s: killing it; the kernel may keep"
+                        + " counting its listener (no IGNORE was sent)");
+                p.destroyForcibly();
+            } else if (p.exitValue() != 0) {
+                System.err.println("# the agent exited with " + p.exitValue() + " on SIGTERM");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
