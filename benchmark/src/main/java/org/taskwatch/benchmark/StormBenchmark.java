@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -203,7 +204,8 @@ public final class StormBenchmark {
 
     private void printHeader() throws IOException, InterruptedException {
         out.println("taskwatch storm benchmark: taskwatch against floor.c on the same storms, side by side");
-        out.println("date      " + ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
+        out.println("date      " + ZonedDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS)
+                .format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
         out.println("machine   " + Runtime.getRuntime().availableProcessors() + " CPUs (nproc), "
                 + cpuModel() + ", " + memory() + ", kernel " + read("/proc/sys/kernel/osrelease"));
         out.println("java      " + System.getProperty("java.vm.name") + " " + System.getProperty("java.version")
