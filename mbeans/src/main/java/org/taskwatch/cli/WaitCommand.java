@@ -32,10 +32,15 @@ final class WaitCommand {
         int timeoutSeconds = o.intValue("--timeout", 0, 0, Integer.MAX_VALUE);
         try (TaskMonitor monitor = TaskMonitor.start(MonitorSettings.defaults())) {
             Runtime.getRuntime().addShutdownHook(new Thread(monitor::close));
-            long millis = timeoutSeconds == 0 ? Long.MAX_VALUE : timeoutSeconds * 1000L;
+            long left = timeoutSeconds == 0 ? Long.MAX_VALUE : timeoutSeconds * 1000L;
             TaskMonitor.WaitResult r;
             try {
-                r = monitor.waitForExit(pid, millis);
+                // one wait is at most a day: wait again while time (or no timeout) is left
+                do {
+                    long slice = Math.min(left, TaskMonitor.MAX_WAIT_MILLIS);
+                    r = monitor.waitForExit(pid, slice);
+                    left = left == Long.MAX_VALUE ? left : left - slice;
+                } while (!r.exited() && left > 0);
             } catch (IllegalArgumentException e) {
                 err.println("taskwatch wait: " + e.getMessage());
                 return NO_SUCH_PROCESS;
