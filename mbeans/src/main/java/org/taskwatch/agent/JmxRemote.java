@@ -41,6 +41,8 @@ public final class JmxRemote implements AutoCloseable {
             // addNotificationListeners sends a Subject[] (of nulls unless delegating)
             + "javax.security.auth.Subject;!*";
 
+    static final String NOTIFICATION_BUFFER = "16384";
+
     private final JMXConnectorServer server;
     private final Registry registry;
     private final String url;
@@ -92,6 +94,9 @@ public final class JmxRemote implements AutoCloseable {
         // credentials may only be a String[] (user, password): nothing else is deserialized
         env.put("jmx.remote.rmi.server.credentials.filter.pattern", "java.lang.String;!*");
         env.put("jmx.remote.rmi.server.serial.filter.pattern", SERIAL_FILTER);
+        // notifications kept for remote clients to fetch (the JDK's default, 1000, is a
+        // fraction of a second of a fork storm); a client that falls further behind gets NOTIFS_LOST
+        env.put("jmx.remote.x.notification.buffer.size", NOTIFICATION_BUFFER);
         if (!s.passwordFile().isEmpty()) {
             env.put("jmx.remote.x.password.file", readable(s.passwordFile(), "jmx.passwordFile"));
         }

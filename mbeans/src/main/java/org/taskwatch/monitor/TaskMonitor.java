@@ -117,10 +117,10 @@ public final class TaskMonitor implements AutoCloseable {
      * even when the process is gone before the exit is delivered.
      */
     private void rememberCommand(int pid) {
-        String[] cmd = readCommand(pid);
-        if (cmd[0] != null) {
+        ProcessInfo info = readInfo(pid);
+        if (info.comm() != null) {
             synchronized (commands) {
-                commands.put(pid, cmd);
+                commands.put(pid, info);
             }
         }
     }
@@ -462,11 +462,11 @@ public final class TaskMonitor implements AutoCloseable {
     // ---- the delivery thread ----
 
     /** Recently seen commands by tgid (delivery thread, and callers registering watches). */
-    private final Map<Integer, String[]> commands = new LinkedHashMap<>(1024, 0.75f, true) {
+    private final Map<Integer, ProcessInfo> commands = new LinkedHashMap<>(1024, 0.75f, true) {
         private static final long serialVersionUID = 1L;
 
         @Override
-        protected boolean removeEldestEntry(Map.Entry<Integer, String[]> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<Integer, ProcessInfo> eldest) {
             return size() > 16384;
         }
     };
@@ -506,38 +506,43 @@ public final class TaskMonitor implements AutoCloseable {
     private void deliver(Delivery d) {
         ProcEvent e = d.event();
         int tgid = e.tgid();
-        String[] cmd;
+        ProcessInfo info;
         synchronized (commands) {
             if (e.type() == EventType.EXIT) {
-                cmd = commands.remove(tgid);
+                info = commands.remove(tgid);
             } else {
-                cmd = e.type() == EventType.EXEC ? null : commands.get(tgid);
+                info = e.type() == EventType.EXEC ? null : commands.get(tgid);
             }
         }
-        if (cmd == null) {
-            cmd = readCommand(tgid); // outside the lock: /proc reads take time
+        if (info == null) {
+            // outside the lock: /proc reads take time. A process unseen before its exit is gone
+            // (or a zombie): only its comm may still be there, the rest is not worth the reads.
+            info = e.type() == EventType.EXIT ? new ProcessInfo(proc.comm(tgid), null, null, -1) : readInfo(tgid);
             if (e.type() != EventType.EXIT) {
                 synchronized (commands) {
-                    commands.put(tgid, cmd);
+                    commands.put(tgid, info);
                 }
             }
         }
-        int ppid = e.ppid() > 0 ? e.ppid() : Math.max(0, proc.ppid(tgid));
+        int ppid = e.ppid() > 0 ? e.ppid() : Math.max(0, info.ppid());
         long[] ids = new long[d.watches().length];
         String line = describe(e);
         for (int i = 0; i < ids.length; i++) {
             ids[i] = d.watches()[i].id();
             d.watches()[i].lastEvent(line);
         }
-        MonitorEvent me = new MonitorEvent(e, ids, ppid, cmd[0], cmd[1], cmd[2]);
+        MonitorEvent me = new MonitorEvent(e, ids, ppid, info.comm(), info.cmdline(), info.exe());
         for (MonitorListener l : listeners) {
             safely(() -> l.onEvent(me));
         }
         stats.delivered(Math.max(0, (System.nanoTime() - e.timestampNanos()) / 1000));
     }
 
-    private String[] readCommand(int pid) {
-        return new String[] {proc.comm(pid), proc.cmdline(pid), proc.exe(pid)};
+    /** What /proc says of a process, cached per tgid: its parent is read once, not per event. */
+    private record ProcessInfo(String comm, String cmdline, String exe, int ppid) {}
+
+    private ProcessInfo readInfo(int pid) {
+        return new ProcessInfo(proc.comm(pid), proc.cmdline(pid), proc.exe(pid), proc.ppid(pid));
     }
 
     static String describe(ProcEvent e) {
