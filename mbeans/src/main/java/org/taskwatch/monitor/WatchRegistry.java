@@ -402,6 +402,9 @@ final class WatchRegistry {
         // a fork of a new process with this pid: any member with it that joined before the fork
         // is a process that died unseen. One that joined after is the new process itself,
         // registered before the (lagging) reader got to its fork.
+        if (!hasMember(pid)) {
+            return; // the common case, another process in the same bucket: no lock
+        }
         synchronized (writeLock) {
             Member[] ms = buckets.get(index(pid));
             for (Member m : ms) {
@@ -413,6 +416,9 @@ final class WatchRegistry {
     }
 
     private void forgetExited(int pid, int waitStatus, long timestampNanos) {
+        if (!hasMember(pid)) {
+            return;
+        }
         synchronized (writeLock) {
             Member[] ms = buckets.get(index(pid));
             for (Member m : ms) {
@@ -421,6 +427,16 @@ final class WatchRegistry {
                 }
             }
         }
+    }
+
+    /** Lock-free: whether any watch has a member with this tgid (the bucket array is immutable). */
+    private boolean hasMember(int pid) {
+        for (Member m : buckets.get(index(pid))) {
+            if (m.tgid == pid) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
