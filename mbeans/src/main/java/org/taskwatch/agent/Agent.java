@@ -76,7 +76,8 @@ public final class Agent implements AutoCloseable {
                     !config.get(ConfigKey.JMX_KEY_STORE).isEmpty()));
         }
         if (jolokia != null) {
-            lines.add("Jolokia " + jolokia.url() + authNote(!config.get(ConfigKey.JOLOKIA_USER).isEmpty(), false));
+            lines.add("Jolokia " + jolokia.url() + authNote(!config.get(ConfigKey.JOLOKIA_USER).isEmpty(),
+                    !config.get(ConfigKey.JOLOKIA_KEY_STORE).isEmpty()));
         }
         for (String w : config.warnings()) {
             lines.add("warning: " + w);

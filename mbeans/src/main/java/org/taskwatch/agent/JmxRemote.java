@@ -16,10 +16,9 @@ import java.security.KeyStore;
 import java.util.HashMap;
 import java.util.Map;
 import javax.management.MBeanServer;
-import javax.management.remote.JMXConnectorServer;
-import javax.management.remote.JMXConnectorServerFactory;
 import javax.management.remote.JMXServiceURL;
 import javax.management.remote.rmi.RMIConnectorServer;
+import javax.management.remote.rmi.RMIJRMPServerImpl;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLServerSocket;
@@ -43,11 +42,11 @@ public final class JmxRemote implements AutoCloseable {
 
     static final String NOTIFICATION_BUFFER = "16384";
 
-    private final JMXConnectorServer server;
+    private final RMIConnectorServer server;
     private final Registry registry;
     private final String url;
 
-    private JmxRemote(JMXConnectorServer server, Registry registry, String url) {
+    private JmxRemote(RMIConnectorServer server, Registry registry, String url) {
         this.server = server;
         this.registry = registry;
         this.url = url;
@@ -103,13 +102,22 @@ public final class JmxRemote implements AutoCloseable {
         if (!s.accessFile().isEmpty()) {
             env.put("jmx.remote.x.access.file", readable(s.accessFile(), "jmx.accessFile"));
         }
-        String url = "service:jmx:rmi://" + s.host() + ":" + port + "/jndi/rmi://" + s.host() + ":" + port + "/jmxrmi";
-        JMXConnectorServer server = JMXConnectorServerFactory.newJMXConnectorServer(new JMXServiceURL(url), env, mbs);
+        // no JNDI: the stub goes straight into our own registry object, as the JDK's own agent
+        // does (a JNDI bind would connect to the registry over the network, through TLS too)
+        String url = "service:jmx:rmi://" + s.host() + ":" + port;
+        RMIJRMPServerImpl rmiServer = new RMIJRMPServerImpl(port, clientSockets, serverSockets, env);
+        RMIConnectorServer server = new RMIConnectorServer(new JMXServiceURL(url), env, rmiServer, mbs);
         try {
             server.start();
-        } catch (IOException | RuntimeException e) {
+            registry.bind("jmxrmi", rmiServer.toStub());
+        } catch (IOException | RuntimeException | java.rmi.AlreadyBoundException e) {
+            try {
+                server.stop();
+            } catch (IOException ignored) {
+                // failing anyway
+            }
             UnicastRemoteObject.unexportObject(registry, true);
-            throw e;
+            throw e instanceof IOException io ? io : new IOException("JMX: " + e.getMessage(), e);
         }
         return new JmxRemote(server, registry, "service:jmx:rmi:///jndi/rmi://" + s.host() + ":" + port + "/jmxrmi");
     }
