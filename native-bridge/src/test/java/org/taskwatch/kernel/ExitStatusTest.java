@@ -2,6 +2,7 @@ package org.taskwatch.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
@@ -59,6 +60,20 @@ class ExitStatusTest {
         assertEquals(137, ExitStatus.fromWaitStatus(0x9).shellStatus());
         assertEquals(143, ExitStatus.fromWaitStatus(0xF).shellStatus());
         assertEquals(139, ExitStatus.fromWaitStatus(0x8B).shellStatus());
+    }
+
+    @Test
+    void unknownIsSaidAsSuchAndNeverLooksLikeAnExit0() {
+        ExitStatus u = ExitStatus.fromWaitStatus(ExitStatus.UNKNOWN_WAIT_STATUS);
+        assertSame(ExitStatus.UNKNOWN, u);
+        assertFalse(u.known());
+        assertEquals(-1, u.exitCode());
+        assertEquals(-1, u.signal());
+        assertEquals(-1, u.shellStatus());
+        assertEquals("exit status unknown", u.describe());
+        assertTrue(ExitStatus.fromWaitStatus(0).known());
+        assertTrue(ExitStatus.fromWaitStatus(0x9).known());
+        assertTrue(ExitStatus.fromWaitStatus(0xFF8B).known(), "the largest status the kernel can give");
     }
 
     @Test
