@@ -41,5 +41,22 @@ final class LibC {
 
     static native int ioctl(int fd, long request, byte[] arg);
 
+    /**
+     * {@code openat(2)} with a NUL-terminated path in a direct buffer. Variadic in C: the mode
+     * argument is left out, which is right for every flag set without {@code O_CREAT}.
+     */
+    static native int openat(int dirfd, ByteBuffer path, int flags);
+
+    static native long read(int fd, ByteBuffer buf, long count);
+
+    static native long lseek(int fd, long offset, int whence);
+
+    /**
+     * {@code syscall(2)} with a buffer, for {@code getdents64(fd, buf, count)}: glibc wraps that
+     * call only from 2.30 on, and the poller runs in containers with older ones. Overloads the
+     * two-int form above (both bind to the one C symbol).
+     */
+    static native long syscall(long number, int fd, ByteBuffer buf, long count);
+
     static native String strerror(int errnum);
 }

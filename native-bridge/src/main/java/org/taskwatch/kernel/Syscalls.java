@@ -24,6 +24,12 @@ final class Syscalls {
     static final int NETLINK_NO_ENOBUFS = 5;
     static final int POLLIN = 0x1;
     static final long SYS_PIDFD_OPEN = 434;
+    static final int AT_FDCWD = -100;
+    static final int O_RDONLY = 0;
+    static final int O_CLOEXEC = 0x80000;
+    static final int SEEK_SET = 0;
+    /** {@code getdents64}: 217 on x86_64, 61 in the generic table (arm64, riscv64, loongarch64); -1 elsewhere. */
+    static final long SYS_GETDENTS64 = getdents64Number(System.getProperty("os.arch", ""));
 
     private Syscalls() {}
 
@@ -130,5 +136,64 @@ final class Syscalls {
     /** Returns 0, or {@code -errno}: callers decide which errors are expected. */
     static int ioctl(int fd, long request, byte[] arg) {
         return LibC.ioctl(fd, request, arg) < 0 ? -Native.getLastError() : 0;
+    }
+
+    static long getdents64Number(String arch) {
+        switch (arch) {
+            case "amd64":
+            case "x86_64":
+                return 217;
+            case "aarch64":
+            case "riscv64":
+            case "loongarch64":
+                return 61;
+            default:
+                return -1;
+        }
+    }
+
+    /** {@code open(path, O_RDONLY | O_CLOEXEC)}, for setting up (allocates). */
+    static int openReadOnly(String path) throws NativeException {
+        byte[] name = path.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        ByteBuffer buf = ByteBuffer.allocateDirect(name.length + 1);
+        buf.put(name).put((byte) 0).flip(); // JNA passes a buffer's address at its position
+        int fd = LibC.openat(AT_FDCWD, buf, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            throw new NativeException("open(" + path + ", O_RDONLY)", Native.getLastError());
+        }
+        return fd;
+    }
+
+    /**
+     * {@code openat(dirfd, name, O_RDONLY | O_CLOEXEC)} with {@code name} NUL-terminated in a
+     * direct buffer. Returns the fd, or {@code -errno}. Allocates nothing.
+     */
+    static int openAt(int dirfd, ByteBuffer name) {
+        int fd = LibC.openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+        return fd < 0 ? -Native.getLastError() : fd;
+    }
+
+    /** One read into {@code buf} from its start, at most its capacity. Returns the count, or {@code -errno}. */
+    static int read(int fd, ByteBuffer buf) {
+        long n = LibC.read(fd, buf, buf.capacity());
+        return n < 0 ? -Native.getLastError() : (int) n;
+    }
+
+    /** Back to the start of a file or directory. Returns 0, or {@code -errno}. */
+    static int rewind(int fd) {
+        return LibC.lseek(fd, 0, SEEK_SET) < 0 ? -Native.getLastError() : 0;
+    }
+
+    /**
+     * The next directory entries ({@code struct linux_dirent64}) into {@code buf} from its start.
+     * Returns the bytes filled (0 at the end), or {@code -errno} (ENOSYS where the syscall's number
+     * is not known). Allocates nothing.
+     */
+    static int getdents64(int fd, ByteBuffer buf) {
+        if (SYS_GETDENTS64 < 0) {
+            return -Errno.ENOSYS;
+        }
+        long n = LibC.syscall(SYS_GETDENTS64, fd, buf, buf.capacity());
+        return n < 0 ? -Native.getLastError() : (int) n;
     }
 }

@@ -1,0 +1,233 @@
+package org.taskwatch.kernel;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Reads /proc into a {@link ProcSnapshot} without allocating: the process ids from
+ * {@code getdents64} on an fd of /proc kept open, then {@code openat}/{@code read}/{@code close}
+ * of {@code PID/stat} for each, into direct buffers reused for every scan. Java's own file API
+ * would allocate a path, a stream and a string per process per scan; this costs three syscalls and
+ * no garbage.
+ *
+ * <p>Processes vanish between any two reads. A process whose stat is gone (ENOENT, ESRCH, an
+ * empty read) is left out of the snapshot: it has exited. One that is listed but cannot be read
+ * for another reason (out of file descriptors, no permission, a line that does not parse) is
+ * carried over from the previous snapshot unchanged, so that a failing read never looks like an
+ * exit; {@link #unreadable()} counts those. Only a failure to list /proc itself fails the scan.
+ *
+ * <p>Threading: one thread at a time (the poller's, or its starter's for the first scan);
+ * {@link #close} after that thread is done with it.
+ */
+final class ProcScanner implements AutoCloseable {
+    private static final int STAT_BUFFER = 4096;
+
+    private final int procFd;
+    private final ByteBuffer dirents = ProcEventCodec.newBuffer(32 * 1024);
+    private final ByteBuffer path = ProcEventCodec.newBuffer(32);
+    private final ByteBuffer stat = ProcEventCodec.newBuffer(STAT_BUFFER);
+    private int[] pids = new int[1024];
+    private long unreadable;
+    private boolean closed;
+
+    ProcScanner(String procRoot) throws NativeException {
+        this.procFd = Syscalls.openReadOnly(procRoot);
+    }
+
+    /** Processes that were listed but could not be read, over all scans. */
+    long unreadable() {
+        return unreadable;
+    }
+
+    /**
+     * Fills {@code into} with every process now in /proc; processes that cannot be read are
+     * taken from {@code previous} when it has them.
+     *
+     * @throws NativeException when /proc cannot be listed ({@code into} is then incomplete)
+     */
+    void scan(ProcSnapshot previous, ProcSnapshot into) throws NativeException {
+        into.clear();
+        int n = listPids();
+        for (int i = 0; i < n; i++) {
+            int pid = pids[i];
+            int r = readStat(pid, into);
+            if (r == READ_FAILED) {
+                unreadable++;
+                int old = previous == null ? -1 : previous.slotOf(pid);
+                if (old >= 0) {
+                    into.copy(previous, old);
+                }
+            }
+        }
+    }
+
+    private int listPids() throws NativeException {
+        int r = Syscalls.rewind(procFd);
+        if (r < 0) {
+            throw new NativeException("lseek(/proc, 0)", -r);
+        }
+        int count = 0;
+        while (true) {
+            int len = Syscalls.getdents64(procFd, dirents);
+            if (len < 0) {
+                throw new NativeException("getdents64(/proc)", -len);
+            }
+            if (len == 0) {
+                return count;
+            }
+            // struct linux_dirent64: u64 d_ino, s64 d_off, u16 d_reclen, u8 d_type, char d_name[]
+            int pos = 0;
+            while (pos + 19 < len) {
+                int reclen = dirents.getShort(pos + 16) & 0xffff;
+                if (reclen == 0) {
+                    break; // cannot happen; never loop on it
+                }
+                int pid = parsePid(dirents, pos + 19, pos + reclen);
+                if (pid > 0) {
+                    if (count == pids.length) {
+                        pids = java.util.Arrays.copyOf(pids, count * 2);
+                    }
+                    pids[count++] = pid;
+                }
+                pos += reclen;
+            }
+        }
+    }
+
+    /** A NUL-terminated all-digit name as a pid, or -1 ("self", "sys", ...). */
+    private static int parsePid(ByteBuffer b, int from, int limit) {
+        int n = 0;
+        int i = from;
+        for (; i < limit; i++) {
+            int c = b.get(i);
+            if (c == 0) {
+                break;
+            }
+            if (c < '0' || c > '9' || i - from >= 9) {
+                return -1;
+            }
+            n = n * 10 + (c - '0');
+        }
+        return i == from ? -1 : n;
+    }
+
+    static final int READ_OK = 0;
+    static final int READ_GONE = 1;
+    static final int READ_FAILED = 2;
+
+    /** Reads {@code /proc/PID/stat} into {@code into}: {@link #READ_OK}, {@link #READ_GONE} or {@link #READ_FAILED}. */
+    int readStat(int pid, ProcSnapshot into) {
+        if (closed) {
+            return READ_FAILED;
+        }
+        int p = writeDecimal(path, 0, pid);
+        path.put(p, (byte) '/').put(p + 1, (byte) 's').put(p + 2, (byte) 't').put(p + 3, (byte) 'a')
+                .put(p + 4, (byte) 't').put(p + 5, (byte) 0);
+        int fd = Syscalls.openAt(procFd, path);
+        if (fd < 0) {
+            return -fd == Errno.ENOENT || -fd == Errno.ESRCH ? READ_GONE : READ_FAILED;
+        }
+        int len;
+        try {
+            len = Syscalls.read(fd, stat);
+        } finally {
+            Syscalls.close(fd);
+        }
+        if (len == 0 || len == -Errno.ESRCH || len == -Errno.ENOENT) {
+            return READ_GONE;
+        }
+        if (len < 0 || len == STAT_BUFFER) {
+            return READ_FAILED; // an error, or a line longer than any stat line the kernel writes
+        }
+        return parseStat(stat, len, pid, into) ? READ_OK : READ_FAILED;
+    }
+
+    /**
+     * Parses a stat line: {@code pid (comm) state ppid ...}. comm may hold spaces and
+     * parentheses, so the fields start after the last ')'.
+     */
+    static boolean parseStat(ByteBuffer b, int len, int pid, ProcSnapshot into) {
+        int open = -1;
+        for (int i = 0; i < len; i++) {
+            if (b.get(i) == '(') {
+                open = i;
+                break;
+            }
+        }
+        int close = -1;
+        for (int i = len - 1; i > open; i--) {
+            if (b.get(i) == ')') {
+                close = i;
+                break;
+            }
+        }
+        if (open < 0 || close < 0) {
+            return false;
+        }
+        long commHash = 0xcbf29ce484222325L; // FNV-1a over comm's bytes
+        for (int i = open + 1; i < close; i++) {
+            commHash = (commHash ^ (b.get(i) & 0xff)) * 0x100000001b3L;
+        }
+        // after ") ": field 3 (state), then space-separated numbers
+        int field = 3;
+        int pos = close + 2;
+        int ppid = -1;
+        long startTime = -1;
+        long codeStart = -1;
+        long codeEnd = -1;
+        while (pos < len && field <= 27) {
+            int end = pos;
+            while (end < len && b.get(end) != ' ' && b.get(end) != '\n') {
+                end++;
+            }
+            switch (field) {
+                case 4: ppid = (int) parseUnsigned(b, pos, end); break;
+                case 22: startTime = parseUnsigned(b, pos, end); break;
+                case 26: codeStart = parseUnsigned(b, pos, end); break;
+                case 27: codeEnd = parseUnsigned(b, pos, end); break;
+                default: break;
+            }
+            field++;
+            pos = end + 1;
+        }
+        if (ppid < 0 || startTime < 0 || codeStart < 0 || codeEnd < 0) {
+            return false;
+        }
+        into.add(pid, ppid, startTime, codeStart, codeEnd, commHash);
+        return true;
+    }
+
+    /** Decimal digits in [from, to) as a non-negative long, or -1. */
+    private static long parseUnsigned(ByteBuffer b, int from, int to) {
+        if (from >= to || to - from > 18) {
+            return -1;
+        }
+        long v = 0;
+        for (int i = from; i < to; i++) {
+            int c = b.get(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            v = v * 10 + (c - '0');
+        }
+        return v;
+    }
+
+    private static int writeDecimal(ByteBuffer b, int at, int value) {
+        int digits = 1;
+        for (int v = value; v >= 10; v /= 10) {
+            digits++;
+        }
+        for (int i = at + digits - 1, v = value; i >= at; i--, v /= 10) {
+            b.put(i, (byte) ('0' + v % 10));
+        }
+        return at + digits;
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            Syscalls.close(procFd);
+        }
+    }
+}
