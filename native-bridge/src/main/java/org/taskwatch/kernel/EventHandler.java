@@ -1,15 +1,17 @@
 package org.taskwatch.kernel;
 
 /**
- * What the reader thread calls. Runs on the reader thread: an implementation must return
- * quickly and never block (hand off anything slow), or the kernel's buffer overflows.
+ * What an {@link EventSource}'s thread calls: the netlink reader's, or the /proc poller's. Runs
+ * on that thread: an implementation must return quickly and never block (hand off anything
+ * slow), or the kernel's buffer overflows (netlink) or the next scan comes late (procfs).
  */
 public interface EventHandler {
     /** One event; {@code frame} is reused after this returns. */
     void onEvent(EventFrame frame);
 
     /**
-     * Events were lost before they reached taskwatch.
+     * Events were lost before they reached taskwatch. Only the netlink source counts loss: what
+     * the poller misses between two scans it cannot count (it is degraded instead).
      *
      * @param count how many, or -1 when the kernel did not say (ENOBUFS)
      * @param cause where they were lost: "socket buffer", "sequence gap", "overrun"

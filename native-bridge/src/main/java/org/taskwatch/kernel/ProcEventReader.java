@@ -3,9 +3,9 @@ package org.taskwatch.kernel;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The reader thread: receives from a {@link ProcConnector}, classifies process and thread
- * events ({@link ThreadTracker}), and calls an {@link EventHandler} for each event, all without
- * allocating. Loss is reported to the handler as soon as it is seen: the socket's drop counter
+ * The netlink event source: a reader thread that receives from a {@link ProcConnector}, classifies
+ * process and thread events ({@link ThreadTracker}), and calls an {@link EventHandler} for each
+ * event, all without allocating. Loss is reported to the handler as soon as it is seen: the socket's drop counter
  * (checked at most every 100 ms), per-CPU sequence gaps, ENOBUFS.
  *
  * <p>Nothing the kernel sends and nothing the handler throws stops the thread: bad messages
@@ -15,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Threading: the reader thread owns the tracker and the frame; {@link #close} may be called
  * from any thread and sends IGNORE once the reader has stopped.
  */
-public final class ProcEventReader implements AutoCloseable {
+public final class ProcEventReader implements EventSource {
     private static final long DROP_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final ProcConnector connector;
@@ -44,16 +44,55 @@ public final class ProcEventReader implements AutoCloseable {
         return connector;
     }
 
+    @Override
+    public String name() {
+        return "netlink";
+    }
+
+    @Override
+    public boolean degraded() {
+        return false;
+    }
+
+    @Override
+    public String degradedReason() {
+        return "";
+    }
+
+    @Override
+    public String limitations() {
+        return "";
+    }
+
+    @Override
+    public ExitStatusCoverage exitStatusCoverage() {
+        return ExitStatusCoverage.ALL;
+    }
+
+    /** Every exit comes with its status: nothing to hold. */
+    @Override
+    public boolean track(int tgid) {
+        return true;
+    }
+
+    @Override
+    public void untrack(int tgid) {
+        // nothing was held
+    }
+
     /** Exceptions the handler threw (each also passed to {@link EventHandler#onError}). */
+    @Override
     public long handlerErrors() {
         return handlerErrors;
     }
 
     /** Whether the socket failed and the reader stopped. */
+    @Override
     public boolean failed() {
         return failed;
     }
 
+    @Override
     public boolean isRunning() {
         return thread.isAlive();
     }
