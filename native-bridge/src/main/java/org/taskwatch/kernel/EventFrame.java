@@ -16,6 +16,11 @@ import java.nio.charset.StandardCharsets;
  * are the kernel's parent fields and {@code childPid}/{@code childTgid} the new task; for
  * {@code EXIT}, {@code THREAD_EXIT} and {@code COREDUMP}, {@code ppid} is the parent's tgid from
  * the event (0 where the kernel gives none); otherwise {@code ppid} is 0 until enriched.
+ *
+ * <p>Frames from the /proc poller ({@link ProcPollSource}) carry the same fields, filled by the
+ * {@code polled*} methods: no CPU ({@code cpu} -1, {@code sequence} 0), the time of the scan that
+ * saw the change, the parent as /proc named it, and an exit's wait status only where a pidfd
+ * gave it ({@link ExitStatus#UNKNOWN_WAIT_STATUS} otherwise).
  */
 public final class EventFrame {
     EventType type;
@@ -44,6 +49,39 @@ public final class EventFrame {
         what = cpu = cnSeq = cnAck = pid = tgid = ppid = childPid = childTgid = 0;
         waitStatus = exitSignal = realId = effectiveId = tracerPid = tracerTgid = ackError = commLength = 0;
         timestampNanos = 0;
+    }
+
+    /** A new process {@code childTgid} whose parent is {@code parentTgid}, as a scan of /proc found it. */
+    void polledFork(long timestampNanos, int parentTgid, int grandparentTgid, int childTgid) {
+        polled(EventType.FORK, ProcEventCodec.WHAT_FORK, timestampNanos, parentTgid, grandparentTgid);
+        this.childPid = childTgid;
+        this.childTgid = childTgid;
+    }
+
+    /** Process {@code tgid} runs a new program, as a scan of /proc found it. */
+    void polledExec(long timestampNanos, int tgid, int ppid) {
+        polled(EventType.EXEC, ProcEventCodec.WHAT_EXEC, timestampNanos, tgid, ppid);
+    }
+
+    /**
+     * Process {@code tgid} is gone, as a scan of /proc found it; {@code waitStatus} is what its
+     * pidfd told, or {@link ExitStatus#UNKNOWN_WAIT_STATUS}.
+     */
+    void polledExit(long timestampNanos, int tgid, int ppid, int waitStatus) {
+        polled(EventType.EXIT, ProcEventCodec.WHAT_EXIT, timestampNanos, tgid, ppid);
+        this.waitStatus = waitStatus;
+        this.exitSignal = 17; // a process (not a thread): the poller sees only thread groups
+    }
+
+    private void polled(EventType type, int what, long timestampNanos, int tgid, int ppid) {
+        clear();
+        this.type = type;
+        this.what = what;
+        this.cpu = -1; // no CPU sent it
+        this.timestampNanos = timestampNanos;
+        this.pid = tgid;
+        this.tgid = tgid;
+        this.ppid = ppid;
     }
 
     void kernelType(int kernelWhat) {
@@ -76,16 +114,26 @@ public final class EventFrame {
     public EventType type() { return type; }
     /** The kernel's {@code what} of the message this frame was decoded from. */
     public int kernelWhat() { return what; }
+    /** The CPU that sent the event; -1 when none did (the /proc poller). */
     public int cpu() { return cpu; }
-    /** CLOCK_MONOTONIC nanoseconds when the kernel built the event: comparable with {@link System#nanoTime()}. */
+    /**
+     * CLOCK_MONOTONIC nanoseconds when the kernel built the event (or when the poller's scan saw
+     * the change): comparable with {@link System#nanoTime()}.
+     */
     public long timestampNanos() { return timestampNanos; }
     public int pid() { return pid; }
     public int tgid() { return tgid; }
     public int ppid() { return ppid; }
     public int childPid() { return childPid; }
     public int childTgid() { return childTgid; }
-    /** The raw wait status of an exit; see {@link ExitStatus#fromWaitStatus}. */
+    /**
+     * The raw wait status of an exit; see {@link ExitStatus#fromWaitStatus}. It is
+     * {@link ExitStatus#UNKNOWN_WAIT_STATUS} when the source could not learn it: test
+     * {@link #exitStatusKnown()} before reading it as a number.
+     */
     public int waitStatus() { return waitStatus; }
+    /** False when the exit's status is unknown (the poller, for a process nobody tracked). */
+    public boolean exitStatusKnown() { return waitStatus != ExitStatus.UNKNOWN_WAIT_STATUS; }
     /** 17 (SIGCHLD) for a process, -1 for a thread. */
     public int exitSignal() { return exitSignal; }
     public int realId() { return realId; }

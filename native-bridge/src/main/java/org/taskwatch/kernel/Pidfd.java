@@ -54,21 +54,26 @@ public final class Pidfd implements AutoCloseable {
      * reaped; null when the kernel cannot tell (older kernel, not yet reaped, still running).
      */
     public ExitStatus exitStatus() {
+        int status = exitWaitStatus();
+        return status == ExitStatus.UNKNOWN_WAIT_STATUS ? null : ExitStatus.fromWaitStatus(status);
+    }
+
+    /** {@link #exitStatus()} as a raw wait status, or {@link ExitStatus#UNKNOWN_WAIT_STATUS}. */
+    int exitWaitStatus() {
         byte[] info = new byte[PIDFD_INFO_SIZE];
         info[0] = (byte) PIDFD_INFO_EXIT; // mask, little-endian u64 on the only architectures we run on
         if (Syscalls.ioctl(fd, PIDFD_GET_INFO, info) != 0) {
-            return null;
+            return ExitStatus.UNKNOWN_WAIT_STATUS;
         }
         long mask = 0;
         for (int i = 7; i >= 0; i--) {
             mask = mask << 8 | (info[i] & 0xff);
         }
         if ((mask & PIDFD_INFO_EXIT) == 0) {
-            return null;
+            return ExitStatus.UNKNOWN_WAIT_STATUS;
         }
-        int status = (info[OFF_EXIT_CODE] & 0xff) | (info[OFF_EXIT_CODE + 1] & 0xff) << 8
+        return (info[OFF_EXIT_CODE] & 0xff) | (info[OFF_EXIT_CODE + 1] & 0xff) << 8
                 | (info[OFF_EXIT_CODE + 2] & 0xff) << 16 | (info[OFF_EXIT_CODE + 3] & 0xff) << 24;
-        return ExitStatus.fromWaitStatus(status);
     }
 
     @Override

@@ -3,8 +3,10 @@ package org.taskwatch.kernel;
 /**
  * An immutable process event, one record per kind. Every event names the task it is about
  * ({@code pid}, the thread id, and {@code tgid}, the process id), the parent process
- * ({@code ppid}, 0 where unknown), the CPU that sent it and the kernel's CLOCK_MONOTONIC
- * timestamp. Pids are those of the initial pid namespace.
+ * ({@code ppid}, 0 where unknown), the CPU that sent it (-1 for the /proc poller) and the
+ * kernel's CLOCK_MONOTONIC timestamp (for the poller, when its scan saw the change). Pids are
+ * those of the initial pid namespace for the proc connector, and of taskwatch's own pid
+ * namespace for the poller.
  */
 public sealed interface ProcEvent {
     EventType type();
@@ -29,7 +31,10 @@ public sealed interface ProcEvent {
         public EventType type() { return EventType.EXEC; }
     }
 
-    /** The process is gone: its last thread exited, {@code status} is the process's. */
+    /**
+     * The process is gone: its last thread exited, {@code status} is the process's, or
+     * {@link ExitStatus#UNKNOWN} when the source could not learn it (see {@link ExitStatus#known()}).
+     */
     record Exit(int cpu, long timestampNanos, int pid, int tgid, int ppid, ExitStatus status) implements ProcEvent {
         public EventType type() { return EventType.EXIT; }
     }
