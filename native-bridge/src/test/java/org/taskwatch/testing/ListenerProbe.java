@@ -2,6 +2,8 @@ package org.taskwatch.testing;
 
 import java.util.List;
 import org.taskwatch.kernel.EventFrame;
+import org.taskwatch.kernel.EventSourceSettings;
+import org.taskwatch.kernel.EventSources;
 import org.taskwatch.kernel.ProcConnector;
 import org.taskwatch.kernel.ProcEventReader;
 
@@ -19,12 +21,15 @@ public final class ListenerProbe {
     private ListenerProbe() {}
 
     /**
-     * Closes connectors every way the code does (plain, through a reader, twice), then probes:
+     * Closes connectors every way the code does (plain, through a reader, through
+     * {@link EventSources}, twice), then probes:
      * true when the kernel still counts a listener after that.
      */
     public static boolean leakAfterClosingEveryWay() throws Exception {
         ProcConnector.open(1 << 20).close();
         ProcEventReader.start(ProcConnector.open(1 << 20), f -> { }, "leak-test").close();
+        EventSources.open(EventSourceSettings.defaults().withMode(EventSourceSettings.Mode.NETLINK), f -> { }, "leak-test")
+                .close();
         ProcConnector c = ProcConnector.open(1 << 20);
         c.close();
         c.close();
