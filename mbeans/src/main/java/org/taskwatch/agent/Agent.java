@@ -68,9 +68,14 @@ public final class Agent implements AutoCloseable {
     private static List<String> banner(AgentConfig config, TaskMonitor monitor, JmxRemote jmx, JolokiaEndpoint jolokia) {
         List<String> lines = new ArrayList<>();
         ProcConnector c = monitor.connector();
-        lines.add("event source " + monitor.eventSource() + " (kernel " + c.kernel().release() + ", receive buffer "
-                + c.receiveBufferBytes() / 1024 + " KiB"
-                + (c.receiveBufferForced() ? "" : ", capped by net.core.rmem_max: no CAP_NET_ADMIN") + ")");
+        if (c != null) {
+            lines.add("event source " + monitor.eventSource() + " (kernel " + c.kernel().release() + ", receive buffer "
+                    + c.receiveBufferBytes() / 1024 + " KiB"
+                    + (c.receiveBufferForced() ? "" : ", capped by net.core.rmem_max: no CAP_NET_ADMIN") + ")");
+        } else {
+            lines.add("event source " + monitor.eventSource() + " (DEGRADED: " + monitor.source().degradedReason()
+                    + "; it misses " + monitor.source().limitations() + ")");
+        }
         if (jmx != null) {
             lines.add("JMX " + jmx.url() + authNote(!config.get(ConfigKey.JMX_PASSWORD_FILE).isEmpty(),
                     !config.get(ConfigKey.JMX_KEY_STORE).isEmpty()));

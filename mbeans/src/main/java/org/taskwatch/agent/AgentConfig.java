@@ -12,7 +12,9 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.time.Duration;
 import org.taskwatch.jolokia.JolokiaSettings;
+import org.taskwatch.kernel.EventSourceSettings;
 import org.taskwatch.monitor.MonitorSettings;
 
 /**
@@ -172,7 +174,9 @@ public final class AgentConfig {
     }
 
     public MonitorSettings monitorSettings() {
-        return new MonitorSettings(getInt(ConfigKey.RECEIVE_BUFFER_BYTES), getInt(ConfigKey.HANDOFF_CAPACITY),
+        EventSourceSettings source = new EventSourceSettings(EventSourceSettings.Mode.parse(get(ConfigKey.SOURCE)),
+                getInt(ConfigKey.RECEIVE_BUFFER_BYTES), Duration.ofMillis(getInt(ConfigKey.POLL_MILLIS)));
+        return new MonitorSettings(source, getInt(ConfigKey.HANDOFF_CAPACITY),
                 getInt(ConfigKey.MAX_WATCHES), getInt(ConfigKey.MAX_PATTERN_LENGTH), getInt(ConfigKey.RECENT_EXITS),
                 getInt(ConfigKey.MAX_WAITERS), getInt(ConfigKey.MAX_SUMMARIES), getInt(ConfigKey.SUMMARY_HISTORY),
                 getInt(ConfigKey.MAX_WINDOW_SECONDS));

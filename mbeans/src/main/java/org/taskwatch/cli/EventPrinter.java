@@ -135,6 +135,9 @@ final class EventPrinter implements MonitorListener {
         field(sb, "exitCode", s.exitCode());
         field(sb, "signal", s.signal());
         sb.append(",\"coreDumped\":").append(s.coreDumped());
+        if (!s.known()) {
+            sb.append(",\"exitStatusKnown\":false"); // exitCode and signal are -1: the /proc poller could not learn them
+        }
     }
 
     private static void field(StringBuilder sb, String name, long value) {

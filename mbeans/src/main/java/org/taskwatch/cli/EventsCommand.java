@@ -67,11 +67,15 @@ final class EventsCommand {
             return Main.USAGE;
         }
         // after the watches are in place: what follows this line is seen
-        if (!monitor.connector().receiveBufferForced()) {
-            err.println("taskwatch events: note: receive buffer " + monitor.connector().receiveBufferBytes() / 1024
+        org.taskwatch.kernel.ProcConnector c = monitor.connector();
+        if (c == null) {
+            err.println("taskwatch events: note: no proc connector (" + monitor.source().degradedReason()
+                    + "); polling /proc instead, which misses: " + monitor.source().limitations());
+        } else if (!c.receiveBufferForced()) {
+            err.println("taskwatch events: note: receive buffer " + c.receiveBufferBytes() / 1024
                     + " KiB, capped by net.core.rmem_max (no CAP_NET_ADMIN): a burst beyond it loses events,"
                     + " which are counted and reported; run as root or grant CAP_NET_ADMIN for "
-                    + MonitorSettings.defaults().receiveBufferBytes() / 1024 + " KiB");
+                    + MonitorSettings.defaults().eventSource().receiveBufferBytes() / 1024 + " KiB");
         }
         if (!o.flag("--json")) {
             out.println(EventPrinter.HEADER);

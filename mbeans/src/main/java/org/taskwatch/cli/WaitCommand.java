@@ -14,6 +14,8 @@ import org.taskwatch.monitor.TaskMonitor;
 final class WaitCommand {
     static final int TIMEOUT = 3;
     static final int NO_SUCH_PROCESS = 4;
+    /** It ended, but the event source (the /proc poller) could not learn how: not a made-up 0. */
+    static final int STATUS_UNKNOWN = 255;
 
     private final PrintStream out;
     private final PrintStream err;
@@ -49,9 +51,9 @@ final class WaitCommand {
                 out.println("pid " + pid + ": still running after " + timeoutSeconds + " s");
                 return TIMEOUT;
             }
-            if (r.status() == null) {
+            if (r.status() == null || !r.status().known()) {
                 out.println("pid " + pid + ": exited (status unknown)");
-                return 0;
+                return STATUS_UNKNOWN;
             }
             out.println("pid " + pid + ": " + r.status().describe());
             return r.status().shellStatus();

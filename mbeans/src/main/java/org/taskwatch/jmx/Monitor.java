@@ -150,6 +150,7 @@ final class Monitor implements MonitorMXBean, MonitorListener {
         v.put("signal", s == null ? 0 : s.signal());
         v.put("coreDumped", s != null && s.coreDumped());
         v.put("timestampNanos", r.timestampNanos());
+        v.put("exitStatusKnown", s != null && s.known());
         return composite(OpenTypes.WAIT_RESULT, v);
     }
 
@@ -174,7 +175,7 @@ final class Monitor implements MonitorMXBean, MonitorListener {
         ExitStatus s = p.status();
         v.put("pid", pid);
         v.put("alive", p.alive());
-        v.put("exitKnown", p.exitKnown());
+        v.put("exitKnown", p.exitKnown() && s != null && s.known());
         v.put("exitCode", s == null ? 0 : s.exitCode());
         v.put("signal", s == null ? 0 : s.signal());
         v.put("coreDumped", s != null && s.coreDumped());

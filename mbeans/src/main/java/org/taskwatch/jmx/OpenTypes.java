@@ -42,7 +42,9 @@ final class OpenTypes {
                     "exitCode", SimpleType.INTEGER, "the status passed to exit (0-255), 0 when killed",
                     "signal", SimpleType.INTEGER, "the signal that killed it, 0 if none",
                     "coreDumped", SimpleType.BOOLEAN, "whether it dumped core",
-                    "timestampNanos", SimpleType.LONG, "kernel CLOCK_MONOTONIC time of the exit"));
+                    "timestampNanos", SimpleType.LONG, "kernel CLOCK_MONOTONIC time of the exit",
+                    "exitStatusKnown", SimpleType.BOOLEAN, "false when the event source could not learn the status"
+                            + " (exitCode and signal are then -1)"));
             SUMMARY = type("CommandSummary", "Counts for processes matching a command pattern", items(
                     "running", SimpleType.INTEGER, "matching processes alive now",
                     "forks", SimpleType.LONG, "forks by matching processes in the window",
@@ -129,7 +131,9 @@ final class OpenTypes {
             case THREAD_EXIT:
                 it.addAll(items("exitCode", SimpleType.INTEGER, "the status passed to exit, 0-255",
                         "signal", SimpleType.INTEGER, "the signal that killed it, 0 if none",
-                        "coreDumped", SimpleType.BOOLEAN, "whether it dumped core"));
+                        "coreDumped", SimpleType.BOOLEAN, "whether it dumped core",
+                        "exitStatusKnown", SimpleType.BOOLEAN, "false when the event source could not learn the status"
+                                + " (exitCode and signal are then -1)"));
                 break;
             case UID:
             case GID:
@@ -197,6 +201,7 @@ final class OpenTypes {
         v.put("exitCode", s.exitCode());
         v.put("signal", s.signal());
         v.put("coreDumped", s.coreDumped());
+        v.put("exitStatusKnown", s.known());
     }
 
     static String orEmpty(String s) {

@@ -50,7 +50,7 @@ final class CommandHistory implements FrameSink {
             } else if (t == EventType.EXIT) {
                 exits++;
                 int code = org.taskwatch.kernel.ExitStatus.fromWaitStatus(statuses[i]).shellStatus();
-                if (code != 0) {
+                if (code > 0) { // -1: a status the event source could not learn, not a failure
                     nonZero++;
                 }
                 if (timestamps[i] > lastTs) {

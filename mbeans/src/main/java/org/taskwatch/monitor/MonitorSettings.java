@@ -1,10 +1,12 @@
 package org.taskwatch.monitor;
 
+import org.taskwatch.kernel.EventSourceSettings;
+
 /**
  * The monitor's sizes and limits. {@link #defaults()} gives the documented defaults; the agent
  * fills these from its configuration keys.
  *
- * @param receiveBufferBytes socket receive buffer wanted from the kernel
+ * @param eventSource which event source (netlink, the /proc poller, or auto), its buffer and interval
  * @param handoffCapacity matched events queued between the reader and the delivery thread
  * @param maxWatches public watches at once
  * @param maxPatternLength characters in a command regex
@@ -14,10 +16,10 @@ package org.taskwatch.monitor;
  * @param summaryHistory events kept per summary pattern
  * @param maxWindowSeconds the longest summary window
  */
-public record MonitorSettings(int receiveBufferBytes, int handoffCapacity, int maxWatches, int maxPatternLength,
+public record MonitorSettings(EventSourceSettings eventSource, int handoffCapacity, int maxWatches, int maxPatternLength,
         int recentExits, int maxWaiters, int maxSummaries, int summaryHistory, int maxWindowSeconds) {
 
     public static MonitorSettings defaults() {
-        return new MonitorSettings(8 << 20, 65536, 10000, 1024, 4096, 256, 64, 16384, 86400);
+        return new MonitorSettings(EventSourceSettings.defaults(), 65536, 10000, 1024, 4096, 256, 64, 16384, 86400);
     }
 }

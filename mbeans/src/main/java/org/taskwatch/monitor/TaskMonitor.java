@@ -18,6 +18,8 @@ import org.taskwatch.kernel.EventType;
 import org.taskwatch.kernel.ExitStatus;
 import org.taskwatch.kernel.ProcConnector;
 import org.taskwatch.kernel.ProcEvent;
+import org.taskwatch.kernel.EventSource;
+import org.taskwatch.kernel.EventSources;
 import org.taskwatch.kernel.ProcEventReader;
 import org.taskwatch.kernel.ProcFs;
 
@@ -46,7 +48,7 @@ public final class TaskMonitor implements AutoCloseable {
     private final AtomicReference<String> lostCause = new AtomicReference<>("");
     private final Semaphore waiters;
     private final Map<String, CommandHistory> summaries = new ConcurrentHashMap<>();
-    private final ProcEventReader reader;
+    private final EventSource source;
     private final Thread delivery;
     private volatile boolean running = true;
     private volatile String lastReaderError;
@@ -61,7 +63,7 @@ public final class TaskMonitor implements AutoCloseable {
         void removed(Watch watch);
     }
 
-    private TaskMonitor(MonitorSettings settings, ProcConnector connector) {
+    private TaskMonitor(MonitorSettings settings) throws IOException {
         this.settings = settings;
         this.registry = new WatchRegistry(proc, settings.maxWatches(), settings.maxPatternLength());
         this.recentExits = new RecentExits(settings.recentExits());
@@ -70,17 +72,24 @@ public final class TaskMonitor implements AutoCloseable {
         this.delivery = new Thread(this::deliverLoop, "taskwatch-delivery");
         this.delivery.setDaemon(true);
         this.delivery.start();
-        this.reader = ProcEventReader.start(connector, new Pipeline(), "taskwatch-reader");
+        try {
+            this.source = EventSources.open(settings.eventSource(), new Pipeline(), "taskwatch-reader");
+        } catch (IOException | RuntimeException e) {
+            running = false;
+            delivery.interrupt();
+            throw e;
+        }
     }
 
     /**
-     * Subscribes to the proc connector and starts the reader and delivery threads.
+     * Starts the event source the settings ask for (the proc connector, or the /proc poller
+     * where the connector is out of reach), and the delivery thread.
      *
-     * @throws IOException ({@link org.taskwatch.kernel.ConnectorUnavailableException}) when the
-     *     connector cannot be used, with what to do about it
+     * @throws IOException ({@link org.taskwatch.kernel.ConnectorUnavailableException}) when no
+     *     source may be used, with what to do about it
      */
     public static TaskMonitor start(MonitorSettings settings) throws IOException {
-        return new TaskMonitor(settings, ProcConnector.open(settings.receiveBufferBytes()));
+        return new TaskMonitor(settings);
     }
 
     public void addListener(MonitorListener l) {
@@ -100,6 +109,7 @@ public final class TaskMonitor implements AutoCloseable {
     /** Watches one process. @throws IllegalArgumentException for bad arguments, changing nothing */
     public Watch watch(int pid, String events) {
         Watch w = added(registry.watchProcess(pid, EventType.parseList(events), false));
+        source.track(pid); // a poller keeps a pidfd to learn the exit status
         rememberCommand(pid);
         return w;
     }
@@ -135,6 +145,9 @@ public final class TaskMonitor implements AutoCloseable {
         Watch w = registry.get(id);
         if (w == null || !registry.unwatch(id)) {
             return false;
+        }
+        if (w.kind() == WatchKind.PROCESS) {
+            source.untrack(w.pid());
         }
         for (WatchLifecycleListener l : lifecycle) {
             l.removed(w);
@@ -195,6 +208,7 @@ public final class TaskMonitor implements AutoCloseable {
                 throw new IllegalArgumentException("pid " + pid + ": no such process, and no exit of it among the last "
                         + settings.recentExits() + " exits", notRunning);
             }
+            source.track(pid);
             try {
                 WaitResult early = cachedExit(pid, t0); // it exited before the watch was in place
                 if (early != null) {
@@ -207,6 +221,7 @@ public final class TaskMonitor implements AutoCloseable {
                 return new WaitResult(pid, false, null, 0);
             } finally {
                 registry.discard(w);
+                source.untrack(pid);
             }
         } finally {
             waiters.release();
@@ -272,9 +287,12 @@ public final class TaskMonitor implements AutoCloseable {
         Statistics.WindowCounts w = stats.window(windowSeconds);
         HealthState state = HealthState.OK;
         String reason = "";
-        if (!reader.isRunning() || reader.failed()) {
+        if (!source.isRunning() || source.failed()) {
             state = HealthState.FAILED;
             reason = "the event reader stopped" + (lastReaderError == null ? "" : ": " + lastReaderError);
+        } else if (source.degraded()) {
+            state = HealthState.DEGRADED;
+            reason = "event source " + source.name() + " (" + source.degradedReason() + "): " + source.limitations();
         }
         return new Health(state, reason, eventSource(), w.lost(), stats.lost(), w.coveredSeconds());
     }
@@ -343,14 +361,23 @@ public final class TaskMonitor implements AutoCloseable {
         return stats;
     }
 
-    /** "netlink". */
+    /** {@code netlink}, or {@code procfs} for the /proc poller. */
     public String eventSource() {
-        return "netlink";
+        return source.name();
+    }
+
+    /** The event source itself: whether it is degraded, why, and what it misses. */
+    public EventSource source() {
+        return source;
     }
 
     /** What the kernel filters for this monitor. */
     public String kernelFilter() {
-        int mask = reader.connector().kernelEventMask();
+        ProcConnector c = connector();
+        if (c == null) {
+            return "none (no kernel events: " + source.name() + " polls /proc)";
+        }
+        int mask = c.kernelEventMask();
         return mask == org.taskwatch.kernel.ProcEventCodec.WHAT_ALL ? "none (all events, filtered in user space)"
                 : "event types 0x" + Integer.toHexString(mask);
     }
@@ -359,13 +386,14 @@ public final class TaskMonitor implements AutoCloseable {
         return registry.size();
     }
 
+    /** The proc connector, or null when the event source is the /proc poller. */
     public ProcConnector connector() {
-        return reader.connector();
+        return source instanceof ProcEventReader r ? r.connector() : null;
     }
 
-    /** Whether the reader is running and nothing was lost. */
+    /** Whether the source is running, not degraded, and nothing was lost. */
     public boolean healthy() {
-        return reader.isRunning() && !reader.failed() && stats.lost() == 0;
+        return source.isRunning() && !source.failed() && !source.degraded() && stats.lost() == 0;
     }
 
     public String lastLossCause() {
@@ -376,7 +404,7 @@ public final class TaskMonitor implements AutoCloseable {
     @Override
     public void close() {
         running = false;
-        reader.close();
+        source.close();
         delivery.interrupt();
         try {
             delivery.join(2000);
@@ -400,7 +428,7 @@ public final class TaskMonitor implements AutoCloseable {
                 return;
             }
             boolean exit = type == EventType.EXIT;
-            stats.received(type, exit && f.waitStatus() != 0, f.timestampNanos());
+            stats.received(type, exit && f.exitStatusKnown() && f.waitStatus() != 0, f.timestampNanos());
             if (exit) {
                 recentExits.record(f.tgid(), f.waitStatus(), f.timestampNanos());
             }

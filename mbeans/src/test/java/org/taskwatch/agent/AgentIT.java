@@ -287,4 +287,45 @@ class AgentIT {
         assertEquals(2, d.awaitExit(), d.output());
         assertTrue(d.output().contains("maxWatches: must be a whole number"), d.output());
     }
+
+    @Test
+    void theProcfsFallbackServesWatchesAndSaysItIsDegraded() throws Exception {
+        try (AgentProcess a = agent("--set", "source=procfs", "--set", "source.pollMillis=50")) {
+            assertTrue(a.output().contains("taskwatch agent: event source procfs (DEGRADED: "), a.output());
+            assertTrue(a.output().contains("source=procfs") && a.output().contains("misses"), a.output());
+            JolokiaClient j = new JolokiaClient(a.jolokiaUrl);
+            assertEquals("procfs", JolokiaClient.value(j.get("read/org.taskwatch:type=Monitor/EventSource")));
+            Map<?, ?> health = (Map<?, ?>) JolokiaClient.value(j.post("{\"type\":\"exec\","
+                    + "\"mbean\":\"org.taskwatch:type=Monitor\",\"operation\":\"health\",\"arguments\":[60]}"));
+            assertEquals("degraded", health.get("state"), health.toString());
+            assertTrue(String.valueOf(health.get("reason")).contains("procfs"), health.toString());
+            assertTrue(String.valueOf(JolokiaClient.value(j.get("read/org.taskwatch:type=Monitor/KernelFilter")))
+                    .contains("polls /proc"));
+
+            try (JMXConnector c = JMXConnectorFactory.connect(new JMXServiceURL(a.jmxUrl))) {
+                MBeanServerConnection mbs = c.getMBeanServerConnection();
+                List<Notification> seen = new ArrayList<>();
+                mbs.addNotificationListener(MONITOR, (n, h) -> {
+                    synchronized (seen) {
+                        seen.add(n);
+                        seen.notifyAll();
+                    }
+                }, null, null);
+                Process p = Spawn.sh("read line; exit 3");
+                int pid = (int) p.pid();
+                mbs.invoke(MONITOR, "watch", new Object[] {pid, "exit"}, new String[] {"int", "java.lang.String"});
+                try (OutputStream in = p.getOutputStream()) {
+                    in.write('\n');
+                }
+                assertEquals(3, Spawn.waitFor(p));
+                CompositeData exit = awaitJmx(seen, pid);
+                if ((Boolean) exit.get("exitStatusKnown")) { // the poller holds a pidfd: Linux 6.15+ tells the status
+                    assertEquals(3, exit.get("exitCode"));
+                } else {
+                    assertTrue(!KernelVersion.running().atLeast(6, 15), "6.15+ must know the status: " + exit);
+                    assertEquals(-1, exit.get("exitCode"));
+                }
+            }
+        }
+    }
 }

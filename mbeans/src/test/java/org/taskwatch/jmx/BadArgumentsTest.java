@@ -42,7 +42,7 @@ class BadArgumentsTest {
     static void start() throws Exception {
         KernelTests.require(KernelTests.isRoot() || KernelVersion.running().atLeast(6, 6), "needs the connector");
         MonitorSettings d = MonitorSettings.defaults();
-        monitor = TaskMonitor.start(new MonitorSettings(d.receiveBufferBytes(), d.handoffCapacity(), MAX_WATCHES, 64,
+        monitor = TaskMonitor.start(new MonitorSettings(d.eventSource(), d.handoffCapacity(), MAX_WATCHES, 64,
                 d.recentExits(), 2, d.maxSummaries(), d.summaryHistory(), 3600));
         MBeanServer server = MBeanServerFactory.newMBeanServer();
         exporter = JmxExporter.export(server, monitor);

@@ -60,6 +60,9 @@ public final class ProcConnector implements AutoCloseable {
     private final ByteBuffer tx = ProcEventCodec.newBuffer(64); // guarded by txLock
     private volatile int kernelEventMask = ProcEventCodec.WHAT_ALL;
     private volatile boolean closed;
+    private boolean listening; // guarded by txLock: a LISTEN went out and no IGNORE yet
+    /** Sockets of this JVM the kernel counts as listeners (LISTEN sent, IGNORE not yet). */
+    private static final java.util.concurrent.atomic.AtomicInteger LISTENING = new java.util.concurrent.atomic.AtomicInteger();
 
     private ProcConnector(int fd, KernelVersion kernel, int receiveBufferBytes, boolean forced) {
         this.fd = fd;
@@ -130,6 +133,10 @@ public final class ProcConnector implements AutoCloseable {
         int ack = ThreadLocalRandom.current().nextInt(1, Integer.MAX_VALUE);
         try {
             sendControl(ProcEventCodec.OP_LISTEN, kernel.hasEventTypeFilter() ? ProcEventCodec.WHAT_ALL : null, ack);
+            synchronized (txLock) {
+                listening = true;
+                LISTENING.incrementAndGet();
+            }
         } catch (NativeException e) {
             throw new ConnectorUnavailableException(e.getMessage() + (e.errno() == Errno.ECONNREFUSED
                     ? ": the proc connector answers only in the initial network namespace (taskwatch runs in a container"
@@ -293,6 +300,14 @@ public final class ProcConnector implements AutoCloseable {
 
     public KernelVersion kernel() { return kernel; }
 
+    /**
+     * Sockets of this JVM that sent LISTEN and no IGNORE yet, which the kernel therefore counts
+     * as listeners: 0 once every connector is closed properly (the tests' own leak check).
+     */
+    public static int listeningSockets() {
+        return LISTENING.get();
+    }
+
     /** Sends IGNORE, then closes the socket. Idempotent. */
     @Override
     public void close() {
@@ -302,6 +317,10 @@ public final class ProcConnector implements AutoCloseable {
             }
             try {
                 sendControl(ProcEventCodec.OP_IGNORE, null, 0);
+                if (listening) {
+                    listening = false;
+                    LISTENING.decrementAndGet();
+                }
             } catch (NativeException e) {
                 // the socket is broken already; closing it is all that is left to do
             } finally {
