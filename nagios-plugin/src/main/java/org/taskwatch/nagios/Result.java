@@ -1,0 +1,17 @@
+package org.taskwatch.nagios;
+
+import java.util.List;
+
+/**
+ * What a check found.
+ *
+ * @param text the status text for the pager, one line
+ * @param more added to the first line from {@code -v} on
+ * @param details lines after the first from {@code -vv} on
+ * @param raw the number {@code --raw} prints, null when there is none
+ */
+record Result(State state, String text, String more, List<Perfdata> perfdata, List<String> details, String raw) {
+    static Result unknown(String reason) {
+        return new Result(State.UNKNOWN, reason, null, List.of(), List.of(), null);
+    }
+}
