@@ -26,6 +26,13 @@ final class ExitsCheck implements Check {
 
     @Override
     public Result run(Jolokia agent) throws CheckException {
+        if (SelfMatch.count(agent.url(), regex) > 0) {
+            // the agent would count every run of this check among the exits (and the WARNING or
+            // CRITICAL ones among the non-zero exits): a feedback loop, not a measurement
+            throw new CheckException("the pattern '" + regex + "' matches check_taskwatch's own command line, so the"
+                    + " agent would count this check's own exits: make it match only the program,"
+                    + " e.g. '^name' or '[n]ame'");
+        }
         Jolokia.Reply r = agent.exec("summary", regex, window);
         long exits = r.number("exits");
         long failed = r.number("nonZeroExits");

@@ -102,6 +102,10 @@ final class Jolokia {
             throw new CheckException("the reply from " + url + " is not a Jolokia response (no \"status\")");
         }
         if ((Long) status != 200) {
+            if ("java.lang.NoSuchMethodException".equals(reply.get("error_type"))) {
+                throw new CheckException("the agent at " + url + " has no operation " + operation
+                        + ": it is older than this check_taskwatch (" + CheckTaskwatch.version() + ")");
+            }
             throw new CheckException("the agent could not run " + operation + ": " + jolokiaError(reply)
                     + " (Jolokia status " + status + ")");
         }
