@@ -283,14 +283,14 @@ final class Options {
     }
 
     static URI url(String v) throws UsageException {
+        if (!v.startsWith("http://") && !v.startsWith("https://")) {
+            throw new UsageException("--url must be an http:// or https:// URL, got '" + v + "'");
+        }
         URI u;
         try {
             u = new URI(v);
         } catch (URISyntaxException e) {
             throw new UsageException("--url: '" + v + "' is not a URL: " + e.getReason());
-        }
-        if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme())) {
-            throw new UsageException("--url must be an http:// or https:// URL, got '" + v + "'");
         }
         if (u.getHost() == null) {
             throw new UsageException("--url has no host: '" + v + "'");
