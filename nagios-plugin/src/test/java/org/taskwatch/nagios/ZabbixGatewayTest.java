@@ -139,10 +139,11 @@ class ZabbixGatewayTest {
         assertEquals("jmx.discovery[beans,\"org.taskwatch:type=Watch,*\"]", discovery);
         ZabbixGateway.Answer a = ask(List.of(discovery)).get(discovery);
         assertNull(a.error(), a.toString());
+        // the 6.0 gateway wraps the rows as {"data":[...]}, which the server accepts as well as a bare array
         Object parsed = Json.parse(a.value());
-        assertTrue(parsed instanceof List, "LLD returns a JSON array: " + a.value());
+        assertTrue(parsed instanceof Map && ((Map<?, ?>) parsed).get("data") instanceof List, "LLD JSON: " + a.value());
         Map<String, Map<?, ?>> byObject = new HashMap<>();
-        for (Object o : (List<?>) parsed) {
+        for (Object o : (List<?>) ((Map<?, ?>) parsed).get("data")) {
             Map<?, ?> row = (Map<?, ?>) o;
             byObject.put((String) row.get("{#JMXOBJ}"), row);
         }
