@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,8 +47,14 @@ class ZabbixGatewayTest {
     @BeforeAll
     static void start() throws Exception {
         Path jar = ZabbixGateway.find();
-        KernelTests.require(jar != null, "the Zabbix Java gateway is not installed (apt-get install zabbix-java-gateway,"
-                + " or set ZABBIX_JAVA_GATEWAY_JAR)");
+        if (jar == null) {
+            String why = "the Zabbix Java gateway is not installed (apt-get install zabbix-java-gateway,"
+                    + " or set ZABBIX_JAVA_GATEWAY_JAR)";
+            if (KernelTests.inCi()) {
+                fail("the Zabbix gateway test cannot run in CI: " + why);
+            }
+            assumeTrue(false, why);
+        }
         KernelTests.require(KernelTests.isRoot() || KernelVersion.running().atLeast(6, 6), "the agent needs the proc connector");
         template = ZabbixTemplate.load();
         work = Files.createTempDirectory("taskwatch-zabbix");
