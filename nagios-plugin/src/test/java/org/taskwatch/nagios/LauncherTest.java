@@ -155,6 +155,48 @@ class LauncherTest {
     }
 
     @Test
+    void anotherUserUsesTheArchiveOfTheUserWhoBuilt() throws Exception {
+        // the monitoring daemon's user (nagios, zabbix) cannot write the checkout, but reads it
+        org.junit.jupiter.api.Assumptions.assumeTrue(org.taskwatch.testing.KernelTests.isRoot() && Files.isExecutable(Path.of("/usr/bin/setpriv")),
+                "needs root and setpriv to run the launcher as nobody");
+        Path dir = Files.createTempDirectory(Path.of("/tmp"), "launcher-nobody");
+        try {
+            Path launcher = checkout(dir);
+            jar(dir);
+            String url = deadUrl();
+            launch(launcher, Map.of(), "--health", "-U", url);
+            awaitArchive(dir);
+            Thread.sleep(500);
+            Path log = dir.resolve("classes.log");
+            Files.createFile(log);
+            makeReadable(dir);
+            Plugin.Run r = Plugin.wellFormed(Plugin.exec(List.of("/usr/bin/setpriv", "--reuid=nobody", "--regid=nogroup",
+                    "--clear-groups", launcher.toString(), "--health", "-U", url), Map.of("HOME", "/nonexistent",
+                    "CHECK_TASKWATCH_JAVA_OPTS", "-Xlog:class+load=info:file=" + log)));
+            assertEquals(3, r.exit(), r.toString());
+            assertTrue(Files.readString(log).contains(CheckTaskwatch.class.getName() + " source: shared objects file (top)"),
+                    "nobody did not use the archive");
+        } finally {
+            try (Stream<Path> all = Files.walk(dir)) {
+                for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    private static void makeReadable(Path dir) throws IOException {
+        try (Stream<Path> all = Files.walk(dir)) {
+            for (Path p : all.toList()) {
+                boolean d = Files.isDirectory(p);
+                Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString(
+                        p.getFileName().toString().equals("classes.log") ? "rw-rw-rw-" : d || Files.isExecutable(p)
+                                ? "rwxr-xr-x" : "r--r--r--"));
+            }
+        }
+    }
+
+    @Test
     void aSymlinkedLauncherFindsItsCheckout(@TempDir Path dir) throws Exception {
         Path checkoutDir = Files.createDirectories(dir.resolve("taskwatch"));
         checkout(checkoutDir);
