@@ -48,7 +48,7 @@ public final class Agent implements AutoCloseable {
         JmxRemote jmx = null;
         JolokiaEndpoint jolokia = null;
         try {
-            exporter = JmxExporter.export(mbs, monitor);
+            exporter = JmxExporter.export(mbs, monitor, config.getInt(ConfigKey.ENDED_WATCH_SECONDS));
             if (config.getBoolean(ConfigKey.JMX_ENABLED)) {
                 jmx = JmxRemote.start(mbs, JmxSettings.of(config));
             }

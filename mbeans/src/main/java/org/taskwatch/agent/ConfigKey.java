@@ -43,7 +43,9 @@ public enum ConfigKey {
     MAX_WAITERS("maxWaiters", "256", Kind.range(1, 65_536), "concurrent waitForExit callers"),
     MAX_SUMMARIES("maxSummaries", "64", Kind.range(1, 4096), "command patterns with a summary history (least recently used goes)"),
     SUMMARY_HISTORY("summaryHistory", "16384", Kind.range(16, 1 << 22), "events kept per summary pattern"),
-    MAX_WINDOW_SECONDS("maxWindowSeconds", "86400", Kind.range(1, 30 * 86400), "longest summary window");
+    MAX_WINDOW_SECONDS("maxWindowSeconds", "86400", Kind.range(1, 30 * 86400), "longest summary window"),
+    ENDED_WATCH_SECONDS("endedWatchSeconds", "600", Kind.range(0, 7 * 86400),
+            "how long the Watch MBean of an exited process stays, so pollers can read its ExitCode");
 
     private final String key;
     private final String defaultValue;

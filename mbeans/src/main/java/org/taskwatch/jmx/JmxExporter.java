@@ -6,6 +6,9 @@ import javax.management.InstanceNotFoundException;
 import javax.management.JMException;
 import javax.management.MBeanServer;
 import javax.management.StandardMBean;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.taskwatch.kernel.EventType;
 import org.taskwatch.monitor.TaskMonitor;
 import org.taskwatch.monitor.Watch;
@@ -65,19 +68,40 @@ public final class JmxExporter implements TaskMonitor.WatchLifecycleListener, Au
             Map.entry("eventCounts", new String[] {"windowSeconds", "The window, in seconds (1 to 3600)"}),
             Map.entry("health", new String[] {"windowSeconds", "The window for lost events, in seconds (1 to 3600)"}));
 
+    /** How long the MBean of a watch whose process exited stays, by default (its ExitCode is read then). */
+    public static final int DEFAULT_ENDED_WATCH_SECONDS = 600;
+
     private final MBeanServer server;
     private final TaskMonitor monitor;
     private final Monitor adapter;
+    private final long endedWatchMillis;
+    private final ScheduledExecutorService expiry;
 
-    private JmxExporter(MBeanServer server, TaskMonitor monitor) {
+    private JmxExporter(MBeanServer server, TaskMonitor monitor, int endedWatchSeconds) {
         this.server = server;
         this.monitor = monitor;
         this.adapter = new Monitor(monitor);
+        this.endedWatchMillis = TimeUnit.SECONDS.toMillis(endedWatchSeconds);
+        this.expiry = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "taskwatch-watch-expiry");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** Registers the Monitor MBean (and the watches to come) in {@code server}. */
     public static JmxExporter export(MBeanServer server, TaskMonitor monitor) throws JMException {
-        JmxExporter e = new JmxExporter(server, monitor);
+        return export(server, monitor, DEFAULT_ENDED_WATCH_SECONDS);
+    }
+
+    /**
+     * Registers the Monitor MBean (and the watches to come) in {@code server}; the MBean of a
+     * watch whose process exited stays {@code endedWatchSeconds} more, so that pollers (Zabbix,
+     * JConsole) can read its {@code ExitCode}.
+     */
+    public static JmxExporter export(MBeanServer server, TaskMonitor monitor, int endedWatchSeconds)
+            throws JMException {
+        JmxExporter e = new JmxExporter(server, monitor, endedWatchSeconds);
         MonitorMXBean guarded = GuardedArguments.wrap(e.adapter);
         server.registerMBean(new DescribedEmitterMBean(guarded, MonitorMXBean.class, e.adapter.emitter(),
                 "taskwatch: watches on Linux processes and their fork, exec and exit events", DESCRIPTIONS, PARAMETERS),
@@ -103,6 +127,18 @@ public final class JmxExporter implements TaskMonitor.WatchLifecycleListener, Au
 
     @Override
     public void removed(Watch watch) {
+        if (watch.exitStatus() != null && endedWatchMillis > 0) {
+            try {
+                expiry.schedule(() -> unregister(watch), endedWatchMillis, TimeUnit.MILLISECONDS);
+                return;
+            } catch (java.util.concurrent.RejectedExecutionException closing) {
+                // closing: unregister now
+            }
+        }
+        unregister(watch);
+    }
+
+    private void unregister(Watch watch) {
         try {
             server.unregisterMBean(JmxNames.watch(watch.id()));
         } catch (InstanceNotFoundException ignored) {
@@ -114,6 +150,7 @@ public final class JmxExporter implements TaskMonitor.WatchLifecycleListener, Au
 
     @Override
     public void close() {
+        expiry.shutdownNow();
         monitor.removeListener(adapter);
         try {
             server.unregisterMBean(JmxNames.monitor());
@@ -121,7 +158,14 @@ public final class JmxExporter implements TaskMonitor.WatchLifecycleListener, Au
             // not registered
         }
         for (Watch w : monitor.watches()) {
-            removed(w);
+            unregister(w);
+        }
+        try {
+            for (javax.management.ObjectName n : server.queryNames(JmxNames.of("org.taskwatch:type=Watch,*"), null)) {
+                server.unregisterMBean(n); // ended watches still shown
+            }
+        } catch (JMException ignored) {
+            // gone already
         }
     }
 }

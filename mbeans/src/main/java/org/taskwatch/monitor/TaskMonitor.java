@@ -279,9 +279,9 @@ public final class TaskMonitor implements AutoCloseable {
             long coveredSeconds) {}
 
     /**
-     * Whether the event source runs, and what was lost over the last {@code windowSeconds}.
-     * Loss alone does not make the monitor degraded: it says how much, and the caller (the
-     * health check's thresholds) decides.
+     * Whether the event source runs, and what was lost over the last {@code windowSeconds}:
+     * failed when the source stopped; degraded when it is the /proc poller or when events were
+     * lost in the window (the health check's thresholds then say how much is too much).
      */
     public Health health(int windowSeconds) {
         Statistics.WindowCounts w = stats.window(windowSeconds);
@@ -293,6 +293,10 @@ public final class TaskMonitor implements AutoCloseable {
         } else if (source.degraded()) {
             state = HealthState.DEGRADED;
             reason = "event source " + source.name() + " (" + source.degradedReason() + "): " + source.limitations();
+        } else if (w.lost() > 0) {
+            state = HealthState.DEGRADED;
+            reason = w.lost() + " events lost in the last " + w.coveredSeconds() + " s (last cause: "
+                    + lostCause.get() + ")";
         }
         return new Health(state, reason, eventSource(), w.lost(), stats.lost(), w.coveredSeconds());
     }

@@ -50,7 +50,7 @@ class MonitorJmxRemoteTest {
                 "the proc connector needs root before Linux 6.6");
         monitor = TaskMonitor.start(MonitorSettings.defaults());
         MBeanServer mbs = MBeanServerFactory.newMBeanServer();
-        exporter = JmxExporter.export(mbs, monitor);
+        exporter = JmxExporter.export(mbs, monitor, 2); // ended watches' MBeans stay 2 s here
         remote = JmxRemote.start(mbs, "127.0.0.1", 0);
         client = JMXConnectorFactory.connect(new JMXServiceURL(remote.url()));
         connection = client.getMBeanServerConnection();
@@ -162,12 +162,18 @@ class MonitorJmxRemoteTest {
         assertEquals("sh", exit.get("comm"), "named from when the watch began, though gone by delivery");
         assertTrue(((String) exit.get("cmdline")).contains("exit 2"), exit.toString());
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (connection.isRegistered(JmxNames.watch(id)) && System.nanoTime() < deadline) {
+        while (proxy.getWatchCount() != before - 1 && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
-        assertFalse(connection.isRegistered(JmxNames.watch(id)));
-        assertEquals(before - 1, proxy.getWatchCount());
+        assertEquals(before - 1, proxy.getWatchCount(), "the watch ended with its process");
         assertFalse(proxy.unwatch(id), "already ended");
+        assertTrue(connection.isRegistered(JmxNames.watch(id)), "its MBean stays a while to show how it ended");
+        assertEquals(2, connection.getAttribute(JmxNames.watch(id), "ExitCode"));
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (connection.isRegistered(JmxNames.watch(id)) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertFalse(connection.isRegistered(JmxNames.watch(id)), "and goes after endedWatchSeconds");
     }
 
     @Test

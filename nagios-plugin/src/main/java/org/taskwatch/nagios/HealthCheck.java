@@ -3,8 +3,9 @@ package org.taskwatch.nagios;
 import java.util.List;
 
 /**
- * {@code --health}: the agent's own judgement (CRITICAL when "failed", WARNING when "degraded")
- * combined with thresholds on the events lost in the window (without -w: WARNING when any was
+ * {@code --health}: the agent's own judgement (CRITICAL when "failed", WARNING when "degraded"
+ * for a reason other than loss, such as the /proc fallback) combined with thresholds on the
+ * events lost in the window (without -w: WARNING when any was
  * lost, {@code -w 0}). One call: {@code health(window)}. {@code --raw} prints 0 (ok), 1
  * (degraded) or 2 (failed).
  */
@@ -32,7 +33,9 @@ final class HealthCheck implements Check {
         String raw;
         switch (state) {
             case "ok": agentState = State.OK; raw = "0"; break;
-            case "degraded": agentState = State.WARNING; raw = "1"; break;
+            // the agent also calls itself degraded after losing events: then the thresholds on
+            // the loss decide, so that -w/-c keep their meaning
+            case "degraded": agentState = lost > 0 ? State.OK : State.WARNING; raw = "1"; break;
             case "failed": agentState = State.CRITICAL; raw = "2"; break;
             default: throw new CheckException("the agent reports an unknown health state '" + state + "'");
         }

@@ -455,6 +455,12 @@ class PluginProcessTest {
         assertEquals("agent degraded: receive buffer capped by net.core.rmem_max; event source netlink, no events lost"
                 + " in the last 300 s", degraded.text());
 
+        // the agent calls itself degraded after a loss too: then the thresholds on the loss decide
+        agent.value(health("degraded", "5 events lost in the last 300 s (last cause: socket buffer)", 5, 5));
+        assertEquals(1, check("--health").exit(), "default -w 0");
+        assertEquals(0, check("--health", "-w", "10").exit(), "5 lost is within -w 10");
+        assertEquals(2, check("--health", "-c", "4").exit());
+
         agent.value(health("failed", "netlink socket closed: ENOBUFS", 0, 0));
         Plugin.Run failed = check("--health");
         assertEquals(2, failed.exit());
