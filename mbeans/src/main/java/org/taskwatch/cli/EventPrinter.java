@@ -103,6 +103,9 @@ final class EventPrinter implements MonitorListener {
             field(sb, "childTgid", f.childTgid());
         } else if (e instanceof ProcEvent.Exit x) {
             status(sb, x.status());
+            if (me.recovered()) {
+                sb.append(",\"recovered\":true"); // found after a loss: its own event never came
+            }
         } else if (e instanceof ProcEvent.ThreadExit x) {
             status(sb, x.status());
         } else if (e instanceof ProcEvent.Uid u) {

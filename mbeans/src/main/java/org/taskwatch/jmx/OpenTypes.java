@@ -134,6 +134,10 @@ final class OpenTypes {
                         "coreDumped", SimpleType.BOOLEAN, "whether it dumped core",
                         "exitStatusKnown", SimpleType.BOOLEAN, "false when the event source could not learn the status"
                                 + " (exitCode and signal are then -1)"));
+                if (t == EventType.EXIT) {
+                    it.addAll(items("recovered", SimpleType.BOOLEAN, "true when the exit was found after events were"
+                            + " lost (its own event never came): timestamp is when it was found"));
+                }
                 break;
             case UID:
             case GID:
@@ -167,6 +171,7 @@ final class OpenTypes {
             v.put("childTgid", f.childTgid());
         } else if (e instanceof ProcEvent.Exit x) {
             putStatus(v, x.status());
+            v.put("recovered", me.recovered());
         } else if (e instanceof ProcEvent.ThreadExit x) {
             putStatus(v, x.status());
         } else if (e instanceof ProcEvent.Uid u) {

@@ -8,5 +8,9 @@ import org.taskwatch.kernel.ProcEvent;
  * (best effort: null for a process that was already gone).
  *
  * @param ppid the parent's pid: from the event where the kernel gives it, else from /proc (0 if unknown)
+ * @param recovered an exit found after events were lost: the process was gone, its event never
+ *     came; its timestamp is when that was found, its status known only where /proc or a pidfd
+ *     still told it
  */
-public record MonitorEvent(ProcEvent event, long[] watchIds, int ppid, String comm, String cmdline, String exe) {}
+public record MonitorEvent(ProcEvent event, long[] watchIds, int ppid, String comm, String cmdline, String exe,
+        boolean recovered) {}

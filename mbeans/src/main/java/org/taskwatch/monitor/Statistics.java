@@ -10,12 +10,13 @@ import org.taskwatch.kernel.EventType;
  */
 public final class Statistics {
     private final AtomicLongArray byType = new AtomicLongArray(EventType.values().length);
-    private final AtomicLongArray counters = new AtomicLongArray(5);
+    private final AtomicLongArray counters = new AtomicLongArray(6);
     private static final int RECEIVED = 0;
     private static final int DELIVERED = 1;
     private static final int LOST = 2;
     private static final int NONZERO_EXITS = 3;
     private static final int HANDOFF_FULL = 4;
+    private static final int RECOVERED = 5;
     private final LatencyHistogram latency = new LatencyHistogram();
     private final EventWindow window = new EventWindow(System.nanoTime());
 
@@ -66,6 +67,13 @@ public final class Statistics {
      */
     public record WindowCounts(long forks, long execs, long exits, long nonZeroExits, long lost,
             long coveredSeconds) {}
+
+    void recovered() {
+        counters.incrementAndGet(RECOVERED);
+    }
+
+    /** Exits of watched processes found after a loss, whose events never came. */
+    public long recoveredExits() { return counters.get(RECOVERED); }
 
     void handoffFull() {
         counters.incrementAndGet(HANDOFF_FULL);

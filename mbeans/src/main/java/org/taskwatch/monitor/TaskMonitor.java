@@ -54,7 +54,7 @@ public final class TaskMonitor implements AutoCloseable {
     private volatile String lastReaderError;
 
     /** A matched event on its way from the reader to the delivery thread. */
-    private record Delivery(ProcEvent event, Watch[] watches) {}
+    private record Delivery(ProcEvent event, Watch[] watches, boolean recovered) {}
 
     /** Told when public watches come and go, for their MBeans. */
     public interface WatchLifecycleListener {
@@ -467,7 +467,7 @@ public final class TaskMonitor implements AutoCloseable {
                     ws[j++] = matched.get(i);
                 }
             }
-            if (!handoff.offer(new Delivery(f.toEvent(), ws))) {
+            if (!handoff.offer(new Delivery(f.toEvent(), ws, false))) {
                 stats.handoffFull();
                 lost(1, "handoff");
             }
@@ -476,6 +476,30 @@ public final class TaskMonitor implements AutoCloseable {
         @Override
         public void onLoss(long count, String cause) {
             lost(count, cause);
+            resync();
+        }
+
+        /**
+         * A watched process's exit may have been among the lost events: check every watched
+         * process now, on this thread, so that no event is matched meanwhile; what is gone is
+         * delivered as a recovered exit (and completes waitForExit callers).
+         */
+        private void resync() {
+            long now = System.nanoTime();
+            for (WatchRegistry.RecoveredExit r : registry.resync(now)) {
+                stats.recovered();
+                Watch w = r.watches()[0];
+                if (w.internal() || (w.mask() & EventType.EXIT.bit()) == 0) {
+                    continue; // a waiter is completed by the registry; nobody wants the notification
+                }
+                ProcEvent.Exit exit = new ProcEvent.Exit(-1, now, r.tgid(), r.tgid(), 0,
+                        org.taskwatch.kernel.ExitStatus.fromWaitStatus(r.waitStatus()));
+                w.countMatch();
+                if (!handoff.offer(new Delivery(exit, r.watches(), true))) {
+                    stats.handoffFull();
+                    lost(1, "handoff");
+                }
+            }
         }
 
         @Override
@@ -563,7 +587,7 @@ public final class TaskMonitor implements AutoCloseable {
             ids[i] = d.watches()[i].id();
             d.watches()[i].lastEvent(line);
         }
-        MonitorEvent me = new MonitorEvent(e, ids, ppid, info.comm(), info.cmdline(), info.exe());
+        MonitorEvent me = new MonitorEvent(e, ids, ppid, info.comm(), info.cmdline(), info.exe(), d.recovered());
         for (MonitorListener l : listeners) {
             safely(() -> l.onEvent(me));
         }

@@ -32,6 +32,11 @@ public final class Watch {
     volatile FrameSink sink;
     /** Live processes this watch follows (tree and command watches). Guarded by the registry's write lock. */
     int members;
+    /**
+     * A process watch's hold on its process (null if it could not be opened): after a loss it
+     * tells whether the process ended and, from Linux 6.15, how. Closed when the watch ends.
+     */
+    volatile org.taskwatch.kernel.Pidfd pidfd;
 
     Watch(long id, WatchKind kind, int pid, Pattern pattern, int mask, boolean internal) {
         this.id = id;
@@ -103,6 +108,11 @@ public final class Watch {
     void end() {
         ended = true;
         endedLatch.countDown();
+        org.taskwatch.kernel.Pidfd fd = pidfd;
+        if (fd != null) {
+            pidfd = null;
+            fd.close();
+        }
     }
 
     /** Waits until the watch ends; true when it did within the timeout. */

@@ -12,6 +12,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.regex.Pattern;
+import org.taskwatch.kernel.NativeException;
+import org.taskwatch.kernel.Pidfd;
 import java.util.regex.PatternSyntaxException;
 import org.taskwatch.kernel.EventFrame;
 import org.taskwatch.kernel.EventType;
@@ -81,10 +83,20 @@ final class WatchRegistry {
     Watch watchProcess(int pid, int mask, boolean internal) {
         requirePid(pid);
         long start = requireAlive(pid);
+        Pidfd fd = openPidfd(pid);
         synchronized (writeLock) {
             Watch w = newWatch(WatchKind.PROCESS, pid, null, mask, internal);
+            w.pidfd = fd;
             addMember(pid, start, w);
             return w;
+        }
+    }
+
+    private static Pidfd openPidfd(int pid) {
+        try {
+            return Pidfd.open(pid);
+        } catch (NativeException e) {
+            return null; // no pidfd (old kernel, out of descriptors): after a loss the status is unknown
         }
     }
 
@@ -424,6 +436,84 @@ final class WatchRegistry {
             for (Member m : ms) {
                 if (m.tgid == pid && !olderNamesake(m, timestampNanos)) {
                     leave(m, ExitStatus.fromWaitStatus(waitStatus), timestampNanos);
+                }
+            }
+        }
+    }
+
+    /** A watched process found gone after a loss: its exit, as well as it can be known. */
+    record RecoveredExit(int tgid, int waitStatus, Watch[] watches) {}
+
+    /**
+     * After events were lost (reader thread, so that no event is matched meanwhile): every
+     * member of a process or tree watch whose process is no longer the one that joined is
+     * removed as if its exit had been seen, with its status from the zombie's /proc entry, or
+     * the watch's pidfd (Linux 6.15+), else unknown; tree watches then adopt live descendants
+     * whose forks were lost. An exit still queued behind the loss then finds no member: nothing
+     * is reported twice.
+     *
+     * @return the exits to deliver, marked as recovered
+     */
+    List<RecoveredExit> resync(long nowNanos) {
+        List<RecoveredExit> out = new ArrayList<>();
+        List<Watch> trees = new ArrayList<>();
+        for (int b = 0; b < BUCKETS; b++) {
+            for (Member m : buckets.get(b)) {
+                WatchKind k = m.watch.kind();
+                if (k == WatchKind.TREE && !trees.contains(m.watch)) {
+                    trees.add(m.watch);
+                }
+                if ((k == WatchKind.PROCESS || k == WatchKind.TREE) && gone(m)) {
+                    int status = lostStatus(m);
+                    synchronized (writeLock) {
+                        if (hasMember(m.tgid) && Arrays.asList(buckets.get(index(m.tgid))).contains(m)) {
+                            leave(m, ExitStatus.fromWaitStatus(status), nowNanos);
+                            out.add(new RecoveredExit(m.tgid, status, new Watch[] {m.watch}));
+                        }
+                    }
+                }
+            }
+        }
+        for (Watch t : trees) {
+            adoptDescendants(t);
+        }
+        return out;
+    }
+
+    private boolean gone(Member m) {
+        char state = proc.state(m.tgid);
+        if (state == 0 || state == 'X') {
+            return true;
+        }
+        if (state == 'Z' && proc.tasks(m.tgid).size() <= 1) {
+            return true; // exited, not yet reaped
+        }
+        return m.startTime >= 0 && proc.startTime(m.tgid) != m.startTime; // the pid is someone else's now
+    }
+
+    private int lostStatus(Member m) {
+        int zombie = proc.zombieWaitStatus(m.tgid);
+        if (zombie != ExitStatus.UNKNOWN_WAIT_STATUS) {
+            return zombie;
+        }
+        Pidfd fd = m.watch.pidfd;
+        if (fd != null && m.tgid == m.watch.pid()) {
+            ExitStatus s = fd.exitStatus();
+            if (s != null) {
+                return s.waitStatus();
+            }
+        }
+        return ExitStatus.UNKNOWN_WAIT_STATUS;
+    }
+
+    private void adoptDescendants(Watch tree) {
+        for (int child : descendants(tree.pid())) {
+            long start = proc.startTime(child);
+            if (start >= 0) {
+                synchronized (writeLock) {
+                    if (!tree.ended() && !isMember(child, tree)) {
+                        addMember(child, start, tree);
+                    }
                 }
             }
         }

@@ -40,6 +40,14 @@ public record ExitStatus(int exitCode, int signal, boolean coreDumped) {
         return new ExitStatus(signal == 0 ? (status >>> 8) & 0xff : 0, signal, (status & 0x80) != 0);
     }
 
+    /** The kernel's wait status for this (the inverse of {@link #fromWaitStatus}). */
+    public int waitStatus() {
+        if (!known()) {
+            return UNKNOWN_WAIT_STATUS;
+        }
+        return signal != 0 ? signal | (coreDumped ? 0x80 : 0) : (exitCode & 0xff) << 8;
+    }
+
     /** False for {@link #UNKNOWN}: the process ended and nobody learned how. */
     public boolean known() {
         return exitCode >= 0 && signal >= 0;

@@ -90,6 +90,25 @@ public final class ProcFs {
         }
     }
 
+    /**
+     * The wait status of a process that has exited and not yet been reaped (a zombie: field 52
+     * of {@code /proc/PID/stat}), or {@link ExitStatus#UNKNOWN_WAIT_STATUS} when it is not a zombie or gone.
+     */
+    public int zombieWaitStatus(int pid) {
+        String s = readSmall(root.resolve(pid + "/stat"));
+        int close = s == null ? -1 : s.lastIndexOf(')');
+        if (close < 0 || close + 2 >= s.length() || s.charAt(close + 2) != 'Z') {
+            return ExitStatus.UNKNOWN_WAIT_STATUS;
+        }
+        String[] f = s.substring(close + 2).split(" ");
+        // after "pid (comm) ", f[0] is field 3: field 52 (exit_code) is f[49]
+        try {
+            return f.length > 49 ? Integer.parseInt(f[49].trim()) : ExitStatus.UNKNOWN_WAIT_STATUS;
+        } catch (NumberFormatException e) {
+            return ExitStatus.UNKNOWN_WAIT_STATUS;
+        }
+    }
+
     /** The state letter from {@code /proc/PID/stat} ('R', 'S', 'Z', ...), or 0 when gone. */
     public char state(int pid) {
         String s = readSmall(root.resolve(pid + "/stat"));
