@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -16,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.taskwatch.kernel.KernelVersion;
 import org.taskwatch.testing.KernelTests;
+import org.taskwatch.testing.OutputLines;
 import org.taskwatch.testing.Spawn;
 
 /**
@@ -90,25 +90,10 @@ class AgentIT {
                         + "\"filter\":[\"taskwatch.process.exit\"]}"));
                 JolokiaClient.value(j.post("{\"type\":\"notification\",\"command\":\"add\",\"client\":\"" + client
                         + "\",\"mode\":\"sse\",\"mbean\":\"org.taskwatch:type=Monitor\",\"filter\":[\"taskwatch.process.exit\"]}"));
-                List<String> sse = new ArrayList<>();
                 InputStream stream = j.http().send(HttpRequest.newBuilder(URI.create(a.jolokiaUrl + "notification/open/"
                         + client + "/sse")).header("Accept", "text/event-stream").GET().build(),
                         HttpResponse.BodyHandlers.ofInputStream()).body();
-                Thread sseReader = new Thread(() -> {
-                    try (BufferedReader r = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
-                        String line;
-                        while ((line = r.readLine()) != null) {
-                            synchronized (sse) {
-                                sse.add(line);
-                                sse.notifyAll();
-                            }
-                        }
-                    } catch (java.io.IOException ignored) {
-                        // closed at the end of the test
-                    }
-                }, "sse-reader");
-                sseReader.setDaemon(true);
-                sseReader.start();
+                OutputLines sse = OutputLines.of(stream);
 
                 Process p = Spawn.sh("read line; exit 6");
                 int pid = (int) p.pid();
@@ -126,7 +111,7 @@ class AgentIT {
 
                 String pulled = awaitPull(j, client, pullHandle, pid);
                 assertTrue(pulled.contains("\"exitCode\":6"), pulled);
-                String event = awaitLine(sse, "\"pid\":" + pid + ",");
+                String event = sse.await("\"pid\":" + pid + ",", Duration.ofSeconds(10));
                 assertTrue(event.startsWith("data:") && event.contains("\"exitCode\":6"), event);
                 assertTrue(event.contains("taskwatch.process.exit"), event);
                 stream.close();
@@ -179,21 +164,6 @@ class AgentIT {
             Thread.sleep(100);
         }
         throw new AssertionError("no pulled exit for " + pid + ": " + all);
-    }
-
-    private static String awaitLine(List<String> lines, String containing) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        synchronized (lines) {
-            while (System.nanoTime() < deadline) {
-                for (String l : lines) {
-                    if (l.contains(containing)) {
-                        return l;
-                    }
-                }
-                lines.wait(100);
-            }
-        }
-        throw new AssertionError("no SSE line with " + containing + ": " + lines);
     }
 
     @Test

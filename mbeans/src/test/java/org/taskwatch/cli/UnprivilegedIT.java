@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.taskwatch.kernel.KernelVersion;
 import org.taskwatch.testing.KernelTests;
+import org.taskwatch.testing.OutputLines;
 import org.taskwatch.testing.Spawn;
 
 /**
@@ -25,6 +26,7 @@ import org.taskwatch.testing.Spawn;
  * and says what it loses without CAP_NET_ADMIN.
  */
 class UnprivilegedIT {
+    private static final java.time.Duration WAIT = java.time.Duration.ofSeconds(15);
     private static final String MARKER = "taskwatch-unprivileged-" + ProcessHandle.current().pid();
 
     /** The jar and its lib/ where user nobody can read them (the build tree may be under /root). */
@@ -55,52 +57,21 @@ class UnprivilegedIT {
                 // only our marked process: other load on the machine does not crowd the output
                 "events", "--json", "--types", "exit", "--command", MARKER);
         Process tw = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        List<String> lines = new ArrayList<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(tw.getInputStream(), StandardCharsets.UTF_8))) {
-                String l;
-                while ((l = r.readLine()) != null) {
-                    synchronized (lines) {
-                        lines.add(l);
-                        lines.notifyAll();
-                    }
-                }
-            } catch (java.io.IOException ignored) {
-                // ended
-            }
-        });
-        reader.setDaemon(true);
-        reader.start();
+        OutputLines lines = OutputLines.of(tw.getInputStream());
         try {
             String uid = Spawn.run(List.of("ps", "-o", "uid=", "-p", Long.toString(tw.pid()))).trim();
-            awaitLine(lines, "note: receive buffer");
+            lines.await("note: receive buffer", WAIT);
             assertEquals("65534", uid, "runs as nobody");
             Process p = Spawn.start("/bin/sh", "-c", "sleep 0.3; exit 3", MARKER); // $0: the marker; alive while /proc is read at exec
             assertEquals(3, Spawn.waitFor(p));
-            String exit = awaitLine(lines, "\"pid\":" + p.pid() + ",");
+            String exit = lines.await("\"pid\":" + p.pid() + ",", WAIT);
             assertTrue(exit.contains("\"exitCode\":3,"), exit);
-            String note = awaitLine(lines, "note: receive buffer");
+            String note = lines.await("note: receive buffer", WAIT);
             assertTrue(note.contains("no CAP_NET_ADMIN"), note);
         } finally {
             tw.destroy();
             assertTrue(tw.waitFor(15, TimeUnit.SECONDS));
         }
-        assertEquals(0, tw.exitValue(), "clean stop on SIGTERM: " + lines);
-    }
-
-    private static String awaitLine(List<String> lines, String containing) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        synchronized (lines) {
-            while (System.nanoTime() < deadline) {
-                for (String l : lines) {
-                    if (l.contains(containing)) {
-                        return l;
-                    }
-                }
-                lines.wait(100);
-            }
-            throw new AssertionError("no line with " + containing + "; last lines: "
-                    + lines.subList(Math.max(0, lines.size() - 20), lines.size()));
-        }
+        assertEquals(0, tw.exitValue(), "clean stop on SIGTERM: " + lines.lines());
     }
 }

@@ -19,16 +19,15 @@ public final class ProcEventReader implements EventSource {
     private static final long DROP_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final ProcConnector connector;
-    private final EventHandler handler;
+    private final GuardedHandler guarded;
     private final Thread thread;
     private final ThreadTracker tracker = new ThreadTracker();
     private volatile boolean running = true;
-    private volatile long handlerErrors;
     private volatile boolean failed;
 
     private ProcEventReader(ProcConnector connector, EventHandler handler, String name) {
         this.connector = connector;
-        this.handler = handler;
+        this.guarded = new GuardedHandler(handler);
         this.thread = new Thread(this::run, name);
         this.thread.setDaemon(true);
     }
@@ -83,7 +82,7 @@ public final class ProcEventReader implements EventSource {
     /** Exceptions the handler threw (each also passed to {@link EventHandler#onError}). */
     @Override
     public long handlerErrors() {
-        return handlerErrors;
+        return guarded.errors();
     }
 
     /** Whether the socket failed and the reader stopped. */
@@ -111,17 +110,17 @@ public final class ProcEventReader implements EventSource {
                 r = connector.receive(frame);
             } catch (NativeException e) {
                 failed = true;
-                safeError(e);
+                guarded.error(e);
                 return;
             }
             if (r == ProcConnector.EVENT) {
                 dispatch(frame);
             } else if (r == ProcConnector.OVERRUN) {
-                safeLoss(-1, "overrun");
+                guarded.loss(-1, "overrun");
             }
             long g = connector.sequenceGaps();
             if (g != gaps) {
-                safeLoss(g - gaps, "sequence gap");
+                guarded.loss(g - gaps, "sequence gap");
                 gaps = g;
             }
             long now = System.nanoTime();
@@ -129,7 +128,7 @@ public final class ProcEventReader implements EventSource {
                 nextDropCheck = now + DROP_CHECK_NANOS;
                 long d = connector.kernelDrops();
                 if (d > drops) {
-                    safeLoss(d - drops, "socket buffer");
+                    guarded.loss(d - drops, "socket buffer");
                 }
                 drops = Math.max(drops, d);
             }
@@ -138,38 +137,15 @@ public final class ProcEventReader implements EventSource {
 
     private void dispatch(EventFrame frame) {
         int r = tracker.classify(frame);
-        deliver(frame);
+        guarded.event(frame);
         if (r == ThreadTracker.EMIT_THEN_PROCESS_EXIT) {
             tracker.endProcess(frame);
-            deliver(frame);
+            guarded.event(frame);
         }
     }
 
-    private void deliver(EventFrame frame) {
-        try {
-            handler.onEvent(frame);
-        } catch (RuntimeException | Error e) { // a handler bug must not stop the stream
-            handlerErrors++;
-            safeError(e);
-        }
-    }
 
-    private void safeLoss(long count, String cause) {
-        try {
-            handler.onLoss(count, cause);
-        } catch (RuntimeException e) {
-            handlerErrors++;
-            safeError(e);
-        }
-    }
 
-    private void safeError(Throwable t) {
-        try {
-            handler.onError(t);
-        } catch (RuntimeException ignored) {
-            // the error handler itself failed: nothing sensible is left to tell
-        }
-    }
 
     private void seedThreads() {
         ProcFs proc = ProcFs.SYSTEM;

@@ -50,7 +50,7 @@ public final class ProcPollSource implements EventSource {
     private final long intervalNanos;
     private final String reason;
     private final ExitStatusCoverage coverage;
-    private final EventHandler handler;
+    private final GuardedHandler guarded;
     private final ProcScanner scanner;
     private final TrackedProcesses tracked = new TrackedProcesses(ProcFs.SYSTEM);
     private final Thread thread;
@@ -68,13 +68,12 @@ public final class ProcPollSource implements EventSource {
 
     private volatile boolean running = true;
     private volatile boolean failed;
-    private volatile long handlerErrors;
     private volatile long scans;
 
     private ProcPollSource(Duration interval, String reason, EventHandler handler, String name, ProcScanner scanner) {
         this.intervalNanos = interval.toNanos();
         this.reason = reason;
-        this.handler = handler;
+        this.guarded = new GuardedHandler(handler);
         this.scanner = scanner;
         this.coverage = KernelVersion.running().atLeast(EXIT_INFO_MAJOR, EXIT_INFO_MINOR)
                 ? ExitStatusCoverage.TRACKED : ExitStatusCoverage.NONE;
@@ -174,7 +173,7 @@ public final class ProcPollSource implements EventSource {
 
     @Override
     public long handlerErrors() {
-        return handlerErrors;
+        return guarded.errors();
     }
 
     /** Scans done since start, the baseline not counted. */
@@ -206,7 +205,7 @@ public final class ProcPollSource implements EventSource {
                 scanOnce();
                 if (failedScans >= MAX_FAILED_SCANS) {
                     failed = true;
-                    safeError(new java.io.IOException("the /proc poller stops: " + MAX_FAILED_SCANS
+                    guarded.error(new java.io.IOException("the /proc poller stops: " + MAX_FAILED_SCANS
                             + " scans in a row failed, the last with: " + lastScanError, lastScanError));
                     return;
                 }
@@ -224,7 +223,7 @@ public final class ProcPollSource implements EventSource {
         } catch (NativeException | RuntimeException e) {
             failedScans++;
             lastScanError = e;
-            safeError(e);
+            guarded.error(e);
             return; // keep the previous snapshot: compare with it next time
         }
         failedScans = 0;
@@ -235,10 +234,10 @@ public final class ProcPollSource implements EventSource {
             for (int i = 0; i < endedUnseen.size(); i++) {
                 TrackedProcesses.Entry e = endedUnseen.get(i);
                 frame.polledExit(scanNanos, e.pid, e.ppid, e.finish());
-                deliver();
+                guarded.event(frame);
             }
         } catch (RuntimeException | Error e) { // a bug here must not stop the poller
-            safeError(e);
+            guarded.error(e);
         } finally {
             endedUnseen.clear();
         }
@@ -253,13 +252,13 @@ public final class ProcPollSource implements EventSource {
         @Override
         public void fork(int parent, int grandparent, int child) {
             frame.polledFork(scanNanos, parent, grandparent, child);
-            deliver();
+            guarded.event(frame);
         }
 
         @Override
         public void exec(int pid, int ppid) {
             frame.polledExec(scanNanos, pid, ppid);
-            deliver();
+            guarded.event(frame);
         }
 
         @Override
@@ -272,26 +271,11 @@ public final class ProcPollSource implements EventSource {
                 }
             }
             frame.polledExit(scanNanos, pid, ppid, status);
-            deliver();
+            guarded.event(frame);
         }
     }
 
-    private void deliver() {
-        try {
-            handler.onEvent(frame);
-        } catch (RuntimeException | Error e) { // a handler bug must not stop the stream
-            handlerErrors++;
-            safeError(e);
-        }
-    }
 
-    private void safeError(Throwable t) {
-        try {
-            handler.onError(t);
-        } catch (RuntimeException ignored) {
-            // the error handler itself failed: nothing sensible is left to tell
-        }
-    }
 
     /** Stops the poller thread (at once, unless a scan is under way), then closes every pidfd. */
     @Override
