@@ -64,6 +64,8 @@ public final class ProcConnector implements AutoCloseable {
     /** Sockets of this JVM the kernel counts as listeners (LISTEN sent, IGNORE not yet). */
     private static final java.util.concurrent.atomic.AtomicInteger LISTENING = new java.util.concurrent.atomic.AtomicInteger();
 
+    private int requestedReceiveBufferBytes;
+
     private ProcConnector(int fd, KernelVersion kernel, int receiveBufferBytes, boolean forced) {
         this.fd = fd;
         this.kernel = kernel;
@@ -110,6 +112,7 @@ public final class ProcConnector implements AutoCloseable {
                         : ""), e);
             }
             c = new ProcConnector(fd, kernel, effective, forced);
+            c.requestedReceiveBufferBytes = receiveBufferBytes;
             c.subscribe();
             return c;
         } catch (ConnectorUnavailableException e) {
@@ -299,6 +302,20 @@ public final class ProcConnector implements AutoCloseable {
     public boolean receiveBufferForced() { return receiveBufferForced; }
 
     public KernelVersion kernel() { return kernel; }
+
+    /** Opens another connector like this one (same receive buffer asked for): to replace a failed socket. */
+    public ProcConnector reopen() throws ConnectorUnavailableException {
+        ProcConnector c = open(requestedReceiveBufferBytes);
+        if (kernelEventMask != ProcEventCodec.WHAT_ALL) {
+            try {
+                c.setKernelEventMask(kernelEventMask);
+            } catch (NativeException e) {
+                c.close();
+                throw new ConnectorUnavailableException("cannot set the event mask again: " + e.getMessage(), e);
+            }
+        }
+        return c;
+    }
 
     /**
      * Sockets of this JVM that sent LISTEN and no IGNORE yet, which the kernel therefore counts

@@ -18,12 +18,18 @@ import java.util.concurrent.TimeUnit;
 public final class ProcEventReader implements EventSource {
     private static final long DROP_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
-    private final ProcConnector connector;
+    /** First wait before reopening a failed socket; doubled per failed attempt up to {@link #MAX_BACKOFF_MILLIS}. */
+    static final long FIRST_BACKOFF_MILLIS = 100;
+    static final long MAX_BACKOFF_MILLIS = 30_000;
+
+    private volatile ProcConnector connector;
     private final GuardedHandler guarded;
     private final Thread thread;
     private final ThreadTracker tracker = new ThreadTracker();
     private volatile boolean running = true;
     private volatile boolean failed;
+    private volatile String reopening = ""; // why the socket is being reopened, "" while it works
+    private volatile long reopens;
 
     private ProcEventReader(ProcConnector connector, EventHandler handler, String name) {
         this.connector = connector;
@@ -48,14 +54,20 @@ public final class ProcEventReader implements EventSource {
         return "netlink";
     }
 
+    /** Degraded while a failed socket is being reopened (events of that time are lost). */
     @Override
     public boolean degraded() {
-        return false;
+        return !reopening.isEmpty();
     }
 
     @Override
     public String degradedReason() {
-        return "";
+        return reopening.isEmpty() ? "" : "reopening the proc connector after: " + reopening;
+    }
+
+    /** How many times a failed socket was replaced by a new one. */
+    public long reopens() {
+        return reopens;
     }
 
     @Override
@@ -85,7 +97,7 @@ public final class ProcEventReader implements EventSource {
         return guarded.errors();
     }
 
-    /** Whether the socket failed and the reader stopped. */
+    /** Whether the reader stopped for good (it was closed while a failed socket could not be reopened). */
     @Override
     public boolean failed() {
         return failed;
@@ -109,9 +121,13 @@ public final class ProcEventReader implements EventSource {
             try {
                 r = connector.receive(frame);
             } catch (NativeException e) {
-                failed = true;
                 guarded.error(e);
-                return;
+                if (!replaceSocket(e)) {
+                    return;
+                }
+                drops = connector.kernelDrops();
+                gaps = 0;
+                continue;
             }
             if (r == ProcConnector.EVENT) {
                 dispatch(frame);
@@ -133,6 +149,44 @@ public final class ProcEventReader implements EventSource {
                 drops = Math.max(drops, d);
             }
         }
+    }
+
+    /**
+     * The socket failed: unsubscribe and close it, then open a new one, waiting 100 ms, 200 ms,
+     * ... up to 30 s between attempts. What happened meanwhile is lost, and said so (the
+     * monitor then checks its watched processes).
+     *
+     * @return false when the reader was closed before a new socket could be opened
+     */
+    private boolean replaceSocket(NativeException cause) {
+        reopening = cause.getMessage();
+        connector.close(); // IGNORE first, if the socket still takes it
+        long backoff = FIRST_BACKOFF_MILLIS;
+        while (running) {
+            try {
+                Thread.sleep(backoff);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            try {
+                synchronized (this) { // with close(): a socket opened here is one close() will close
+                    if (!running) {
+                        break;
+                    }
+                    connector = connector.reopen();
+                }
+                reopens++;
+                reopening = "";
+                guarded.loss(-1, "socket reopened");
+                return true;
+            } catch (ConnectorUnavailableException e) {
+                guarded.error(e);
+                backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
+            }
+        }
+        failed = true;
+        return false;
     }
 
     private void dispatch(EventFrame frame) {
@@ -159,8 +213,13 @@ public final class ProcEventReader implements EventSource {
     /** Stops the reader thread (within about 200 ms), then unsubscribes and closes the socket. */
     @Override
     public void close() {
-        running = false;
+        synchronized (this) {
+            running = false;
+        }
         if (Thread.currentThread() != thread) {
+            if (!reopening.isEmpty()) {
+                thread.interrupt(); // waiting to reopen: no need to wait the backoff out
+            }
             try {
                 thread.join(TimeUnit.SECONDS.toMillis(2));
             } catch (InterruptedException e) {
