@@ -298,4 +298,30 @@ class AgentIT {
             }
         }
     }
+
+    @Test
+    void inAnotherNetworkNamespaceTheConnectorIsRefusedWithWhatToDo() throws Exception {
+        KernelTests.require(KernelTests.isRoot(), "unshare -n needs root");
+        List<String> cmd = List.of("unshare", "-n", AgentProcess.java(), "-jar", AgentProcess.jar().toString(), "agent",
+                "--no-jmx", "--no-jolokia", "--set", "source=netlink");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(1, p.exitValue(), out);
+        assertTrue(out.contains("initial network namespace"), "says why and where: " + out);
+
+        // source=auto (the default) falls back to /proc there instead, and says so
+        List<String> auto = List.of("unshare", "-n", AgentProcess.java(), "-jar", AgentProcess.jar().toString(), "agent",
+                "--no-jmx", "--no-jolokia");
+        Process q = new ProcessBuilder(auto).redirectErrorStream(true).start();
+        OutputLines lines = OutputLines.of(q.getInputStream());
+        try {
+            String banner = lines.await("event source", Duration.ofSeconds(30));
+            assertTrue(banner.contains("event source procfs (DEGRADED: ") && banner.contains("network namespace"), banner);
+        } finally {
+            q.destroy(); // SIGTERM: the poller holds no connector
+            assertTrue(q.waitFor(15, TimeUnit.SECONDS));
+        }
+        assertEquals(0, q.exitValue(), lines.lines().toString());
+    }
 }
