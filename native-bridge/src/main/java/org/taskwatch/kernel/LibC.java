@@ -1,6 +1,7 @@
 package org.taskwatch.kernel;
 
 import com.sun.jna.Native;
+import com.sun.jna.Pointer;
 import java.nio.ByteBuffer;
 
 /**
@@ -28,6 +29,9 @@ final class LibC {
     static native long recvfrom(int fd, ByteBuffer buf, long len, int flags, ByteBuffer srcAddr, ByteBuffer addrLen);
 
     static native int setsockopt(int fd, int level, int name, int[] value, int len);
+
+    /** For options whose value holds a pointer ({@code struct sock_fprog}): the value in native memory. */
+    static native int setsockopt(int fd, int level, int name, Pointer value, int len);
 
     static native int getsockopt(int fd, int level, int name, int[] value, int[] len);
 

@@ -15,9 +15,15 @@ import java.util.concurrent.TimeUnit;
  * on 6.6+ kernels. {@link #close} always sends IGNORE first: the kernel's listener count drops
  * only on IGNORE, never on close.
  *
+ * <p>Kernel-side filtering: {@link #setKernelEventMask} (event types, Linux 6.6+) and
+ * {@link #setFilter} (a classic BPF program, any kernel) make the kernel drop messages before they
+ * reach the socket. Dropped messages still take their per-CPU sequence numbers, so while either is
+ * on, sequence gaps are expected and not counted as loss; the socket's drop counter
+ * ({@link #kernelDrops}) is then the only measure of loss.
+ *
  * <p>Threading: one reader thread calls {@link #receive}; the counters and {@link #kernelDrops}
- * may be read from any thread; {@link #setKernelEventMask} and {@link #close} from any thread
- * (close only after the reader has stopped calling receive).
+ * may be read from any thread; {@link #setKernelEventMask}, {@link #setFilter}, {@link #clearFilter}
+ * and {@link #close} from any thread (close only after the reader has stopped calling receive).
  */
 public final class ProcConnector implements AutoCloseable {
     /** 8 MiB: about 10,000 events of burst at ~832 bytes each (KERNEL.md). */
@@ -47,6 +53,7 @@ public final class ProcConnector implements AutoCloseable {
     private int rxEnd;
     private boolean lastSkipWasAck;
     private final int[] lastSeq = new int[MAX_CPUS];
+    private final long[] lastStamp = new long[MAX_CPUS];
     private final boolean[] seqSeen = new boolean[MAX_CPUS];
 
     // written by the reader thread only, read by anyone
@@ -58,7 +65,15 @@ public final class ProcConnector implements AutoCloseable {
 
     private final Object txLock = new Object();
     private final ByteBuffer tx = ProcEventCodec.newBuffer(64); // guarded by txLock
-    private volatile int kernelEventMask = ProcEventCodec.WHAT_ALL;
+    private volatile int kernelEventMask = ProcEventCodec.WHAT_ALL; // written under txLock
+    private volatile BpfProgram filter; // written under txLock; null when none is attached
+    /** Whether a kernel filter is (or is about to be) on, so that gaps are expected. Written under txLock. */
+    private volatile boolean gapsExpected;
+    /**
+     * {@link System#nanoTime()} (CLOCK_MONOTONIC, the kernel's event clock) when the last kernel
+     * filter came off. Written under txLock, before {@link #gapsExpected} is cleared.
+     */
+    private volatile long unfilteredSinceNanos;
     private volatile boolean closed;
     private boolean listening; // guarded by txLock: a LISTEN went out and no IGNORE yet
     /** Sockets of this JVM the kernel counts as listeners (LISTEN sent, IGNORE not yet). */
@@ -182,13 +197,82 @@ public final class ProcConnector implements AutoCloseable {
         if (!kernel.hasEventTypeFilter()) {
             return false;
         }
-        sendControl(ProcEventCodec.OP_LISTEN, what, 0);
-        kernelEventMask = what;
+        synchronized (txLock) {
+            if (what != ProcEventCodec.WHAT_ALL) {
+                gapsExpected = true; // before the kernel filters
+            }
+            try {
+                sendControl(ProcEventCodec.OP_LISTEN, what, 0);
+                kernelEventMask = what;
+            } finally {
+                updateGapRule();
+            }
+        }
         return what != ProcEventCodec.WHAT_ALL;
     }
 
     public int kernelEventMask() {
         return kernelEventMask;
+    }
+
+    /**
+     * Attaches {@code program} to the socket, or replaces the attached one. The kernel swaps filters
+     * in one step: every message is judged by the old or by the new one, never by neither, so a
+     * process accepted by both loses nothing across the swap. A program that {@link
+     * BpfProgram#acceptsAll accepts everything} detaches instead ({@link #clearFilter}).
+     *
+     * @throws NativeException when the kernel refuses it: ENOMEM when it does not fit the socket's
+     *     option memory ({@code net.core.optmem_max}; the old filter still counts while it is
+     *     replaced); the old filter then stays
+     */
+    public void setFilter(BpfProgram program) throws NativeException {
+        if (program.acceptsAll()) {
+            clearFilter();
+            return;
+        }
+        synchronized (txLock) {
+            checkOpen("SO_ATTACH_FILTER");
+            gapsExpected = true; // before the kernel filters: any gap seen from now on may be the filter's
+            try {
+                Syscalls.attachFilter(fd, program.toSockFilters(), program.instructions());
+                filter = program;
+            } finally {
+                updateGapRule();
+            }
+        }
+    }
+
+    /** Detaches the filter, if any: the kernel sends every message again (within the event-type mask). */
+    public void clearFilter() throws NativeException {
+        synchronized (txLock) {
+            checkOpen("SO_DETACH_FILTER");
+            if (filter == null) {
+                return;
+            }
+            Syscalls.detachFilter(fd);
+            filter = null;
+            updateGapRule();
+        }
+    }
+
+    /** The attached filter, or null: what the agent shows as its {@code KernelFilter}. */
+    public BpfProgram filter() {
+        return filter;
+    }
+
+    /** Under txLock, after a filter changed: gaps are expected while any kernel filter is on. */
+    private void updateGapRule() {
+        boolean filtered = filter != null || kernelEventMask != ProcEventCodec.WHAT_ALL;
+        if (!filtered && gapsExpected) {
+            unfilteredSinceNanos = System.nanoTime();
+        }
+        gapsExpected = filtered;
+    }
+
+    private void checkOpen(String what) throws NativeException {
+        if (closed) {
+            throw new NativeException("setsockopt(closed proc connector socket, " + what + ")", Errno.EBADF);
+        }
     }
 
     private void sendControl(int op, Integer eventType, int ack) throws NativeException {
@@ -225,14 +309,14 @@ public final class ProcConnector implements AutoCloseable {
         if (r > 0) {
             rxPos += r;
             received++;
-            checkSequence(frame.cpu, frame.cnSeq);
+            checkSequence(frame.cpu, frame.cnSeq, frame.timestampNanos);
             return EVENT;
         }
         rxPos = rxEnd; // after a bad message nothing in this datagram can be trusted
         if (r == ProcEventCodec.ACK) {
             // every listener's LISTEN/IGNORE ack is broadcast to all and takes a per-CPU sequence
             // number like an event: skipping it without noting its number would count a loss
-            checkSequence(frame.cpu, frame.cnSeq);
+            checkSequence(frame.cpu, frame.cnSeq, frame.timestampNanos);
             return skip(true);
         }
         if (r == ProcEventCodec.E_FOREIGN) {
@@ -261,18 +345,22 @@ public final class ProcConnector implements AutoCloseable {
         }
     }
 
-    private void checkSequence(int cpu, int seq) {
+    private void checkSequence(int cpu, int seq, long stamp) {
         if (cpu < 0 || cpu >= MAX_CPUS) {
             return;
         }
         if (seqSeen[cpu]) {
             int gap = seq - lastSeq[cpu] - 1;
-            if (gap > 0 && kernelEventMask == ProcEventCodec.WHAT_ALL) {
+            // While a kernel filter is on, gaps are its doing. After it came off, a gap after a
+            // message built before then may still hold filtered messages: the kernel numbers and
+            // sends each CPU's messages in order, so only a gap after a message built since is loss.
+            if (gap > 0 && !gapsExpected && lastStamp[cpu] >= unfilteredSinceNanos) {
                 sequenceGaps += gap;
             }
         }
         seqSeen[cpu] = true;
         lastSeq[cpu] = seq;
+        lastStamp[cpu] = stamp;
     }
 
     /** Events received and decoded. */
@@ -283,7 +371,7 @@ public final class ProcConnector implements AutoCloseable {
     public long foreign() { return foreign; }
     /** ENOBUFS reports (should stay 0 with NETLINK_NO_ENOBUFS). */
     public long overruns() { return overruns; }
-    /** Messages missing from the per-CPU sequences while unfiltered: lost before they reached us. */
+    /** Messages missing from the per-CPU sequences while no kernel filter was on: lost before they reached us. */
     public long sequenceGaps() { return sequenceGaps; }
 
     /** The socket's drop counter ({@code SO_MEMINFO}): messages the kernel could not queue. */

@@ -1,5 +1,6 @@
 package org.taskwatch.kernel;
 
+import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import java.nio.ByteBuffer;
 
@@ -82,6 +83,39 @@ final class Syscalls {
         if (LibC.setsockopt(fd, level, name, value, value.length * 4) != 0) {
             throw new NativeException("setsockopt(fd=" + fd + ", " + what + ")", Native.getLastError());
         }
+    }
+
+    /**
+     * {@code SO_ATTACH_FILTER}: attaches a classic BPF program, given as {@code struct sock_filter[]}
+     * in host order, replacing any attached one. The value is {@code struct sock_fprog { u16 len;
+     * struct sock_filter *filter; }} (16 bytes with the padding before the pointer); the kernel
+     * copies the program during the call, so the native memory is freed right after.
+     */
+    static void attachFilter(int fd, byte[] sockFilters, int instructions) throws NativeException {
+        try (Memory filters = new Memory(sockFilters.length); Memory fprog = new Memory(16)) {
+            filters.write(0, sockFilters, 0, sockFilters.length);
+            fprog.clear();
+            fprog.setShort(0, (short) instructions);
+            fprog.setPointer(8, filters);
+            if (LibC.setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, fprog, 16) != 0) {
+                int errno = Native.getLastError();
+                throw new NativeException("setsockopt(fd=" + fd + ", SO_ATTACH_FILTER, " + instructions + " instructions"
+                        + (errno == Errno.ENOMEM ? ": more than the socket's option memory, net.core.optmem_max, holds"
+                                + " (a replaced filter counts until the new one is in)" : "") + ")", errno);
+            }
+        }
+    }
+
+    /** {@code SO_DETACH_FILTER}; false when no filter was attached (ENOENT). */
+    static boolean detachFilter(int fd) throws NativeException {
+        if (LibC.setsockopt(fd, SOL_SOCKET, SO_DETACH_FILTER, new int[] {0}, 4) == 0) {
+            return true;
+        }
+        int errno = Native.getLastError();
+        if (errno == Errno.ENOENT) {
+            return false;
+        }
+        throw new NativeException("setsockopt(fd=" + fd + ", SO_DETACH_FILTER)", errno);
     }
 
     static int getIntOption(int fd, int level, int name, String what) throws NativeException {
