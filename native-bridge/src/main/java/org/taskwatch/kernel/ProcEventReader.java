@@ -1,5 +1,9 @@
 package org.taskwatch.kernel;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -12,11 +16,25 @@ import java.util.concurrent.TimeUnit;
  * are counted by the connector, handler exceptions go to {@link EventHandler#onError}. Only a
  * failing socket ends it (reported to onError too).
  *
- * <p>Threading: the reader thread owns the tracker and the frame; {@link #close} may be called
- * from any thread and sends IGNORE once the reader has stopped.
+ * <p>A kernel filter ({@link #setFilter}) is attached through the reader rather than the
+ * connector, because the tracker learns threads from fork and exit messages: of a process the old
+ * filter dropped it has seen none. So when a filter starts letting a process through, its threads
+ * are read from /proc right after the kernel swapped filters, and the reader takes that in before
+ * it handles another message.
+ *
+ * <p>Threading: the reader thread owns the tracker and the frame; {@link #setFilter},
+ * {@link #clearFilter} and {@link #close} may be called from any thread (close sends IGNORE once
+ * the reader has stopped).
  */
 public final class ProcEventReader implements EventSource {
     private static final long DROP_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final int[] EVERY_PROCESS = new int[0];
+
+    /**
+     * Processes as /proc showed them right after a filter change; {@code fresh}: start from an
+     * empty tracker (every process is in {@code processes}).
+     */
+    private record Relearn(boolean fresh, List<ThreadTracker.ProcessThreads> processes) {}
 
     /** First wait before reopening a failed socket; doubled per failed attempt up to {@link #MAX_BACKOFF_MILLIS}. */
     static final long FIRST_BACKOFF_MILLIS = 100;
@@ -25,7 +43,10 @@ public final class ProcEventReader implements EventSource {
     private volatile ProcConnector connector;
     private final GuardedHandler guarded;
     private final Thread thread;
-    private final ThreadTracker tracker = new ThreadTracker();
+    private ThreadTracker tracker = new ThreadTracker(); // reader thread only
+    private final Object filterLock = new Object();
+    /** What the reader takes into its tracker before its next message, oldest first. */
+    private final ConcurrentLinkedQueue<Relearn> relearn = new ConcurrentLinkedQueue<>();
     private volatile boolean running = true;
     private volatile boolean failed;
     private volatile String reopening = ""; // why the socket is being reopened, "" while it works
@@ -91,6 +112,76 @@ public final class ProcEventReader implements EventSource {
         // nothing was held
     }
 
+    /**
+     * Attaches (or replaces) the connector's kernel filter ({@link ProcConnector#setFilter}); the
+     * processes it lets through that the old one did not have their threads re-read from /proc by
+     * the reader before it handles another message.
+     *
+     * <p>Order for a caller whose matching depends on the filter: widen the filter before it starts
+     * matching a new process (events of the process from then on pass), narrow it only after it
+     * stopped. And only what the filter lets through is seen at all: a process that joins a watch
+     * because of an event (a fork in a followed tree, an exec that matches a command) has its next
+     * events judged by the filter in force when they happen, before anyone could add it.
+     *
+     * <p>Left open: a multi-threaded process that ends whole between the swap and the read of
+     * /proc (well under a millisecond), its leader first by {@code pthread_exit}, is reported
+     * ended at its leader's exit, with the leader's status.
+     */
+    public void setFilter(BpfProgram program) throws NativeException {
+        synchronized (filterLock) {
+            BpfProgram old = connector.filter();
+            connector.setFilter(program);
+            requestRelearn(old, connector.filter());
+        }
+    }
+
+    /** Detaches the kernel filter; the reader re-reads every process's threads, whose messages it had not all seen. */
+    public void clearFilter() throws NativeException {
+        synchronized (filterLock) {
+            BpfProgram old = connector.filter();
+            connector.clearFilter();
+            requestRelearn(old, null);
+        }
+    }
+
+    /**
+     * Reads the threads of the processes {@code now} lets through anew, on the caller's thread
+     * right after the swap: read any later, /proc could show a process after messages that the
+     * reader handles before it (a thread, or the whole process, already gone).
+     */
+    private void requestRelearn(BpfProgram old, BpfProgram now) {
+        int[] processes = newlyCovered(old, now);
+        if (processes == null) {
+            return;
+        }
+        ProcFs proc = ProcFs.SYSTEM;
+        List<ThreadTracker.ProcessThreads> read = new ArrayList<>();
+        for (int tgid : processes == EVERY_PROCESS ? proc.pids() : Arrays.stream(processes).boxed().toList()) {
+            read.add(ThreadTracker.ProcessThreads.read(proc, tgid));
+        }
+        relearn.add(new Relearn(processes == EVERY_PROCESS, read));
+    }
+
+    /**
+     * The processes whose thread creates and exits {@code now} lets through and {@code old} did
+     * not: {@link #EVERY_PROCESS}, some pids, or null for none. Null stands for no filter.
+     */
+    static int[] newlyCovered(BpfProgram old, BpfProgram now) {
+        if (coversEveryProcess(old)) {
+            return null; // the tracker saw every thread message until now
+        }
+        if (coversEveryProcess(now)) {
+            return EVERY_PROCESS;
+        }
+        int[] before = old.pids();
+        int[] added = Arrays.stream(now.pids()).filter(p -> Arrays.binarySearch(before, p) < 0).toArray();
+        return added.length == 0 ? null : added;
+    }
+
+    private static boolean coversEveryProcess(BpfProgram p) {
+        return p == null || p.acceptsEveryProcess(ProcEventCodec.WHAT_FORK | ProcEventCodec.WHAT_EXIT);
+    }
+
     /** Exceptions the handler threw (each also passed to {@link EventHandler#onError}). */
     @Override
     public long handlerErrors() {
@@ -111,7 +202,10 @@ public final class ProcEventReader implements EventSource {
     private void run() {
         // seeded after subscribing: a thread that ends meanwhile has its exit queued, and the
         // tracker's operations are idempotent, so nothing is counted twice
-        seedThreads();
+        ProcFs proc = ProcFs.SYSTEM;
+        for (int pid : proc.pids()) {
+            tracker.relearn(ThreadTracker.ProcessThreads.read(proc, pid));
+        }
         EventFrame frame = new EventFrame();
         long drops = connector.kernelDrops();
         long gaps = 0;
@@ -128,6 +222,10 @@ public final class ProcEventReader implements EventSource {
                 drops = connector.kernelDrops();
                 gaps = 0;
                 continue;
+            }
+            if (!relearn.isEmpty()) {
+                // after receive, which may have waited while a filter was swapped: before this message
+                relearnThreads();
             }
             if (r == ProcConnector.EVENT) {
                 dispatch(frame);
@@ -201,11 +299,15 @@ public final class ProcEventReader implements EventSource {
 
 
 
-    private void seedThreads() {
-        ProcFs proc = ProcFs.SYSTEM;
-        for (int pid : proc.pids()) {
-            for (int tid : proc.tasks(pid)) {
-                tracker.addThread(tid, pid);
+    /** On the reader thread, between two messages: what {@link #setFilter} read from /proc. */
+    private void relearnThreads() {
+        Relearn r;
+        while ((r = relearn.poll()) != null) {
+            if (r.fresh()) {
+                tracker = new ThreadTracker();
+            }
+            for (ThreadTracker.ProcessThreads p : r.processes()) {
+                tracker.relearn(p);
             }
         }
     }

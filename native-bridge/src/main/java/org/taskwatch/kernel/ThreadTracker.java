@@ -1,5 +1,7 @@
 package org.taskwatch.kernel;
 
+import java.util.List;
+
 /**
  * Turns the kernel's per-task fork and exit messages into process and thread events, so that a
  * process exit is reported once, when the process is really gone, with its real status.
@@ -115,6 +117,34 @@ final class ThreadTracker {
             threadCount.remove(tgid, 0);
         } else {
             threadCount.put(tgid, n - 1, 0);
+        }
+    }
+
+    /**
+     * One process as /proc shows it: its tasks (the leader's included), and, when its leader has
+     * already exited (a zombie while other threads live), the parent's tgid, so that the last
+     * thread's exit ends the process; else -1. An empty list for a process that is gone.
+     */
+    record ProcessThreads(int tgid, List<Integer> tasks, int goneLeaderParent) {
+        static ProcessThreads read(ProcFs proc, int tgid) {
+            List<Integer> tasks = proc.tasks(tgid);
+            boolean leaderGone = tasks.size() > 1 && proc.state(tgid) == 'Z';
+            return new ProcessThreads(tgid, tasks, leaderGone ? Math.max(0, proc.ppid(tgid)) : -1);
+        }
+    }
+
+    /**
+     * Starts over on one process, from /proc: forgets what was known of it (threads whose exits a
+     * kernel filter hid, or a process that had this pid before) and learns its live threads.
+     */
+    void relearn(ProcessThreads p) {
+        int tgid = p.tgid();
+        forget(tgid);
+        for (int tid : p.tasks()) {
+            addThread(tid, tgid);
+        }
+        if (p.goneLeaderParent() >= 0 && threadCount.get(tgid, 0) > 0) {
+            leaderGone.put(tgid, p.goneLeaderParent(), 0);
         }
     }
 

@@ -316,6 +316,34 @@ class ThreadTrackerTest {
     }
 
     @Test
+    void relearningForgetsWhatAFilterHidAndLearnsTheLiveThreads() {
+        tracker.classify(fork(1, 1, 701, 700));
+        tracker.classify(fork(1, 1, 702, 700)); // 702's exit was then hidden by a kernel filter
+        tracker.relearn(new ThreadTracker.ProcessThreads(700, List.of(700, 701, 703), -1));
+        assertEquals(2, tracker.liveThreads(700), "701 and 703, not 702");
+        assertEquals(0, processExits(dispatch(exit(700, 700, 0, 1))), "the leader first: the process lives on");
+        assertEquals(0, processExits(dispatch(exit(701, 700, 0, 1))));
+        List<ProcEvent> last = dispatch(exit(703, 700, 5 << 8, 1));
+        assertEquals(1, processExits(last), "the last thread ends the process: " + last);
+        assertEquals(new ProcEvent.Exit(CPU, TS, 700, 700, 1, ExitStatus.fromWaitStatus(5 << 8)), last.get(1));
+    }
+
+    @Test
+    void relearningAProcessWhoseLeaderIsGone() {
+        // the leader is a zombie: its exit was not seen
+        tracker.relearn(new ThreadTracker.ProcessThreads(800, List.of(800, 801), 42));
+        List<ProcEvent> last = dispatch(exit(801, 800, 3 << 8, 0));
+        assertEquals(1, processExits(last), "the last thread ends the process: " + last);
+        assertEquals(42, last.get(1).ppid());
+        tracker.relearn(new ThreadTracker.ProcessThreads(900, List.of(900), 42)); // a leader alone: nothing to wait for
+        assertEquals(1, processExits(dispatch(exit(900, 900, 0, 1))));
+        tracker.relearn(new ThreadTracker.ProcessThreads(800, List.of(800, 801), -1));
+        assertEquals(1, tracker.trackedThreads());
+        tracker.relearn(new ThreadTracker.ProcessThreads(800, List.of(), -1)); // gone: forgotten
+        assertEquals(0, tracker.trackedThreads());
+    }
+
+    @Test
     void otherEventsPassThrough() {
         tracker.classify(fork(1, 1, 501, 500));
         int[] whats = {ProcEventCodec.WHAT_UID, ProcEventCodec.WHAT_GID, ProcEventCodec.WHAT_SID,
