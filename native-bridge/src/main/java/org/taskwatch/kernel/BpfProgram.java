@@ -26,7 +26,7 @@ import java.util.TreeSet;
  *     they cost nothing in practice because the kernel never sends them.
  * </ul>
  *
- * <p>The code: a header of 8 to 10 instructions checks the above and the types accepted for every
+ * <p>The code: a header of 9 or 10 instructions checks the above and the types accepted for every
  * process; then, per set, a {@code jset} on the event type, a load of the pid field and a search:
  * a {@code jeq} chain for up to {@value #LEAF} pids, else a binary search ({@code jge}) over the
  * pids sorted as the filter sees them, down to {@code jeq} chains of at most {@value #LEAF}. So a
