@@ -63,7 +63,7 @@ public final class BpfProgram {
     private final List<PidSet> sets;
     private final String description;
 
-    /** What one set accepts: events of {@code what} whose u32 at {@code offset} is in {@code pids} (sorted, distinct). */
+    /** What one set accepts: events of {@code what} whose u32 at {@code kind.offset} is in {@code pids} (sorted, distinct). */
     private record PidSet(Kind kind, int what, int[] pids) {}
 
     private enum Kind {
@@ -103,7 +103,7 @@ public final class BpfProgram {
 
     /**
      * What it accepts, for the agent's {@code KernelFilter}: for example
-     * {@code "bpf: exec of any process, 10 tgids (fork,exec,exit), 2 fork parents, 10 fork children (63 instructions)"}.
+     * {@code "bpf: exec of any process, 10 tgids (fork,exit), 2 fork parents, 10 fork children (45 instructions)"}.
      */
     public String description() {
         return description;
@@ -131,7 +131,7 @@ public final class BpfProgram {
 
     /** The program as {@code struct sock_filter[]} ({@code u16 code; u8 jt; u8 jf; u32 k}), in host order. */
     byte[] toSockFilters() {
-        ByteBuffer b = java.nio.ByteBuffer.allocate(code.length * 8).order(ByteOrder.nativeOrder());
+        ByteBuffer b = ByteBuffer.allocate(code.length * 8).order(ByteOrder.nativeOrder());
         for (long insn : code) {
             b.putShort((short) insn).put((byte) (insn >>> 16)).put((byte) (insn >>> 24)).putInt((int) (insn >>> 32));
         }
