@@ -391,16 +391,23 @@ public final class ProcConnector implements AutoCloseable {
 
     public KernelVersion kernel() { return kernel; }
 
-    /** Opens another connector like this one (same receive buffer asked for): to replace a failed socket. */
+    /**
+     * Opens another connector like this one (same receive buffer asked for, same event mask and
+     * BPF filter): to replace a failed socket.
+     */
     public ProcConnector reopen() throws ConnectorUnavailableException {
         ProcConnector c = open(requestedReceiveBufferBytes);
-        if (kernelEventMask != ProcEventCodec.WHAT_ALL) {
-            try {
+        try {
+            if (kernelEventMask != ProcEventCodec.WHAT_ALL) {
                 c.setKernelEventMask(kernelEventMask);
-            } catch (NativeException e) {
-                c.close();
-                throw new ConnectorUnavailableException("cannot set the event mask again: " + e.getMessage(), e);
             }
+            BpfProgram f = filter;
+            if (f != null) {
+                c.setFilter(f);
+            }
+        } catch (NativeException e) {
+            c.close();
+            throw new ConnectorUnavailableException("cannot set the kernel filters again: " + e.getMessage(), e);
         }
         return c;
     }

@@ -44,7 +44,8 @@ public final class ProcEventReader implements EventSource {
     private final GuardedHandler guarded;
     private final Thread thread;
     private ThreadTracker tracker = new ThreadTracker(); // reader thread only
-    private final Object filterLock = new Object();
+    /** The filter last asked for, which a replacement socket gets too. Guarded by this. */
+    private BpfProgram filterWanted;
     /** What the reader takes into its tracker before its next message, oldest first. */
     private final ConcurrentLinkedQueue<Relearn> relearn = new ConcurrentLinkedQueue<>();
     private volatile boolean running = true;
@@ -128,16 +129,25 @@ public final class ProcEventReader implements EventSource {
      * ended at its leader's exit, with the leader's status.
      */
     public void setFilter(BpfProgram program) throws NativeException {
-        synchronized (filterLock) {
+        synchronized (this) { // with replaceSocket
+            if (!reopening.isEmpty()) {
+                filterWanted = program.acceptsAll() ? null : program; // for the new socket, which relearns everything
+                return;
+            }
             BpfProgram old = connector.filter();
             connector.setFilter(program);
-            requestRelearn(old, connector.filter());
+            filterWanted = connector.filter();
+            requestRelearn(old, filterWanted);
         }
     }
 
     /** Detaches the kernel filter; the reader re-reads every process's threads, whose messages it had not all seen. */
     public void clearFilter() throws NativeException {
-        synchronized (filterLock) {
+        synchronized (this) {
+            filterWanted = null;
+            if (!reopening.isEmpty()) {
+                return;
+            }
             BpfProgram old = connector.filter();
             connector.clearFilter();
             requestRelearn(old, null);
@@ -202,10 +212,7 @@ public final class ProcEventReader implements EventSource {
     private void run() {
         // seeded after subscribing: a thread that ends meanwhile has its exit queued, and the
         // tracker's operations are idempotent, so nothing is counted twice
-        ProcFs proc = ProcFs.SYSTEM;
-        for (int pid : proc.pids()) {
-            tracker.relearn(ThreadTracker.ProcessThreads.read(proc, pid));
-        }
+        relearnEverything();
         EventFrame frame = new EventFrame();
         long drops = connector.kernelDrops();
         long gaps = 0;
@@ -257,8 +264,10 @@ public final class ProcEventReader implements EventSource {
      * @return false when the reader was closed before a new socket could be opened
      */
     private boolean replaceSocket(NativeException cause) {
-        reopening = cause.getMessage();
-        connector.close(); // IGNORE first, if the socket still takes it
+        synchronized (this) { // with setFilter: a filter asked for from now on waits for the new socket
+            reopening = cause.getMessage();
+            connector.close(); // IGNORE first, if the socket still takes it
+        }
         long backoff = FIRST_BACKOFF_MILLIS;
         while (running) {
             try {
@@ -272,10 +281,11 @@ public final class ProcEventReader implements EventSource {
                     if (!running) {
                         break;
                     }
-                    connector = connector.reopen();
+                    connector = withFilter(connector.reopen(), filterWanted);
+                    reopening = "";
                 }
+                relearnEverything(); // thread messages were lost with the old socket
                 reopens++;
-                reopening = "";
                 guarded.loss(-1, "socket reopened");
                 return true;
             } catch (ConnectorUnavailableException e) {
@@ -298,6 +308,34 @@ public final class ProcEventReader implements EventSource {
 
 
 
+
+    /** The new socket with the filter asked for while it was being opened, if that changed. */
+    private static ProcConnector withFilter(ProcConnector c, BpfProgram wanted) throws ConnectorUnavailableException {
+        if (c.filter() == wanted) {
+            return c;
+        }
+        try {
+            if (wanted == null) {
+                c.clearFilter();
+            } else {
+                c.setFilter(wanted);
+            }
+            return c;
+        } catch (NativeException e) {
+            c.close();
+            throw new ConnectorUnavailableException("cannot set the kernel filter on the new socket: " + e.getMessage(), e);
+        }
+    }
+
+    /** On the reader thread: a tracker learned from /proc afresh; what was queued to relearn is older. */
+    private void relearnEverything() {
+        relearn.clear();
+        tracker = new ThreadTracker();
+        ProcFs proc = ProcFs.SYSTEM;
+        for (int pid : proc.pids()) {
+            tracker.relearn(ThreadTracker.ProcessThreads.read(proc, pid));
+        }
+    }
 
     /** On the reader thread, between two messages: what {@link #setFilter} read from /proc. */
     private void relearnThreads() {

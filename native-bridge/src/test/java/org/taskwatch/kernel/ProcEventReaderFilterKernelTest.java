@@ -123,6 +123,63 @@ class ProcEventReaderFilterKernelTest {
         run(false, true, 8);
     }
 
+    /**
+     * The socket fails under the reader ({@code ReaderReopenTest}): the new one filters like the
+     * old, or with the filter asked for while it was being opened.
+     */
+    @Test
+    void aReplacedSocketKeepsTheFilterOrTakesTheOneAskedForMeanwhile() throws Exception {
+        requireConnector();
+        Process watched = Spawn.sh("read x; exit 9");
+        EventRecorder events = new EventRecorder();
+        try (ProcEventReader reader = ProcEventReader.start(ProcConnector.open(ProcConnector.DEFAULT_RECEIVE_BUFFER),
+                events, "reopen-filter-test")) {
+            int w = (int) watched.pid();
+            BpfProgram first = only(w);
+            reader.setFilter(first);
+            reader.connector().close();
+            awaitReopens(reader, 1);
+            assertSame(first, reader.connector().filter(), "the new socket filters like the old");
+
+            BpfProgram second = only(w, 1);
+            reader.connector().close();
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (!reader.degraded()) { // the reader noticed and waits to reopen (100 ms)
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("the reader never noticed its socket failed");
+                }
+                Thread.sleep(1);
+            }
+            reader.setFilter(second);
+            awaitReopens(reader, 2);
+            assertSame(second, reader.connector().filter(), "the filter asked for while reopening");
+
+            long reopened = System.nanoTime();
+            Process other = Spawn.sh("exit 0");
+            release(watched);
+            assertEquals(9, Spawn.waitFor(watched));
+            assertEquals(0, Spawn.waitFor(other));
+            ProcEvent.Exit exit = (ProcEvent.Exit) events.await(e -> e instanceof ProcEvent.Exit && e.tgid() == w, WAIT,
+                    "exit of the watched shell");
+            assertEquals(9, exit.status().exitCode());
+            Thread.sleep(100);
+            assertEquals(List.of(), events.matching(e -> e.timestampNanos() > reopened && e.tgid() != w && e.tgid() != 1),
+                    "nothing else passes the new socket's filter");
+        } finally {
+            watched.destroyForcibly();
+        }
+    }
+
+    private static void awaitReopens(ProcEventReader reader, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (reader.reopens() < n || reader.degraded()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the reader did not reopen its socket " + n + " times");
+            }
+            Thread.sleep(5);
+        }
+    }
+
     @Test
     void whichProcessesAFilterChangeLetsThroughAnew() throws Exception {
         BpfProgram a = only(1, 2);
