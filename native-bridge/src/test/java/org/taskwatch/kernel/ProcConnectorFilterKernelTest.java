@@ -317,6 +317,27 @@ class ProcConnectorFilterKernelTest {
     }
 
     @Test
+    void aReopenedConnectorFiltersLikeTheOld() throws Exception {
+        Process watched = waitingShell(2);
+        int w = (int) watched.pid();
+        BpfProgram program = BpfProgram.builder().acceptProcesses(ALL_TYPES, w).build();
+        try (ProcConnector old = ProcConnector.open(1 << 20)) {
+            old.setFilter(program);
+            try (ProcConnector c = old.reopen()) {
+                assertSame(program, c.filter());
+                long attached = System.nanoTime();
+                noise(20);
+                release(watched);
+                assertEquals(2, Spawn.waitFor(watched));
+                List<Msg> got = builtAfter(receive(c, m -> m.what == ProcEventCodec.WHAT_EXIT && m.tgid == w, 300), attached);
+                assertTrue(got.stream().filter(Msg::event).allMatch(m -> m.tgid == w), "only the watched shell: " + got);
+            }
+        } finally {
+            watched.destroyForcibly();
+        }
+    }
+
+    @Test
     void aFilterThatAcceptsEverythingAttachesNothingAndAClosedSocketRefuses() throws Exception {
         ProcConnector c = ProcConnector.open(ProcConnector.DEFAULT_RECEIVE_BUFFER);
         try {
