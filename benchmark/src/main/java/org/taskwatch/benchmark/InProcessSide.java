@@ -54,10 +54,14 @@ final class InProcessSide implements TaskwatchSide {
         return s;
     }
 
-    /** Watches {@code count} idle processes, each with every event type. */
-    static InProcessSide idleWatches(int count, int latencyCapacity) throws IOException, InterruptedException {
-        InProcessSide s = new InProcessSide(count + "-idle-pids", TaskMonitor.start(MonitorSettings.defaults()),
-                latencyCapacity);
+    /**
+     * Watches {@code count} idle processes, each with every event type; with {@code kernelFilter}
+     * (the agent's kernelFilter=auto) the kernel drops everyone else's events.
+     */
+    static InProcessSide idleWatches(int count, int latencyCapacity, boolean kernelFilter)
+            throws IOException, InterruptedException {
+        InProcessSide s = new InProcessSide(count + "-idle-pids" + (kernelFilter ? "" : "-userspace"),
+                TaskMonitor.start(MonitorSettings.defaults().withKernelFilter(kernelFilter)), latencyCapacity);
         try {
             for (int i = 0; i < count; i++) {
                 Process p = new ProcessBuilder("sleep", "1000").start();

@@ -116,8 +116,10 @@ public final class StormBenchmark {
         switch (mode) {
             case "watch-all":
                 return InProcessSide.watchAll(capacity);
-            case "idle-pids":
-                return InProcessSide.idleWatches(IDLE_PIDS, 1024);
+            case "idle-pids": // (c): the kernel drops the events of unwatched processes (kernelFilter=auto)
+                return InProcessSide.idleWatches(IDLE_PIDS, 1024, true);
+            case "idle-pids-userspace": // (c) with kernelFilter=off, for comparison
+                return InProcessSide.idleWatches(IDLE_PIDS, 1024, false);
             case "agent":
                 if (launcher == null) {
                     throw new IllegalArgumentException("mode agent needs --launcher (the project's taskwatch script)");
@@ -128,7 +130,8 @@ public final class StormBenchmark {
                 }
                 return a;
             default:
-                throw new IllegalArgumentException("unknown mode '" + mode + "': watch-all, agent or idle-pids");
+                throw new IllegalArgumentException("unknown mode '" + mode
+                        + "': watch-all, agent, idle-pids or idle-pids-userspace");
         }
     }
 

@@ -44,6 +44,9 @@ public enum ConfigKey {
     MAX_SUMMARIES("maxSummaries", "64", Kind.range(1, 4096), "command patterns with a summary history (least recently used goes)"),
     SUMMARY_HISTORY("summaryHistory", "16384", Kind.range(16, 1 << 22), "events kept per summary pattern"),
     MAX_WINDOW_SECONDS("maxWindowSeconds", "86400", Kind.range(1, 30 * 86400), "longest summary window"),
+    KERNEL_FILTER("kernelFilter", "off", Kind.oneOf("off", "auto"),
+            "auto: while every watch is a single-process watch, the kernel drops the events of other processes"
+                    + " (a BPF socket filter); the counters then count only what passes. off: every event is read"),
     ENDED_WATCH_SECONDS("endedWatchSeconds", "600", Kind.range(0, 7 * 86400),
             "how long the Watch MBean of an exited process stays, so pollers can read its ExitCode");
 
@@ -97,7 +100,7 @@ public enum ConfigKey {
         if (problem != null) {
             throw new IllegalArgumentException(key + ": " + problem + ", got '" + (secret() ? "***" : v) + "'");
         }
-        return kind == Kind.BOOLEAN || kind == Kind.SOURCE ? v.toLowerCase(Locale.ROOT) : v;
+        return kind == Kind.BOOLEAN || kind == Kind.SOURCE || this == KERNEL_FILTER ? v.toLowerCase(Locale.ROOT) : v;
     }
 
     /** What a value may be; {@link #problem} says what is wrong with one, or null. */
@@ -128,13 +131,22 @@ public enum ConfigKey {
                 return v.isEmpty() || Files.isReadable(Path.of(v)) ? null : "cannot read this file";
             }
         };
-        static final Kind SOURCE = new Kind() {
-            @Override
-            String problem(String v) {
-                return v.equalsIgnoreCase("auto") || v.equalsIgnoreCase("netlink") || v.equalsIgnoreCase("procfs")
-                        ? null : "must be auto, netlink or procfs";
-            }
-        };
+        static final Kind SOURCE = oneOf("auto", "netlink", "procfs");
+
+        static Kind oneOf(String... words) {
+            return new Kind() {
+                @Override
+                String problem(String v) {
+                    for (String w : words) {
+                        if (w.equalsIgnoreCase(v)) {
+                            return null;
+                        }
+                    }
+                    return "must be " + String.join(", ", java.util.Arrays.copyOf(words, words.length - 1)) + " or "
+                            + words[words.length - 1];
+                }
+            };
+        }
 
         abstract String problem(String v);
 

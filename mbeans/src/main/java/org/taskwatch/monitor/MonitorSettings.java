@@ -15,11 +15,19 @@ import org.taskwatch.kernel.EventSourceSettings;
  * @param maxSummaries command patterns with a live summary history
  * @param summaryHistory events kept per summary pattern
  * @param maxWindowSeconds the longest summary window
+ * @param kernelFilter let the kernel drop events no watch needs (only while every watch is a
+ *     single-process watch); the counters then count only what passes
  */
 public record MonitorSettings(EventSourceSettings eventSource, int handoffCapacity, int maxWatches, int maxPatternLength,
-        int recentExits, int maxWaiters, int maxSummaries, int summaryHistory, int maxWindowSeconds) {
+        int recentExits, int maxWaiters, int maxSummaries, int summaryHistory, int maxWindowSeconds, boolean kernelFilter) {
+
+    /** These settings with the kernel-side filter on or off. */
+    public MonitorSettings withKernelFilter(boolean on) {
+        return new MonitorSettings(eventSource, handoffCapacity, maxWatches, maxPatternLength, recentExits, maxWaiters,
+                maxSummaries, summaryHistory, maxWindowSeconds, on);
+    }
 
     public static MonitorSettings defaults() {
-        return new MonitorSettings(EventSourceSettings.defaults(), 65536, 10000, 1024, 4096, 256, 64, 16384, 86400);
+        return new MonitorSettings(EventSourceSettings.defaults(), 65536, 10000, 1024, 4096, 256, 64, 16384, 86400, false);
     }
 }

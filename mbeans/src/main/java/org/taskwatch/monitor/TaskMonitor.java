@@ -18,7 +18,10 @@ import org.taskwatch.kernel.EventType;
 import org.taskwatch.kernel.ExitStatus;
 import org.taskwatch.kernel.ProcConnector;
 import org.taskwatch.kernel.ProcEvent;
+import org.taskwatch.kernel.BpfProgram;
 import org.taskwatch.kernel.EventSource;
+import org.taskwatch.kernel.NativeException;
+import org.taskwatch.kernel.ProcEventCodec;
 import org.taskwatch.kernel.EventSources;
 import org.taskwatch.kernel.ProcEventReader;
 import org.taskwatch.kernel.ProcFs;
@@ -74,6 +77,7 @@ public final class TaskMonitor implements AutoCloseable {
         this.delivery.start();
         try {
             this.source = EventSources.open(settings.eventSource(), new Pipeline(), "taskwatch-reader");
+            narrowFilter(); // kernelFilter=auto with no watch yet: the kernel drops everything for us
         } catch (IOException | RuntimeException e) {
             running = false;
             delivery.interrupt();
@@ -108,7 +112,9 @@ public final class TaskMonitor implements AutoCloseable {
 
     /** Watches one process. @throws IllegalArgumentException for bad arguments, changing nothing */
     public Watch watch(int pid, String events) {
-        Watch w = added(registry.watchProcess(pid, EventType.parseList(events), false));
+        int mask = EventType.parseList(events);
+        widenFilter(pid, mask); // the kernel lets its events through before the watch exists
+        Watch w = added(registry.watchProcess(pid, mask, false));
         source.track(pid); // a poller keeps a pidfd to learn the exit status
         rememberCommand(pid);
         return w;
@@ -117,6 +123,7 @@ public final class TaskMonitor implements AutoCloseable {
     /** Watches a process and all its descendants; pid 1 watches every process. */
     public Watch watchTree(int pid, String events) {
         int mask = EventType.parseList(events);
+        widenFilter(-1, 0); // trees need every fork: no kernel filter
         Watch w = added(registry.watchTree(pid, mask));
         rememberCommand(pid);
         return w;
@@ -138,6 +145,7 @@ public final class TaskMonitor implements AutoCloseable {
     /** Watches every process whose command matches {@code regex} at exec, from now on. */
     public Watch watchCommand(String regex, String events) {
         int mask = EventType.parseList(events);
+        widenFilter(-1, 0); // commands need every exec: no kernel filter
         return added(registry.watchCommand(regex, mask, false));
     }
 
@@ -149,6 +157,7 @@ public final class TaskMonitor implements AutoCloseable {
         if (w.kind() == WatchKind.PROCESS) {
             source.untrack(w.pid());
         }
+        narrowFilter();
         for (WatchLifecycleListener l : lifecycle) {
             l.removed(w);
         }
@@ -199,6 +208,7 @@ public final class TaskMonitor implements AutoCloseable {
             long t0 = System.nanoTime();
             Watch w;
             try {
+                widenFilter(pid, EventType.EXIT.bit());
                 w = registry.watchProcess(pid, EventType.EXIT.bit(), true);
             } catch (IllegalArgumentException notRunning) {
                 WaitResult cached = cachedExit(pid, Long.MIN_VALUE);
@@ -222,6 +232,7 @@ public final class TaskMonitor implements AutoCloseable {
             } finally {
                 registry.discard(w);
                 source.untrack(pid);
+                narrowFilter();
             }
         } finally {
             waiters.release();
@@ -323,6 +334,7 @@ public final class TaskMonitor implements AutoCloseable {
                     if (summaries.size() >= settings.maxSummaries()) {
                         evictOldestSummary();
                     }
+                    widenFilter(-1, 0);
                     Watch w = registry.watchCommand(regex,
                             EventType.FORK.bit() | EventType.EXEC.bit() | EventType.EXIT.bit(), true);
                     h = new CommandHistory(settings.summaryHistory(), w);
@@ -381,9 +393,76 @@ public final class TaskMonitor implements AutoCloseable {
         if (c == null) {
             return "none (no kernel events: " + source.name() + " polls /proc)";
         }
+        String note = filterNote;
+        BpfProgram bpf = c.filter();
+        if (bpf != null) {
+            return bpf.description();
+        }
         int mask = c.kernelEventMask();
-        return mask == org.taskwatch.kernel.ProcEventCodec.WHAT_ALL ? "none (all events, filtered in user space)"
+        String base = mask == ProcEventCodec.WHAT_ALL ? "none (all events, filtered in user space)"
                 : "event types 0x" + Integer.toHexString(mask);
+        if (!settings.kernelFilter()) {
+            return base + "; kernelFilter=off";
+        }
+        return note.isEmpty() ? base + ": a tree, command or all-process watch needs every event" : base + ": " + note;
+    }
+
+    // ---- the kernel-side filter (kernelFilter=auto) ----
+
+    private final Object filterLock = new Object();
+    private volatile String filterNote = "";
+
+    /**
+     * Before a watch is registered: the kernel must already let through what it will need, or
+     * its first events could be dropped. {@code pid} > 0: a process watch on it with
+     * {@code mask}; -1: a tree or command watch, which needs every event.
+     */
+    private void widenFilter(int pid, int mask) {
+        applyFilter(pid, mask);
+    }
+
+    /** After watches went: the kernel may drop what nobody needs any more. */
+    private void narrowFilter() {
+        applyFilter(0, 0);
+    }
+
+    private void applyFilter(int extraPid, int extraMask) {
+        if (!settings.kernelFilter() || !(source instanceof ProcEventReader reader)) {
+            return;
+        }
+        synchronized (filterLock) {
+            WatchRegistry.KernelNeeds n = extraPid < 0 ? new WatchRegistry.KernelNeeds(true, 0, new int[0])
+                    : registry.kernelNeeds(extraPid, extraMask);
+            try {
+                if (n.everything()) {
+                    reader.clearFilter();
+                    filterNote = "";
+                    return;
+                }
+                // exits always (a watch ends with its process), forks of the set (a thread's fork
+                // names the process's parent, and a fork of a watched pid means it was reused)
+                reader.setFilter(BpfProgram.builder()
+                        .acceptProcesses(EventType.kernelMask(n.mask()) | ProcEventCodec.WHAT_EXIT, n.tgids())
+                        .acceptForksOf(n.tgids())
+                        .build());
+                filterNote = "";
+            } catch (BpfProgram.TooLargeException e) {
+                filterNote = n.tgids().length + " watched processes need " + e.instructions()
+                        + " BPF instructions, more than the kernel takes: filtered in user space";
+                clearQuietly(reader);
+            } catch (NativeException e) {
+                filterNote = "the kernel refused the filter (" + e.getMessage() + "): filtered in user space";
+                clearQuietly(reader);
+            }
+        }
+    }
+
+    private static void clearQuietly(ProcEventReader reader) {
+        try {
+            reader.clearFilter();
+        } catch (NativeException ignored) {
+            // no filter can be set on this socket: everything comes through anyway
+        }
     }
 
     public int watchCount() {
@@ -548,13 +627,18 @@ public final class TaskMonitor implements AutoCloseable {
                 deliver(d);
             }
             Watch gone;
+            boolean retiredAny = false;
             while ((gone = registry.retired.poll()) != null) {
+                retiredAny = true;
                 if (!gone.internal()) {
                     Watch w = gone;
                     for (WatchLifecycleListener l : lifecycle) {
                         safely(() -> l.removed(w));
                     }
                 }
+            }
+            if (retiredAny) {
+                narrowFilter();
             }
         }
     }

@@ -441,6 +441,44 @@ final class WatchRegistry {
         }
     }
 
+    /**
+     * What the kernel must let through for the watches now: everything (some watch follows
+     * trees, commands or every process: their new members are only known after the kernel has
+     * already filtered their next events), or the events of a set of processes.
+     *
+     * @param everything true when no kernel filter may be used
+     * @param mask the union of the process watches' event masks
+     * @param tgids the watched processes
+     */
+    record KernelNeeds(boolean everything, int mask, int[] tgids) {}
+
+    /** {@link KernelNeeds} for the current watches, plus {@code extraPid} (about to be watched) when positive. */
+    KernelNeeds kernelNeeds(int extraPid, int extraMask) {
+        if (everyProcess.length != 0 || commands.length != 0) {
+            return new KernelNeeds(true, 0, new int[0]);
+        }
+        java.util.TreeSet<Integer> tgids = new java.util.TreeSet<>();
+        int mask = extraMask;
+        if (extraPid > 0) {
+            tgids.add(extraPid);
+        }
+        for (int b = 0; b < BUCKETS; b++) {
+            for (Member m : buckets.get(b)) {
+                if (m.watch.kind() != WatchKind.PROCESS) {
+                    return new KernelNeeds(true, 0, new int[0]);
+                }
+                tgids.add(m.tgid);
+                mask |= m.watch.mask();
+            }
+        }
+        int[] out = new int[tgids.size()];
+        int i = 0;
+        for (int t : tgids) {
+            out[i++] = t;
+        }
+        return new KernelNeeds(false, mask, out);
+    }
+
     /** A watched process found gone after a loss: its exit, as well as it can be known. */
     record RecoveredExit(int tgid, int waitStatus, Watch[] watches) {}
 

@@ -31,7 +31,7 @@ class ForcedOverrunTest {
         MonitorSettings d = MonitorSettings.defaults();
         MonitorSettings tiny = new MonitorSettings(new EventSourceSettings(EventSourceSettings.Mode.NETLINK, 4096,
                 Duration.ofMillis(100)), d.handoffCapacity(), d.maxWatches(), d.maxPatternLength(), d.recentExits(),
-                d.maxWaiters(), d.maxSummaries(), d.summaryHistory(), d.maxWindowSeconds());
+                d.maxWaiters(), d.maxSummaries(), d.summaryHistory(), d.maxWindowSeconds(), false);
         List<MonitorEvent> exits = new ArrayList<>();
         List<Process> procs = new ArrayList<>();
         Map<Integer, Integer> chosen = new HashMap<>();
