@@ -59,9 +59,9 @@ class UnprivilegedIT {
         Process tw = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         OutputLines lines = OutputLines.of(tw.getInputStream());
         try {
-            String uid = Spawn.run(List.of("ps", "-o", "uid=", "-p", Long.toString(tw.pid()))).trim();
-            lines.await("note: receive buffer", WAIT);
-            assertEquals("65534", uid, "runs as nobody");
+            lines.await("note: receive buffer", WAIT); // the CLI runs, its watch is in place
+            int uid = org.taskwatch.kernel.ProcFs.SYSTEM.uid((int) tw.pid()); // setpriv exec'd java: same pid
+            assertEquals(65534, uid, "runs as nobody");
             Process p = Spawn.start("/bin/sh", "-c", "sleep 0.3; exit 3", MARKER); // $0: the marker; alive while /proc is read at exec
             assertEquals(3, Spawn.waitFor(p));
             String exit = lines.await("\"pid\":" + p.pid() + ",", WAIT);
