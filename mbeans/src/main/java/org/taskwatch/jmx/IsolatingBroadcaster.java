@@ -17,6 +17,11 @@ import javax.management.NotificationListener;
  * alone and counted ({@link #dropped}). A mailbox's thread ends after a minute without work,
  * so a listener that went away leaves nothing behind.
  *
+ * <p>A mailbox belongs to a listener <em>and its handback</em>: Jolokia adds one listener object
+ * for all its subscriptions, every client's SSE stream and pull store alike, and tells them apart
+ * by the handback; keyed by the listener alone, one SSE client that stops reading would stall
+ * all of them.
+ *
  * <p>Threads: {@link #handleNotification} runs on the sender's thread (the delivery thread) and
  * only enqueues; each mailbox thread ({@code taskwatch-notify-N}) calls one listener.
  */
@@ -25,7 +30,7 @@ final class IsolatingBroadcaster extends NotificationBroadcasterSupport {
     private static final AtomicLong THREADS = new AtomicLong();
 
     private final int capacity;
-    private final ConcurrentHashMap<NotificationListener, Mailbox> mailboxes = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Key, Mailbox> mailboxes = new ConcurrentHashMap<>();
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong listenerErrors = new AtomicLong();
 
@@ -37,7 +42,7 @@ final class IsolatingBroadcaster extends NotificationBroadcasterSupport {
     @Override
     protected void handleNotification(NotificationListener listener, Notification n, Object handback) {
         while (true) {
-            Mailbox m = mailboxes.computeIfAbsent(listener, Mailbox::new);
+            Mailbox m = mailboxes.computeIfAbsent(new Key(listener, handback), Mailbox::new);
             int r = m.offer(n, handback);
             if (r == Mailbox.QUEUED) {
                 return;
@@ -65,17 +70,44 @@ final class IsolatingBroadcaster extends NotificationBroadcasterSupport {
         return mailboxes.size();
     }
 
+    /**
+     * A registration's listener (by {@code equals}, as the MBeanServer and
+     * NotificationBroadcasterSupport compare listeners) and handback (by identity: equal
+     * handbacks of different subscriptions still get a mailbox each).
+     */
+    private static final class Key {
+        final NotificationListener listener;
+        final Object handback;
+
+        Key(NotificationListener listener, Object handback) {
+            this.listener = listener;
+            this.handback = handback;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && k.listener.equals(listener) && k.handback == handback;
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * listener.hashCode() + System.identityHashCode(handback);
+        }
+    }
+
     private final class Mailbox implements Runnable {
         static final int QUEUED = 0;
         static final int FULL = 1;
         static final int CLOSED = 2;
 
+        private final Key key;
         private final NotificationListener listener;
         private final ArrayBlockingQueue<Object[]> queue = new ArrayBlockingQueue<>(capacity);
         private boolean closed; // guarded by this
 
-        Mailbox(NotificationListener listener) {
-            this.listener = listener;
+        Mailbox(Key key) {
+            this.key = key;
+            this.listener = key.listener;
             Thread t = new Thread(this, "taskwatch-notify-" + THREADS.incrementAndGet());
             t.setDaemon(true);
             t.start();
@@ -101,7 +133,7 @@ final class IsolatingBroadcaster extends NotificationBroadcasterSupport {
                     synchronized (this) {
                         if (queue.isEmpty()) {
                             closed = true;
-                            mailboxes.remove(listener, this);
+                            mailboxes.remove(key, this);
                             return;
                         }
                     }

@@ -80,4 +80,35 @@ class IsolatingBroadcasterTest {
         assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), collect(stuckGot, 6), "the stuck one resumes in order");
         assertEquals(3, b.mailboxes());
     }
+
+    @Test
+    void oneListenerWithTwoHandbacksIsTwoMailboxes() throws Exception {
+        // as Jolokia registers: one listener object for every subscription, told apart by handback
+        IsolatingBroadcaster b = new IsolatingBroadcaster(5);
+        Object stuckSubscription = new Object();
+        Object goodSubscription = new Object();
+        CountDownLatch release = new CountDownLatch(1);
+        List<Long> goodGot = new ArrayList<>();
+        NotificationListener shared = (n, hb) -> {
+            if (hb == stuckSubscription) {
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            } else {
+                recorder(goodGot).handleNotification(n, hb);
+            }
+        };
+        b.addNotificationListener(shared, null, stuckSubscription);
+        b.addNotificationListener(shared, null, goodSubscription);
+        for (long seq = 1; seq <= 20; seq++) {
+            b.sendNotification(new Notification("t", "src", seq));
+            collect(goodGot, seq); // at the good subscription's pace: only the stuck one falls behind
+        }
+        assertEquals(20, collect(goodGot, 20).size(), "the stuck subscription holds up no other: " + goodGot);
+        assertEquals(14, b.dropped(), "one in hand, five queued, the rest dropped for the stuck subscription only");
+        assertEquals(2, b.mailboxes());
+        release.countDown();
+    }
 }
