@@ -4,9 +4,11 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.management.ListenerNotFoundException;
 import javax.management.MBeanNotificationInfo;
 import javax.management.Notification;
 import javax.management.NotificationBroadcasterSupport;
+import javax.management.NotificationFilter;
 import javax.management.NotificationListener;
 
 /**
@@ -22,14 +24,23 @@ import javax.management.NotificationListener;
  * by the handback; keyed by the listener alone, one SSE client that stops reading would stall
  * all of them.
  *
+ * <p>When a registration is removed, what its mailbox still holds is discarded: a listener hears
+ * nothing after its removal but a notification already in its hands. Jolokia, for one, re-creates
+ * the pull store of a client it has just unregistered when a notification arrives for it late,
+ * and keeps it forever.
+ *
  * <p>Threads: {@link #handleNotification} runs on the sender's thread (the delivery thread) and
- * only enqueues; each mailbox thread ({@code taskwatch-notify-N}) calls one listener.
+ * only enqueues; each mailbox thread ({@code taskwatch-notify-N}) calls one listener; listeners
+ * are added and removed on callers' threads. {@link #registered} and {@link #mailboxes} are
+ * concurrent maps; a mailbox guards its own state.
  */
 final class IsolatingBroadcaster extends NotificationBroadcasterSupport {
     private static final long IDLE_MILLIS = TimeUnit.MINUTES.toMillis(1);
     private static final AtomicLong THREADS = new AtomicLong();
 
     private final int capacity;
+    /** Registrations by listener and handback, with how many filters each (usually one). */
+    private final ConcurrentHashMap<Key, Integer> registered = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Key, Mailbox> mailboxes = new ConcurrentHashMap<>();
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong listenerErrors = new AtomicLong();
@@ -40,18 +51,57 @@ final class IsolatingBroadcaster extends NotificationBroadcasterSupport {
     }
 
     @Override
+    public void addNotificationListener(NotificationListener listener, NotificationFilter filter, Object handback) {
+        super.addNotificationListener(listener, filter, handback);
+        registered.merge(new Key(listener, handback), 1, Integer::sum);
+    }
+
+    @Override
+    public void removeNotificationListener(NotificationListener listener) throws ListenerNotFoundException {
+        super.removeNotificationListener(listener);
+        for (Key k : registered.keySet()) {
+            if (k.listener.equals(listener)) {
+                registered.remove(k);
+                retire(k);
+            }
+        }
+    }
+
+    @Override
+    public void removeNotificationListener(NotificationListener listener, NotificationFilter filter, Object handback)
+            throws ListenerNotFoundException {
+        super.removeNotificationListener(listener, filter, handback);
+        Key k = new Key(listener, handback);
+        if (registered.computeIfPresent(k, (key, filters) -> filters > 1 ? filters - 1 : null) == null) {
+            retire(k);
+        }
+    }
+
+    /** The registration is gone: what its mailbox holds is dropped, and its thread ends. */
+    private void retire(Key k) {
+        Mailbox m = mailboxes.remove(k);
+        if (m != null) {
+            m.retire();
+        }
+    }
+
+    @Override
     protected void handleNotification(NotificationListener listener, Notification n, Object handback) {
+        Key key = new Key(listener, handback);
         while (true) {
-            Mailbox m = mailboxes.computeIfAbsent(new Key(listener, handback), Mailbox::new);
+            Mailbox m = mailboxes.computeIfAbsent(key, Mailbox::new);
             int r = m.offer(n, handback);
             if (r == Mailbox.QUEUED) {
-                return;
+                break;
             }
             if (r == Mailbox.FULL) {
                 dropped.incrementAndGet();
                 return;
             }
-            // CLOSED: its thread just ended for idleness; the next round makes a new one
+            // CLOSED: its thread just ended for idleness, or it was retired; the next round makes a new one
+        }
+        if (!registered.containsKey(key)) {
+            retire(key); // removed while this notification was being sent (the sender works on a copy of the list)
         }
     }
 
@@ -104,6 +154,8 @@ final class IsolatingBroadcaster extends NotificationBroadcasterSupport {
         private final NotificationListener listener;
         private final ArrayBlockingQueue<Object[]> queue = new ArrayBlockingQueue<>(capacity);
         private boolean closed; // guarded by this
+        /** Set once its registration is gone; read before each delivery without the lock. */
+        private volatile boolean retired;
 
         Mailbox(Key key) {
             this.key = key;
@@ -111,6 +163,13 @@ final class IsolatingBroadcaster extends NotificationBroadcasterSupport {
             Thread t = new Thread(this, "taskwatch-notify-" + THREADS.incrementAndGet());
             t.setDaemon(true);
             t.start();
+        }
+
+        /** Drops what is queued; the thread ends at its next look (within the idle timeout). */
+        synchronized void retire() {
+            retired = true;
+            closed = true;
+            queue.clear();
         }
 
         synchronized int offer(Notification n, Object handback) {
@@ -138,6 +197,9 @@ final class IsolatingBroadcaster extends NotificationBroadcasterSupport {
                         }
                     }
                     continue;
+                }
+                if (retired) {
+                    return;
                 }
                 try {
                     listener.handleNotification((Notification) item[0], item[1]);

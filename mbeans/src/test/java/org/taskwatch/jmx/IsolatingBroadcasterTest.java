@@ -111,4 +111,43 @@ class IsolatingBroadcasterTest {
         assertEquals(2, b.mailboxes());
         release.countDown();
     }
+
+    @Test
+    void aRemovedListenerHearsNothingMoreThanWhatItHeld() throws Exception {
+        IsolatingBroadcaster b = new IsolatingBroadcaster(100);
+        Object gone = new Object();
+        Object stays = new Object();
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        List<Long> goneGot = new ArrayList<>();
+        List<Long> staysGot = new ArrayList<>();
+        NotificationListener shared = (n, hb) -> {
+            if (hb == gone) {
+                entered.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                recorder(goneGot).handleNotification(n, hb);
+            } else {
+                recorder(staysGot).handleNotification(n, hb);
+            }
+        };
+        b.addNotificationListener(shared, null, gone);
+        b.addNotificationListener(shared, null, stays);
+        b.sendNotification(new Notification("t", "src", 1));
+        assertTrue(entered.await(5, TimeUnit.SECONDS));
+        for (long seq = 2; seq <= 5; seq++) {
+            b.sendNotification(new Notification("t", "src", seq)); // queued behind the first
+        }
+        b.removeNotificationListener(shared, null, gone);
+        release.countDown();
+        b.sendNotification(new Notification("t", "src", 6));
+
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L), collect(staysGot, 6), "the other registration is untouched");
+        Thread.sleep(200); // nothing more may come; give it the chance
+        assertEquals(List.of(1L), collect(goneGot, 1), "only what was in its hands when it was removed");
+        assertEquals(1, b.mailboxes());
+    }
 }
