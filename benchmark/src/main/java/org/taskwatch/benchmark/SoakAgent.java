@@ -51,7 +51,7 @@ final class SoakAgent implements AutoCloseable {
     /**
      * What the soak compares, at one moment.
      *
-     * @param heapAfterGc heap used right after a full GC forced through JMX (MemoryMXBean), bytes
+     * @param heapAfterGc heap used at the end of a full GC forced through JMX (the heap pools' CollectionUsage), bytes
      * @param heapCommitted heap committed then, bytes
      * @param nonHeap non-heap used (metaspace, code cache), bytes
      * @param threads live Java threads (ThreadMXBean ThreadCount)
@@ -174,14 +174,24 @@ final class SoakAgent implements AutoCloseable {
     /**
      * A full sample. The heap is read after two GCs forced through JMX
      * ({@code java.lang:type=Memory gc}, a full collection with SerialGC): the second one
-     * collects what the first one's reference processing (cleaners, finalizers) freed.
+     * collects what the first one's reference processing (cleaners, finalizers) freed. "Used
+     * after GC" is what the collector itself recorded at the end of that GC, the heap pools'
+     * CollectionUsage: MemoryMXBean's HeapMemoryUsage read a moment later also counts the
+     * thread-local allocation buffers that busy threads took since, whole (megabytes that came
+     * and went between runs).
      */
     Sample sample() throws Exception {
         mbs.invoke(MEMORY, "gc", null, null);
         Thread.sleep(1000);
         mbs.invoke(MEMORY, "gc", null, null);
+        long heap = 0;
+        for (ObjectName pool : mbs.queryNames(name("java.lang:type=MemoryPool,*"), null)) {
+            if ("HEAP".equals(String.valueOf(mbs.getAttribute(pool, "Type")))
+                    && mbs.getAttribute(pool, "CollectionUsage") instanceof CompositeData u) {
+                heap += (Long) u.get("used");
+            }
+        }
         CompositeData heapUsage = (CompositeData) mbs.getAttribute(MEMORY, "HeapMemoryUsage");
-        long heap = (Long) heapUsage.get("used");
         long nonHeap = (Long) ((CompositeData) mbs.getAttribute(MEMORY, "NonHeapMemoryUsage")).get("used");
         int threads = threadCount();
         Map<String, Integer> names = new TreeMap<>();

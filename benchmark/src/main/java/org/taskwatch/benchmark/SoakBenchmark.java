@@ -52,6 +52,8 @@ public final class SoakBenchmark {
     private final int pauseSeconds;
     private final int killEverySeconds;
     private final int settleMaxSeconds;
+    /** Where to write the agent's heap histogram before each sample, to see what differs; null for none. */
+    private final Path histograms;
     private final AtomicLong storms = new AtomicLong();
     private final AtomicLong stormEvents = new AtomicLong();
     private volatile SoakAgent agent;
@@ -70,6 +72,7 @@ public final class SoakBenchmark {
         pauseSeconds = Integer.parseInt(o.getOrDefault("--pause-seconds", "2"));
         killEverySeconds = Integer.parseInt(o.getOrDefault("--kill-every-seconds", "30"));
         settleMaxSeconds = Integer.parseInt(o.getOrDefault("--settle-max-seconds", "300"));
+        histograms = o.containsKey("--histograms") ? Paths.get(o.get("--histograms")) : null;
     }
 
     public static void main(String[] args) throws Exception {
@@ -113,6 +116,7 @@ public final class SoakBenchmark {
         log.println("# settling " + IDLE_SECONDS + " s: idle threads and connections of the warm-up end");
         settle(IDLE_SECONDS, null);
         fill();
+        histogram("start");
         SoakAgent.Sample start = agent.sample();
         double cpuStart = agent.cpuSeconds();
         String loadStart = loadavg();
@@ -140,6 +144,7 @@ public final class SoakBenchmark {
                 + settleMaxSeconds + " s)");
         settle(settleMaxSeconds, start);
         fill();
+        histogram("end");
         SoakAgent.Sample end = agent.sample();
         double cpuEnd = agent.cpuSeconds();
 
@@ -337,6 +342,21 @@ public final class SoakBenchmark {
             }
             out.printf(Locale.ROOT, "  %-26s %s%n", m.getKey(), r);
         }
+    }
+
+    /**
+     * With {@code --histograms DIR}: {@code jmap -histo:live} of the agent into DIR/NAME.txt, to
+     * find what a heap difference is made of. Attaching adds a thread and descriptors to the
+     * agent (the Attach Listener): the thread and fd verdicts of such a run do not count.
+     */
+    private void histogram(String name) throws Exception {
+        if (histograms == null) {
+            return;
+        }
+        Files.createDirectories(histograms);
+        Path jmap = Paths.get(System.getProperty("java.home"), "bin", "jmap");
+        new ProcessBuilder(jmap.toString(), "-histo:live", Long.toString(agent.pid())).redirectErrorStream(true)
+                .redirectOutput(histograms.resolve(name + ".txt").toFile()).start().waitFor(120, TimeUnit.SECONDS);
     }
 
     /**
