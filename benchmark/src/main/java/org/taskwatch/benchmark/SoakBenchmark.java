@@ -61,8 +61,8 @@ public final class SoakBenchmark {
     private volatile boolean stopStorms;
 
     private SoakBenchmark(Map<String, String> o) {
-        jar = Paths.get(required(o, "--jar"));
-        stormBinary = Paths.get(required(o, "--bin")).resolve("storm");
+        jar = Paths.get(BenchOptions.required(o, "--jar"));
+        stormBinary = Paths.get(BenchOptions.required(o, "--bin")).resolve("storm");
         agentOptions = List.of(o.getOrDefault("--agent-opts", "-XX:+UseSerialGC -Xss512k").trim().split("\\s+"));
         minutes = Integer.parseInt(o.getOrDefault("--minutes", "10"));
         stormers = Integer.parseInt(o.getOrDefault("--stormers", "2"));
@@ -76,25 +76,11 @@ public final class SoakBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> opts = new HashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            if (!args[i].startsWith("--")) {
-                throw new IllegalArgumentException("expected --option value, got '" + args[i] + "'");
-            }
-            opts.put(args[i], args[i + 1]);
-        }
+        Map<String, String> opts = BenchOptions.parse(args);
         SoakBenchmark b = new SoakBenchmark(opts);
         // whatever ends this JVM, the agent gets SIGTERM (and unsubscribes) before it goes
         Runtime.getRuntime().addShutdownHook(new Thread(b::closeAll, "soak-cleanup"));
         b.run();
-    }
-
-    private static String required(Map<String, String> opts, String key) {
-        String v = opts.get(key);
-        if (v == null) {
-            throw new IllegalArgumentException("missing " + key);
-        }
-        return v;
     }
 
     private void run() throws Exception {

@@ -56,7 +56,7 @@ public final class StormBenchmark {
             double floorCpu, TaskwatchSide.Snapshot tw, double twCpu, long[] latencyMicros) {}
 
     private StormBenchmark(Map<String, String> opts) {
-        Path bin = Paths.get(required(opts, "--bin"));
+        Path bin = Paths.get(BenchOptions.required(opts, "--bin"));
         floorBinary = bin.resolve("floor");
         stormBinary = bin.resolve("storm");
         launcher = opts.containsKey("--launcher") ? Paths.get(opts.get("--launcher")) : null;
@@ -68,25 +68,11 @@ public final class StormBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> opts = new HashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            if (!args[i].startsWith("--")) {
-                throw new IllegalArgumentException("expected --option value, got '" + args[i] + "'");
-            }
-            opts.put(args[i], args[i + 1]);
-        }
+        Map<String, String> opts = BenchOptions.parse(args);
         StormBenchmark b = new StormBenchmark(opts);
         // whatever ends this JVM, every reader unsubscribes (IGNORE) before it goes
         Runtime.getRuntime().addShutdownHook(new Thread(b::closeAll, "storm-cleanup"));
         b.run();
-    }
-
-    private static String required(Map<String, String> opts, String key) {
-        String v = opts.get(key);
-        if (v == null) {
-            throw new IllegalArgumentException("missing " + key);
-        }
-        return v;
     }
 
     private void run() throws Exception {

@@ -39,6 +39,20 @@ final class AgentProcess implements AutoCloseable {
         }
     }
 
+    /** The agent needs the proc connector: root, or Linux 6.6+ (fails in CI, skips elsewhere). */
+    static void requireConnector() {
+        org.taskwatch.testing.KernelTests.require(org.taskwatch.testing.KernelTests.isRoot()
+                || org.taskwatch.kernel.KernelVersion.running().atLeast(6, 6), "the agent needs the connector");
+    }
+
+    static javax.management.ObjectName objectName(String n) {
+        try {
+            return new javax.management.ObjectName(n);
+        } catch (javax.management.MalformedObjectNameException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
     static String java() {
         return ProcessHandle.current().info().command().orElse("java");
     }

@@ -49,15 +49,11 @@ class ClientFailureIT {
 
     @BeforeAll
     static void kernel() {
-        KernelTests.require(KernelTests.isRoot() || KernelVersion.running().atLeast(6, 6), "the agent needs the connector");
+        AgentProcess.requireConnector();
     }
 
     private static ObjectName name(String n) {
-        try {
-            return new ObjectName(n);
-        } catch (javax.management.MalformedObjectNameException e) {
-            throw new IllegalArgumentException(e);
-        }
+        return AgentProcess.objectName(n);
     }
 
     @Test
