@@ -81,6 +81,10 @@ final class SoakAgent implements AutoCloseable {
         List<String> cmd = new ArrayList<>();
         cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmOptions);
+        // Serial (and Parallel) full GCs leave up to 5% of the old generation as "dead wood",
+        // dead objects left in place as filler arrays that count as used: 6 to 12 MiB that came
+        // and went between samples. A full compaction makes "used after GC" the live objects.
+        cmd.add("-XX:MarkSweepDeadRatio=0");
         cmd.addAll(List.of("-jar", jar.toString(), "agent", "--jmx-port", Integer.toString(freePort()),
                 "--jolokia-port", Integer.toString(freePort())));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();

@@ -249,7 +249,8 @@ public final class SoakBenchmark {
         out.println("machine   " + Runtime.getRuntime().availableProcessors() + " CPUs (nproc), "
                 + read("/proc/sys/kernel/osrelease") + ", pid_max " + read("/proc/sys/kernel/pid_max"));
         out.println("java      " + System.getProperty("java.vm.name") + " " + System.getProperty("java.version")
-                + "; the agent: java " + String.join(" ", agentOptions) + " -jar " + jar.getFileName() + " agent");
+                + "; the agent: java " + String.join(" ", agentOptions) + " -XX:MarkSweepDeadRatio=0 -jar "
+                + jar.getFileName() + " agent");
         out.println("load      " + loadavg() + "   (/proc/loadavg at start: other work on this machine)");
         out.printf(Locale.ROOT, "run       %d min of storms (%d stormers; %d fork/exit, %d fork/exec/exit, %d thread"
                 + " create/exit each, in turn, %d s apart) and churn (a JMX client killed every %d s)%n", minutes, stormers,
