@@ -193,9 +193,11 @@ class TaskMonitorKernelTest {
         }
         assertEquals(pid, b.pid(), "the pid was reused");
         assertEquals(5, Spawn.waitFor(b));
-        Process marker = Spawn.sh("exit 0"); // everything about b is delivered before this exits
-        Spawn.waitFor(marker);
+        // everything about b is delivered before this marker's exit; waited for while it still
+        // runs (once reaped, the reader might not have recorded its exit yet)
+        Process marker = Spawn.sh("sleep 0.3");
         monitor.waitForExit((int) marker.pid(), 5000);
+        Spawn.waitFor(marker);
         Thread.sleep(300);
         synchronized (delivered) {
             long about = delivered.stream().filter(e -> e.event().tgid() == pid || e.event().pid() == pid).count();
