@@ -103,7 +103,7 @@ final class AgentSide implements TaskwatchSide {
             }
         }
         if (url == null) {
-            stopAgent(p);
+            SoakAgent.stop(p, 20);
             synchronized (all) {
                 throw new IOException("the agent did not start: " + String.join(" | ", all));
             }
@@ -115,7 +115,7 @@ final class AgentSide implements TaskwatchSide {
             }
             return s;
         } catch (Exception e) {
-            stopAgent(p);
+            SoakAgent.stop(p, 20);
             throw e;
         }
     }
@@ -167,22 +167,6 @@ final class AgentSide implements TaskwatchSide {
         } catch (IOException ignored) {
             // the agent goes away next anyway
         }
-        stopAgent(agent);
-    }
-
-    /** SIGTERM: the agent sends IGNORE and exits 0. Only a hung agent is killed, and that is said. */
-    private static void stopAgent(Process p) {
-        p.destroy();
-        try {
-            if (!p.waitFor(20, TimeUnit.SECONDS)) {
-                System.err.println("# the agent did not stop on SIGTERM within 20 s: killing it; the kernel may keep"
-                        + " counting its listener (no IGNORE was sent)");
-                p.destroyForcibly();
-            } else if (p.exitValue() != 0) {
-                System.err.println("# the agent exited with " + p.exitValue() + " on SIGTERM");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        SoakAgent.stop(agent, 20);
     }
 }

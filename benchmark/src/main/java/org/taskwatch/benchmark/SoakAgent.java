@@ -254,13 +254,18 @@ final class SoakAgent implements AutoCloseable {
 
     /** SIGTERM: the agent sends IGNORE and exits 0. Only a hung agent is killed, and that is said. */
     static void stop(Process p) {
+        stop(p, 30);
+    }
+
+    /** {@link #stop(Process)}, waiting at most {@code seconds} for the agent's clean exit. */
+    static void stop(Process p, int seconds) {
         if (!p.isAlive()) {
             return;
         }
         p.destroy();
         try {
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                System.err.println("# the agent did not stop on SIGTERM within 30 s: killing it; the kernel may keep"
+            if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+                System.err.println("# the agent did not stop on SIGTERM within " + seconds + " s: killing it; the kernel may keep"
                         + " counting its listener (no IGNORE was sent)");
                 p.destroyForcibly();
             } else if (p.exitValue() != 0) {
