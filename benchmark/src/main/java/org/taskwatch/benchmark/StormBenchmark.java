@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.taskwatch.kernel.ProcConnector;
 
 /**
  * The storm benchmark (issue 6): taskwatch against floor.c, the smallest possible reader, on
@@ -47,6 +48,7 @@ public final class StormBenchmark {
     private final Map<StormKind, Long> iterations = new HashMap<>();
     private final List<String> modes;
     private final List<Row> rows = new ArrayList<>();
+    private final int coalesceMicros;
     private final Map<String, String> cpuMeasures = new LinkedHashMap<>();
     private volatile TaskwatchSide current;
     private volatile Floor currentFloor;
@@ -65,6 +67,8 @@ public final class StormBenchmark {
         iterations.put(StormKind.EXEC, Long.parseLong(opts.getOrDefault("--execs", "8000")));
         iterations.put(StormKind.THREAD, Long.parseLong(opts.getOrDefault("--threads", "200000")));
         modes = List.of(opts.getOrDefault("--modes", "watch-all,agent,idle-pids").split(","));
+        coalesceMicros = Integer.parseInt(opts.getOrDefault("--coalesce-micros",
+                Integer.toString(ProcConnector.DEFAULT_COALESCE_MICROS)));
     }
 
     public static void main(String[] args) throws Exception {
@@ -101,16 +105,16 @@ public final class StormBenchmark {
         int capacity = latencyCapacity();
         switch (mode) {
             case "watch-all":
-                return InProcessSide.watchAll(capacity);
+                return InProcessSide.watchAll(capacity, coalesceMicros);
             case "idle-pids": // (c): the kernel drops the events of unwatched processes (kernelFilter=auto)
-                return InProcessSide.idleWatches(IDLE_PIDS, 1024, true);
+                return InProcessSide.idleWatches(IDLE_PIDS, 1024, true, coalesceMicros);
             case "idle-pids-userspace": // (c) with kernelFilter=off, for comparison
-                return InProcessSide.idleWatches(IDLE_PIDS, 1024, false);
+                return InProcessSide.idleWatches(IDLE_PIDS, 1024, false, coalesceMicros);
             case "agent":
                 if (launcher == null) {
                     throw new IllegalArgumentException("mode agent needs --launcher (the project's taskwatch script)");
                 }
-                AgentSide a = AgentSide.start(launcher, capacity);
+                AgentSide a = AgentSide.start(launcher, capacity, coalesceMicros);
                 for (String line : a.banner()) {
                     log.println("#   " + line);
                 }
@@ -203,6 +207,8 @@ public final class StormBenchmark {
         out.printf(Locale.ROOT, "storms    %d stormers at once, each: %d fork/exit, %d fork/exec/exit, %d thread"
                 + " create/exit (warm-up first: a fifth of each)%n", stormers, iterations.get(StormKind.FORK),
                 iterations.get(StormKind.EXEC), iterations.get(StormKind.THREAD));
+        out.printf(Locale.ROOT, "taskwatch coalesceMicros=%d (the reader wakes at most once per %d us while events"
+                + " stream in)%n", coalesceMicros, coalesceMicros);
         try (Floor f = Floor.start(floorBinary)) {
             long t = System.nanoTime();
             Thread.sleep(2000);

@@ -175,7 +175,8 @@ public final class AgentConfig {
 
     public MonitorSettings monitorSettings() {
         EventSourceSettings source = new EventSourceSettings(EventSourceSettings.Mode.parse(get(ConfigKey.SOURCE)),
-                getInt(ConfigKey.RECEIVE_BUFFER_BYTES), Duration.ofMillis(getInt(ConfigKey.POLL_MILLIS)));
+                getInt(ConfigKey.RECEIVE_BUFFER_BYTES), getInt(ConfigKey.COALESCE_MICROS),
+                Duration.ofMillis(getInt(ConfigKey.POLL_MILLIS)));
         return new MonitorSettings(source, getInt(ConfigKey.HANDOFF_CAPACITY),
                 getInt(ConfigKey.MAX_WATCHES), getInt(ConfigKey.MAX_PATTERN_LENGTH), getInt(ConfigKey.RECENT_EXITS),
                 getInt(ConfigKey.MAX_WAITERS), getInt(ConfigKey.MAX_SUMMARIES), getInt(ConfigKey.SUMMARY_HISTORY),

@@ -35,6 +35,9 @@ public enum ConfigKey {
     POLL_MILLIS("source.pollMillis", "100", Kind.range(10, 60_000), "procfs fallback: milliseconds between scans of /proc"),
     RECEIVE_BUFFER_BYTES("receiveBufferBytes", "8388608", Kind.range(65_536, 1 << 30),
             "netlink socket receive buffer (beyond net.core.rmem_max only with CAP_NET_ADMIN)"),
+    COALESCE_MICROS("coalesceMicros", "250", Kind.range(0, 100_000),
+            "netlink: while events stream in, the reader wakes at most once per this many microseconds and takes"
+                    + " what arrived meanwhile in one system call; an event waits at most this long. 0: a wake-up per event"),
     HANDOFF_CAPACITY("handoffCapacity", "65536", Kind.range(16, 1 << 24),
             "matched events queued between the reader and delivery; beyond it they are counted lost"),
     MAX_WATCHES("maxWatches", "10000", Kind.range(1, 1_000_000), "watches at once"),

@@ -27,6 +27,12 @@ public record MonitorSettings(EventSourceSettings eventSource, int handoffCapaci
                 maxSummaries, summaryHistory, maxWindowSeconds, on);
     }
 
+    /** These settings with another event source configuration. */
+    public MonitorSettings withEventSource(EventSourceSettings source) {
+        return new MonitorSettings(source, handoffCapacity, maxWatches, maxPatternLength, recentExits, maxWaiters,
+                maxSummaries, summaryHistory, maxWindowSeconds, kernelFilter);
+    }
+
     public static MonitorSettings defaults() {
         return new MonitorSettings(EventSourceSettings.defaults(), 65536, 10000, 1024, 4096, 256, 64, 16384, 86400, false);
     }

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.taskwatch.kernel.EventSourceSettings;
+import org.taskwatch.kernel.ProcConnector;
 import org.taskwatch.kernel.KernelVersion;
 import org.taskwatch.kernel.ProcEvent;
 import org.taskwatch.testing.KernelTests;
@@ -30,7 +31,7 @@ class ForcedOverrunTest {
         KernelTests.require(KernelTests.isRoot(), "a receive buffer below the default needs SO_RCVBUFFORCE (root)");
         MonitorSettings d = MonitorSettings.defaults();
         MonitorSettings tiny = new MonitorSettings(new EventSourceSettings(EventSourceSettings.Mode.NETLINK, 4096,
-                Duration.ofMillis(100)), d.handoffCapacity(), d.maxWatches(), d.maxPatternLength(), d.recentExits(),
+                ProcConnector.DEFAULT_COALESCE_MICROS, Duration.ofMillis(100)), d.handoffCapacity(), d.maxWatches(), d.maxPatternLength(), d.recentExits(),
                 d.maxWaiters(), d.maxSummaries(), d.summaryHistory(), d.maxWindowSeconds(), false);
         List<MonitorEvent> exits = new ArrayList<>();
         List<Process> procs = new ArrayList<>();

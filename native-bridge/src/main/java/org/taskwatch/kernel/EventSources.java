@@ -46,6 +46,8 @@ public final class EventSources {
 
     private static EventSource netlink(EventSourceSettings settings, EventHandler handler, String threadName)
             throws ConnectorUnavailableException {
-        return ProcEventReader.start(ProcConnector.open(settings.receiveBufferBytes()), handler, threadName);
+        ProcConnector c = ProcConnector.open(settings.receiveBufferBytes());
+        c.setCoalescing(settings.coalesceMicros());
+        return ProcEventReader.start(c, handler, threadName);
     }
 }

@@ -26,7 +26,11 @@ final class LibC {
 
     static native long send(int fd, ByteBuffer buf, long len, int flags);
 
-    static native long recvfrom(int fd, ByteBuffer buf, long len, int flags, ByteBuffer srcAddr, ByteBuffer addrLen);
+    /**
+     * {@code recvmmsg(2)}: {@code msgvec} is the address of a {@code struct mmsghdr} array in
+     * native memory, {@code timeout} that of a {@code struct timespec} or 0 (none).
+     */
+    static native int recvmmsg(int fd, long msgvec, int vlen, int flags, long timeout);
 
     static native int setsockopt(int fd, int level, int name, int[] value, int len);
 
@@ -34,6 +38,8 @@ final class LibC {
     static native int setsockopt(int fd, int level, int name, Pointer value, int len);
 
     static native int getsockopt(int fd, int level, int name, int[] value, int[] len);
+
+    static native int getsockname(int fd, byte[] addr, int[] addrLen);
 
     static native int close(int fd);
 
@@ -52,6 +58,19 @@ final class LibC {
     static native int openat(int dirfd, ByteBuffer path, int flags);
 
     static native long read(int fd, ByteBuffer buf, long count);
+
+    /*
+     * The same calls with native addresses for buffers, for paths taken per event: JNA finds a
+     * direct buffer's address by calling back into Java for its position, a JNI upcall per buffer
+     * per call; an address made once costs nothing.
+     */
+
+    static native int openat(int dirfd, long path, int flags);
+
+    static native long read(int fd, long buf, long count);
+
+    /** {@code readlinkat(2)}: {@code path} NUL-terminated; the target is not NUL-terminated. */
+    static native long readlinkat(int dirfd, long path, long buf, long bufsiz);
 
     static native long lseek(int fd, long offset, int whence);
 

@@ -173,11 +173,6 @@ public final class ProcEventCodec {
         }
     }
 
-    /** The netlink port id of a datagram's sender, from the {@code sockaddr_nl} recvfrom filled in. */
-    static int senderPortId(ByteBuffer addr) {
-        return addr.getInt(4);
-    }
-
     /**
      * Writes a control message into {@code buf} at 0 and returns its length: the legacy 4-byte
      * {@code proc_cn_mcast_op} when {@code eventType} is null, else the 6.6+ 8-byte

@@ -6,8 +6,8 @@ import java.nio.ByteBuffer;
 
 /**
  * Friendly wrappers over {@link LibC}: errno becomes a {@link NativeException} that names the
- * call and its arguments. The one exception is {@link #recv}, which sits on the hot path and
- * returns {@code -errno} instead of allocating an exception for the routine EAGAIN.
+ * call and its arguments. The hot path's receive ({@link DatagramBatch#receive}) is not here:
+ * it returns {@code -errno} instead of allocating an exception for the routine EAGAIN.
  */
 final class Syscalls {
     static final int AF_NETLINK = 16;
@@ -60,17 +60,6 @@ final class Syscalls {
         if (n < 0) {
             throw new NativeException("send(fd=" + fd + ", " + what + ")", Native.getLastError());
         }
-    }
-
-    /**
-     * One datagram into {@code buf}; the sender's address into {@code addr} (12 bytes) and its
-     * length into {@code addrLen} (4 bytes, reset here). Returns the datagram length, or
-     * {@code -errno}. Allocates nothing.
-     */
-    static int recv(int fd, ByteBuffer buf, ByteBuffer addr, ByteBuffer addrLen) {
-        addrLen.putInt(0, addr.capacity());
-        long n = LibC.recvfrom(fd, buf, buf.capacity(), 0, addr, addrLen);
-        return n < 0 ? -Native.getLastError() : (int) n;
     }
 
     static void setIntOption(int fd, int level, int name, int value, String what) throws NativeException {

@@ -2,6 +2,7 @@ package org.taskwatch.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
@@ -20,6 +21,7 @@ import org.taskwatch.testing.TestPrograms;
 /** The real kernel: processes spawned here, events read from the proc connector. */
 class ProcConnectorKernelTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
+    private static final int SELF = (int) ProcessHandle.current().pid();
     private static ProcEventReader reader;
     private static final EventRecorder events = new EventRecorder();
 
@@ -39,6 +41,36 @@ class ProcConnectorKernelTest {
 
     private static ProcEvent.Exit awaitExit(long pid) throws InterruptedException {
         return (ProcEvent.Exit) events.await(e -> e instanceof ProcEvent.Exit && e.tgid() == pid, WAIT, "exit of " + pid);
+    }
+
+    @Test
+    void aCoalescingPeriodOutsideTheRangeIsRefusedWithItsValue() {
+        for (int bad : new int[] {-1, ProcConnector.MAX_COALESCE_MICROS + 1}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> reader.connector().setCoalescing(bad));
+            assertTrue(e.getMessage().contains("coalescing") && e.getMessage().contains("got " + bad), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> EventSourceSettings.defaults().withCoalescing(bad));
+        }
+    }
+
+    @Test
+    void aForgedEventFromUserSpaceIsCountedAndIgnored() throws Exception {
+        KernelTests.require(KernelTests.isRoot(), "sending to another netlink socket needs CAP_NET_ADMIN");
+        Process sleeper = Spawn.start("/bin/sleep", "30");
+        int pid = (int) sleeper.pid();
+        long foreign = reader.connector().foreign();
+        try (UserSpaceNetlink forger = new UserSpaceNetlink()) {
+            // a well-formed exit of the sleeper with status 42, and one far longer than any real message
+            forger.sendTo(reader.connector().portId(),
+                    ProcMessageBuilder.exit(pid, pid, 42 << 8, 17, SELF, SELF).header(0, System.nanoTime(), 1).bytes());
+            forger.sendTo(reader.connector().portId(), new byte[4000]);
+        }
+        sleeper.destroyForcibly();
+        Spawn.waitFor(sleeper);
+        ProcEvent.Exit exit = awaitExit(pid);
+        assertEquals(9, exit.status().signal(), "the first exit of the sleeper is its real one, SIGKILL: " + exit);
+        assertEquals(1, events.matching(e -> e instanceof ProcEvent.Exit && e.tgid() == pid).size());
+        assertEquals(foreign + 2, reader.connector().foreign(), "both forged datagrams were counted");
     }
 
     @Test
