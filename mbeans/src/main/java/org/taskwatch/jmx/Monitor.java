@@ -102,19 +102,7 @@ final class Monitor implements MonitorMXBean, MonitorListener {
 
     private static String message(MonitorEvent me) {
         String cmd = me.comm() == null ? "" : " (" + me.comm() + ")";
-        return describeEvent(me) + cmd;
-    }
-
-    static String describeEvent(MonitorEvent me) {
-        var e = me.event();
-        String base = e.type().listName() + " pid " + e.pid();
-        if (e instanceof org.taskwatch.kernel.ProcEvent.Exit x) {
-            return "exit pid " + e.pid() + ": " + x.status().describe();
-        }
-        if (e instanceof org.taskwatch.kernel.ProcEvent.Fork f) {
-            return "fork pid " + e.pid() + " -> child " + f.childPid();
-        }
-        return base;
+        return me.event().describe() + cmd;
     }
 
     // ---- operations ----

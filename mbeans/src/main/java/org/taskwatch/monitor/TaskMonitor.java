@@ -1,7 +1,6 @@
 package org.taskwatch.monitor;
 
 import java.io.IOException;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -44,6 +43,7 @@ public final class TaskMonitor implements AutoCloseable {
     private final WatchRegistry registry;
     private final RecentExits recentExits;
     private final Statistics stats = new Statistics();
+    private final ProcessDetails details = new ProcessDetails(proc);
     private final ArrayBlockingQueue<Delivery> handoff;
     private final CopyOnWriteArrayList<MonitorListener> listeners = new CopyOnWriteArrayList<>();
     private final CopyOnWriteArrayList<WatchLifecycleListener> lifecycle = new CopyOnWriteArrayList<>();
@@ -116,7 +116,7 @@ public final class TaskMonitor implements AutoCloseable {
         widenFilter(pid, mask); // the kernel lets its events through before the watch exists
         Watch w = added(registry.watchProcess(pid, mask, false));
         source.track(pid); // a poller keeps a pidfd to learn the exit status
-        rememberCommand(pid);
+        details.remember(pid);
         return w;
     }
 
@@ -125,21 +125,8 @@ public final class TaskMonitor implements AutoCloseable {
         int mask = EventType.parseList(events);
         widenFilter(-1, 0); // trees need every fork: no kernel filter
         Watch w = added(registry.watchTree(pid, mask));
-        rememberCommand(pid);
+        details.remember(pid);
         return w;
-    }
-
-    /**
-     * Reads a watched process's command while it surely runs, so that its exit can name it
-     * even when the process is gone before the exit is delivered.
-     */
-    private void rememberCommand(int pid) {
-        ProcessInfo info = readInfo(pid);
-        if (info.comm() != null) {
-            synchronized (commands) {
-                commands.put(pid, info);
-            }
-        }
     }
 
     /** Watches every process whose command matches {@code regex} at exec, from now on. */
@@ -497,6 +484,9 @@ public final class TaskMonitor implements AutoCloseable {
         for (Watch w : registry.all()) {
             w.end(); // release waitForExit callers
         }
+        if (!delivery.isAlive()) {
+            details.close(); // else the daemon thread still reads with it: its descriptor goes with the JVM
+        }
     }
 
     // ---- the reader thread ----
@@ -596,16 +586,6 @@ public final class TaskMonitor implements AutoCloseable {
 
     // ---- the delivery thread ----
 
-    /** Recently seen commands by tgid (delivery thread, and callers registering watches). */
-    private final Map<Integer, ProcessInfo> commands = new LinkedHashMap<>(1024, 0.75f, true) {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Integer, ProcessInfo> eldest) {
-            return size() > 16384;
-        }
-    };
-
     private void deliverLoop() {
         while (running) {
             Delivery d;
@@ -645,55 +625,18 @@ public final class TaskMonitor implements AutoCloseable {
 
     private void deliver(Delivery d) {
         ProcEvent e = d.event();
-        int tgid = e.tgid();
-        ProcessInfo info;
-        synchronized (commands) {
-            if (e.type() == EventType.EXIT) {
-                info = commands.remove(tgid);
-            } else {
-                info = e.type() == EventType.EXEC ? null : commands.get(tgid);
-            }
-        }
-        if (info == null) {
-            // outside the lock: /proc reads take time. A process unseen before its exit is gone
-            // (or a zombie): only its comm may still be there, the rest is not worth the reads.
-            info = e.type() == EventType.EXIT ? new ProcessInfo(proc.comm(tgid), null, null, -1) : readInfo(tgid);
-            if (e.type() != EventType.EXIT) {
-                synchronized (commands) {
-                    commands.put(tgid, info);
-                }
-            }
-        }
+        ProcessDetails.Info info = details.of(e);
         int ppid = e.ppid() > 0 ? e.ppid() : Math.max(0, info.ppid());
         long[] ids = new long[d.watches().length];
-        String line = describe(e);
         for (int i = 0; i < ids.length; i++) {
             ids[i] = d.watches()[i].id();
-            d.watches()[i].lastEvent(line);
+            d.watches()[i].lastEvent(e);
         }
         MonitorEvent me = new MonitorEvent(e, ids, ppid, info.comm(), info.cmdline(), info.exe(), d.recovered());
         for (MonitorListener l : listeners) {
             safely(() -> l.onEvent(me));
         }
         stats.delivered(Math.max(0, (System.nanoTime() - e.timestampNanos()) / 1000));
-    }
-
-    /** What /proc says of a process, cached per tgid: its parent is read once, not per event. */
-    private record ProcessInfo(String comm, String cmdline, String exe, int ppid) {}
-
-    private ProcessInfo readInfo(int pid) {
-        return new ProcessInfo(proc.comm(pid), proc.cmdline(pid), proc.exe(pid), proc.ppid(pid));
-    }
-
-    static String describe(ProcEvent e) {
-        String what = e.type().name().toLowerCase(java.util.Locale.ROOT) + " pid " + e.pid();
-        if (e instanceof ProcEvent.Exit x) {
-            return what + ": " + x.status().describe();
-        }
-        if (e instanceof ProcEvent.Fork f) {
-            return what + " child " + f.childPid();
-        }
-        return what;
     }
 
     private static void safely(Runnable r) {

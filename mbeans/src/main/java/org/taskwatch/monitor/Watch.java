@@ -6,6 +6,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 import org.taskwatch.kernel.EventType;
 import org.taskwatch.kernel.ExitStatus;
+import org.taskwatch.kernel.ProcEvent;
 
 /**
  * One registered watch: what it follows, which events it wants, and what it has seen.
@@ -20,10 +21,11 @@ public final class Watch {
     private final Pattern pattern;
     private final int mask;
     private final long createdMillis;
+    private final long sinceNanos; // CLOCK_MONOTONIC, the kernel's event clock
     private final boolean internal;
     private final AtomicLong matched = new AtomicLong();
     private final AtomicLong abandonedMatches = new AtomicLong();
-    private volatile String lastEvent = "";
+    private volatile ProcEvent lastEvent; // described when asked: most are never read
     private volatile ExitStatus exitStatus;
     private volatile long exitTimestampNanos;
     private volatile boolean ended;
@@ -46,6 +48,7 @@ public final class Watch {
         this.mask = mask;
         this.internal = internal;
         this.createdMillis = System.currentTimeMillis();
+        this.sinceNanos = System.nanoTime();
     }
 
     public long id() { return id; }
@@ -57,12 +60,17 @@ public final class Watch {
     public int mask() { return mask; }
     public String events() { return EventType.toList(mask); }
     public long createdMillis() { return createdMillis; }
+    /** When it began on the kernel's event clock ({@link System#nanoTime()}): earlier events are not its own. */
+    long sinceNanos() { return sinceNanos; }
     /** Internal watches serve {@code waitForExit} and summaries: no MBean, not listed. */
     public boolean internal() { return internal; }
     /** Events delivered to this watch so far. */
     public long matched() { return matched.get(); }
     /** A one-line description of the last event delivered, "" before the first. */
-    public String lastEvent() { return lastEvent; }
+    public String lastEvent() {
+        ProcEvent e = lastEvent;
+        return e == null ? "" : e.describe();
+    }
     /** How the watched process (the root of a tree) ended, or null while it runs. */
     public ExitStatus exitStatus() { return exitStatus; }
     /** Whether the watch has ended by itself (its process, or every process of its tree, is gone). */
@@ -93,8 +101,8 @@ public final class Watch {
         matched.incrementAndGet();
     }
 
-    void lastEvent(String description) {
-        lastEvent = description;
+    void lastEvent(ProcEvent event) {
+        lastEvent = event;
     }
 
     /** The kernel timestamp of the exit in {@link #exitStatus()}, 0 before. */

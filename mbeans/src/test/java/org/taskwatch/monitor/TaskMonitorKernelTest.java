@@ -104,6 +104,33 @@ class TaskMonitorKernelTest {
     }
 
     @Test
+    void eventsNameTheCommandEvenOfAProcessGoneBeforeDelivery() throws Exception {
+        // a subshell forks, never execs, and is gone (reaped) by the time its exit is delivered; a
+        // second child renames itself (a comm event), then exits
+        String script = "read line; (exit 3); (printf renamed > /proc/self/comm; sleep 0.2; exit 2); exit 0";
+        Process root = Spawn.start("/bin/sh", "-c", script);
+        int rootPid = (int) root.pid();
+        monitor.watchTree(rootPid, "fork,exit,comm");
+        try (OutputStream in = root.getOutputStream()) {
+            in.write('\n');
+        }
+        assertEquals(0, Spawn.waitFor(root));
+        MonitorEvent subshellExit = await(e -> e.event() instanceof ProcEvent.Exit x && x.ppid() == rootPid
+                && x.status().exitCode() == 3, "the subshell's exit 3");
+        assertEquals("sh", subshellExit.comm(), "a forked child runs its parent's command");
+        assertEquals("/bin/sh -c " + script, subshellExit.cmdline());
+        assertEquals(rootPid, subshellExit.ppid());
+        MonitorEvent renamed = await(e -> e.event() instanceof ProcEvent.Comm c && "renamed".equals(c.comm()),
+                "the comm event");
+        assertEquals("renamed", renamed.comm());
+        MonitorEvent renamedExit = await(e -> e.event() instanceof ProcEvent.Exit x
+                && x.tgid() == renamed.event().tgid(), "the renamed child's exit");
+        assertEquals(2, ((ProcEvent.Exit) renamedExit.event()).status().exitCode());
+        assertEquals("renamed", renamedExit.comm(), "the exit names the process as it was renamed");
+        assertEquals(rootPid, renamedExit.ppid());
+    }
+
+    @Test
     void commandWatchCatchesAFutureExec() throws Exception {
         Path dir = Files.createTempDirectory("taskwatch-cmd");
         Path marker = dir.resolve("tw-marker-4711");

@@ -16,6 +16,25 @@ public sealed interface ProcEvent {
     int tgid();
     int ppid();
 
+    /**
+     * One line for people: what happened to which pid ("fork pid 10 -> child 11", "exec pid 11",
+     * "exit pid 11: exited with status 3", "thread exit pid 12: ..."). The notification message
+     * and a watch's LastEvent both say this.
+     */
+    default String describe() {
+        String what = type().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + " pid " + pid();
+        if (this instanceof Fork f) {
+            return what + " -> child " + f.childPid();
+        }
+        if (this instanceof Exit x) {
+            return what + ": " + x.status().describe();
+        }
+        if (this instanceof ThreadExit x) {
+            return what + ": " + x.status().describe();
+        }
+        return what;
+    }
+
     /** A new process: {@code pid}/{@code tgid} forked it, {@code childPid}/{@code childTgid} is the new one. */
     record Fork(int cpu, long timestampNanos, int pid, int tgid, int ppid, int childPid, int childTgid)
             implements ProcEvent {

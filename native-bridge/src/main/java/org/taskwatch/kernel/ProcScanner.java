@@ -21,16 +21,18 @@ import java.nio.ByteBuffer;
 final class ProcScanner implements AutoCloseable {
     private static final int STAT_BUFFER = 4096;
 
+    private final ProcFiles files;
     private final int procFd;
     private final ByteBuffer dirents = ProcEventCodec.newBuffer(32 * 1024);
-    private final ByteBuffer path = ProcEventCodec.newBuffer(32);
     private final ByteBuffer stat = ProcEventCodec.newBuffer(STAT_BUFFER);
+    private final long statAddress = com.sun.jna.Pointer.nativeValue(com.sun.jna.Native.getDirectBufferPointer(stat));
     private int[] pids = new int[1024];
     private long unreadable;
     private boolean closed;
 
     ProcScanner(String procRoot) throws NativeException {
-        this.procFd = Syscalls.openReadOnly(procRoot);
+        this.files = ProcFiles.open(procRoot);
+        this.procFd = files.directoryFd();
     }
 
     /** Processes that were listed but could not be read, over all scans. */
@@ -119,19 +121,7 @@ final class ProcScanner implements AutoCloseable {
         if (closed) {
             return READ_FAILED;
         }
-        int p = writeDecimal(path, 0, pid);
-        path.put(p, (byte) '/').put(p + 1, (byte) 's').put(p + 2, (byte) 't').put(p + 3, (byte) 'a')
-                .put(p + 4, (byte) 't').put(p + 5, (byte) 0);
-        int fd = Syscalls.openAt(procFd, path);
-        if (fd < 0) {
-            return -fd == Errno.ENOENT || -fd == Errno.ESRCH ? READ_GONE : READ_FAILED;
-        }
-        int len;
-        try {
-            len = Syscalls.read(fd, stat);
-        } finally {
-            Syscalls.close(fd);
-        }
+        int len = files.read(pid, ProcFiles.STAT, statAddress, STAT_BUFFER);
         if (len == 0 || len == -Errno.ESRCH || len == -Errno.ENOENT) {
             return READ_GONE;
         }
@@ -212,22 +202,11 @@ final class ProcScanner implements AutoCloseable {
         return v;
     }
 
-    private static int writeDecimal(ByteBuffer b, int at, int value) {
-        int digits = 1;
-        for (int v = value; v >= 10; v /= 10) {
-            digits++;
-        }
-        for (int i = at + digits - 1, v = value; i >= at; i--, v /= 10) {
-            b.put(i, (byte) ('0' + v % 10));
-        }
-        return at + digits;
-    }
-
     @Override
     public void close() {
         if (!closed) {
             closed = true;
-            Syscalls.close(procFd);
+            files.close();
         }
     }
 }

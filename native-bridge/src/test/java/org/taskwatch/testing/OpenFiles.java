@@ -29,6 +29,22 @@ public final class OpenFiles {
         return n;
     }
 
+    /** Open descriptors of this process. */
+    public static int count() throws IOException {
+        return targets().size();
+    }
+
+    /** Open descriptors of this process that name {@code target} (a file's path). */
+    public static int named(String target) throws IOException {
+        int n = 0;
+        for (String t : targets()) {
+            if (t.equals(target)) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** Open proc connector (NETLINK_CONNECTOR) sockets of this process. */
     public static int connectorSockets() throws IOException {
         Set<String> inodes = new HashSet<>();

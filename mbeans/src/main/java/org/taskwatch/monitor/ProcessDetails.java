@@ -1,0 +1,150 @@
+package org.taskwatch.monitor;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.taskwatch.kernel.NativeException;
+import org.taskwatch.kernel.ProcEvent;
+import org.taskwatch.kernel.ProcFiles;
+import org.taskwatch.kernel.ProcFs;
+
+/**
+ * What delivered events say of their process beyond the kernel's message: its command (comm,
+ * command line, executable) and its parent. Kept per process (by tgid, the most recent 16,384),
+ * so that /proc is read about once per program a process runs, not per event:
+ *
+ * <ul>
+ *   <li>a fork gives the child its parent's command (the kernel copies it; {@code /proc/CHILD}
+ *       shows the parent's until the child execs) and the fork's parent as its parent, without a
+ *       read; a child started with {@code CLONE_PARENT} (rare) would show its creator's command
+ *       under another parent;
+ *   <li>an exec reads the new command (three small files) and keeps the parent;
+ *   <li>a comm event carries the new name;
+ *   <li>an exit uses what is kept and forgets it; for a process never seen before, only its
+ *       comm is read (it is gone, or a zombie whose comm alone is left).
+ * </ul>
+ *
+ * <p>Threads: {@link #of} on the delivery thread only (it owns the {@link ProcFiles}); {@link
+ * #remember} from threads registering watches.
+ */
+final class ProcessDetails implements AutoCloseable {
+    private static final int CAPACITY = 16384;
+
+    /** What /proc said of a process: null where it could not be read; ppid -1 when unknown. */
+    record Info(String comm, String cmdline, String exe, int ppid) {}
+
+    private final ProcFiles files; // delivery thread; null when /proc cannot be opened
+    private final ProcFs proc;
+    private final Map<Integer, Info> byTgid = new LinkedHashMap<>(1024, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Integer, Info> eldest) {
+            return size() > CAPACITY;
+        }
+    };
+
+    ProcessDetails(ProcFs proc) {
+        this.proc = proc;
+        ProcFiles f;
+        try {
+            f = ProcFiles.open("/proc");
+        } catch (NativeException e) {
+            f = null; // reads then answer null: events go out without a command
+        }
+        this.files = f;
+    }
+
+    /**
+     * Reads a process's command while it surely runs (a watch on it is being registered), so
+     * that its exit can name it even when the process is gone before the exit is delivered.
+     */
+    void remember(int pid) {
+        String comm = proc.comm(pid);
+        if (comm != null) {
+            put(pid, new Info(comm, proc.cmdline(pid), proc.exe(pid), proc.ppid(pid)));
+        }
+    }
+
+    /** What to tell of {@code e}'s process (the forking parent, for a fork); delivery thread only. */
+    Info of(ProcEvent e) {
+        int tgid = e.tgid();
+        switch (e.type()) {
+            case EXIT: {
+                Info known = remove(tgid);
+                return known != null ? known : new Info(comm(tgid), null, null, -1);
+            }
+            case EXEC: {
+                Info before = get(tgid);
+                Info now = new Info(comm(tgid), cmdline(tgid), exe(tgid), before != null ? before.ppid() : ppid(tgid));
+                put(tgid, now);
+                return now;
+            }
+            case FORK: {
+                Info parent = known(tgid);
+                ProcEvent.Fork f = (ProcEvent.Fork) e;
+                put(f.childTgid(), new Info(parent.comm(), parent.cmdline(), parent.exe(), tgid));
+                return parent;
+            }
+            case COMM: {
+                Info before = known(tgid);
+                Info now = new Info(((ProcEvent.Comm) e).comm(), before.cmdline(), before.exe(), before.ppid());
+                put(tgid, now);
+                return now;
+            }
+            default:
+                return known(tgid);
+        }
+    }
+
+    /** What is kept of {@code tgid}, or what /proc says now (then kept). */
+    private Info known(int tgid) {
+        Info i = get(tgid);
+        if (i == null) {
+            i = new Info(comm(tgid), cmdline(tgid), exe(tgid), ppid(tgid));
+            put(tgid, i);
+        }
+        return i;
+    }
+
+    private String comm(int pid) {
+        return files == null ? null : files.comm(pid);
+    }
+
+    private String cmdline(int pid) {
+        return files == null ? null : files.cmdline(pid);
+    }
+
+    private String exe(int pid) {
+        return files == null ? null : files.exe(pid);
+    }
+
+    private int ppid(int pid) {
+        return files == null ? -1 : files.ppid(pid);
+    }
+
+    private Info get(int tgid) {
+        synchronized (byTgid) {
+            return byTgid.get(tgid);
+        }
+    }
+
+    private Info remove(int tgid) {
+        synchronized (byTgid) {
+            return byTgid.remove(tgid);
+        }
+    }
+
+    private void put(int tgid, Info info) {
+        synchronized (byTgid) {
+            byTgid.put(tgid, info);
+        }
+    }
+
+    /** After the delivery thread has stopped. */
+    @Override
+    public void close() {
+        if (files != null) {
+            files.close();
+        }
+    }
+}
