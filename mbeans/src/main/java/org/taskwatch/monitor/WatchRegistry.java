@@ -327,10 +327,10 @@ final class WatchRegistry {
             }
             Member[] ms = buckets.get(index(f.tgid()));
             if (ms.length != 0) {
-                followFork(ms, f.tgid(), child);
+                followFork(ms, f.tgid(), child, f.timestampNanos());
             }
         } else if (t == EventType.EXEC && commands.length != 0) {
-            matchCommands(f.tgid());
+            matchCommands(f.tgid(), f.timestampNanos());
         }
     }
 
@@ -339,16 +339,20 @@ final class WatchRegistry {
         out.clear();
         EventType t = f.type();
         int key = f.tgid();
+        // A watch reports what happens from the moment it began; the reader may get to an event
+        // stamped earlier only after the registration (it lags by up to the coalescing period).
+        // An exit counts whenever it comes: it ends the watch, and a waiter waits for it.
+        long stamp = t == EventType.EXIT ? Long.MAX_VALUE : f.timestampNanos();
         Member[] ms = buckets.get(index(key));
         for (int i = 0; i < ms.length; i++) {
             Member m = ms[i];
-            if (m.tgid == key && m.watch.wants(t)) {
+            if (m.tgid == key && m.watch.wants(t) && stamp >= m.sinceNanos) {
                 out.add(m.watch);
             }
         }
         Watch[] all = everyProcess;
         for (int i = 0; i < all.length; i++) {
-            if (all[i].wants(t)) {
+            if (all[i].wants(t) && stamp >= all[i].sinceNanos()) {
                 out.add(all[i]);
             }
         }
@@ -361,19 +365,19 @@ final class WatchRegistry {
         }
     }
 
-    private void followFork(Member[] ms, int parent, int child) {
+    private void followFork(Member[] ms, int parent, int child, long forkNanos) {
         for (Member m : ms) {
             if (m.tgid == parent && m.watch.kind() == WatchKind.TREE) {
                 synchronized (writeLock) {
                     if (!m.watch.ended() && !isMember(child, m.watch)) {
-                        addMember(child, -1, m.watch); // start time unread: the fork event itself pins it
+                        addMember(child, -1, m.watch, forkNanos); // start time unread: the fork event itself pins it
                     }
                 }
             }
         }
     }
 
-    private void matchCommands(int pid) {
+    private void matchCommands(int pid, long execNanos) {
         // Only when command watches exist: the command is read from /proc at exec. A process
         // that is gone before we read it cannot be matched (best effort, and said so in the README).
         String comm = proc.comm(pid);
@@ -383,7 +387,7 @@ final class WatchRegistry {
             if (matchesBudgeted(w, comm) || matchesBudgeted(w, exe) || matchesBudgeted(w, cmdline)) {
                 synchronized (writeLock) {
                     if (byId.containsKey(w.id()) && !isMember(pid, w)) {
-                        addMember(pid, -1, w);
+                        addMember(pid, -1, w, execNanos);
                     }
                 }
             }
@@ -616,11 +620,17 @@ final class WatchRegistry {
         return false;
     }
 
+    /** A member from now on: a registration (the caller's thread), or a process found in /proc. */
     private void addMember(int pid, long startTime, Watch w) {
+        addMember(pid, startTime, w, System.nanoTime());
+    }
+
+    /** A member since {@code sinceNanos}: the kernel's timestamp of the fork or exec that made it one. */
+    private void addMember(int pid, long startTime, Watch w, long sinceNanos) {
         int b = index(pid);
         Member[] ms = buckets.get(b);
         Member[] out = Arrays.copyOf(ms, ms.length + 1);
-        out[ms.length] = new Member(pid, startTime, w, System.nanoTime());
+        out[ms.length] = new Member(pid, startTime, w, sinceNanos);
         buckets.set(b, out);
         w.members++;
     }
