@@ -64,7 +64,7 @@ public final class StormBenchmark {
         launcher = opts.containsKey("--launcher") ? Paths.get(opts.get("--launcher")) : null;
         stormers = Integer.parseInt(opts.getOrDefault("--stormers", "2"));
         iterations.put(StormKind.FORK, Long.parseLong(opts.getOrDefault("--forks", "30000")));
-        iterations.put(StormKind.EXEC, Long.parseLong(opts.getOrDefault("--execs", "8000")));
+        iterations.put(StormKind.EXEC, Long.parseLong(opts.getOrDefault("--execs", "20000")));
         iterations.put(StormKind.THREAD, Long.parseLong(opts.getOrDefault("--threads", "200000")));
         modes = List.of(opts.getOrDefault("--modes", "watch-all,agent,idle-pids").split(","));
         coalesceMicros = Integer.parseInt(opts.getOrDefault("--coalesce-micros",
