@@ -51,8 +51,10 @@ public final class JmxExporter implements TaskMonitor.WatchLifecycleListener, Au
             Map.entry("NonZeroExitCount", "Process exits with non-zero status or by signal since start"),
             Map.entry("ThreadCreateCount", "Threads created since start"),
             Map.entry("ThreadExitCount", "Threads ended since start"),
-            Map.entry("LatencyP50Micros", "Median microseconds from the kernel's timestamp to notification sent"),
-            Map.entry("LatencyP99Micros", "99th percentile microseconds from the kernel's timestamp to notification sent"),
+            Map.entry("LatencyP50Micros",
+                    "Median microseconds from the kernel's timestamp to notification sent, over the last minute (0: none)"),
+            Map.entry("LatencyP99Micros",
+                    "99th percentile microseconds from the kernel's timestamp to notification sent, over the last minute"),
             Map.entry("Watches", "Every watch: id, kind, target, events, matched, created"));
     private static final Map<String, String[]> PARAMETERS = Map.ofEntries(
             Map.entry("watch", new String[] {"pid", "The process id", "events", EVENTS}),

@@ -44,7 +44,7 @@ public final class Statistics {
 
     void delivered(long latencyMicros) {
         bump(counters, DELIVERED);
-        latency.record(latencyMicros);
+        latency.record(latencyMicros, System.nanoTime());
     }
 
     void lost(long n) {
@@ -91,7 +91,9 @@ public final class Statistics {
     public long handoffDrops() { return counters.get(HANDOFF_FULL); }
     public long count(EventType type) { return byType.get(type.ordinal()); }
     public long nonZeroExits() { return counters.get(NONZERO_EXITS); }
-    public long latencyP50Micros() { return latency.percentile(0.50); }
-    public long latencyP99Micros() { return latency.percentile(0.99); }
-    public long latencyMaxMicros() { return latency.max(); }
+    /** Kernel timestamp to delivery, over the last minute; 0 when nothing was delivered in it. */
+    public long latencyP50Micros() { return latency.percentile(0.50, System.nanoTime()); }
+    /** As {@link #latencyP50Micros}, the 99th percentile. */
+    public long latencyP99Micros() { return latency.percentile(0.99, System.nanoTime()); }
+    public long latencyMaxMicros() { return latency.max(System.nanoTime()); }
 }
