@@ -33,7 +33,7 @@ final class LatencyHistogram {
     /** One sample, delivered at {@code nowNanos} ({@link System#nanoTime()}). */
     void record(long micros, long nowNanos) {
         long period = Math.floorDiv(nowNanos, SLOT_NANOS);
-        int slot = (int) Math.floorMod(period, SLOTS);
+        int slot = Math.floorMod(period, SLOTS);
         if (periods.get(slot) != period) {
             periods.set(slot, NONE); // readers skip it while it is cleared
             for (int i = slot * BUCKETS; i < (slot + 1) * BUCKETS; i++) {
