@@ -48,8 +48,8 @@ final class InProcessSide implements TaskwatchSide {
     }
 
     /** Watches every process with every event type. */
-    static InProcessSide watchAll(int latencyCapacity, int coalesceMicros) throws IOException, InterruptedException {
-        InProcessSide s = new InProcessSide("watch-all", TaskMonitor.start(settings(coalesceMicros)), latencyCapacity);
+    static InProcessSide watchAll(int latencyCapacity, MonitorSettings settings) throws IOException, InterruptedException {
+        InProcessSide s = new InProcessSide("watch-all", TaskMonitor.start(settings), latencyCapacity);
         s.monitor.watchTree(1, "all");
         return s;
     }
@@ -58,10 +58,10 @@ final class InProcessSide implements TaskwatchSide {
      * Watches {@code count} idle processes, each with every event type; with {@code kernelFilter}
      * (the agent's kernelFilter=auto) the kernel drops everyone else's events.
      */
-    static InProcessSide idleWatches(int count, int latencyCapacity, boolean kernelFilter, int coalesceMicros)
+    static InProcessSide idleWatches(int count, int latencyCapacity, boolean kernelFilter, MonitorSettings settings)
             throws IOException, InterruptedException {
         InProcessSide s = new InProcessSide(count + "-idle-pids" + (kernelFilter ? "" : "-userspace"),
-                TaskMonitor.start(settings(coalesceMicros).withKernelFilter(kernelFilter)), latencyCapacity);
+                TaskMonitor.start(settings.withKernelFilter(kernelFilter)), latencyCapacity);
         try {
             for (int i = 0; i < count; i++) {
                 Process p = new ProcessBuilder("sleep", "1000").start();
@@ -73,11 +73,6 @@ final class InProcessSide implements TaskwatchSide {
             throw e;
         }
         return s;
-    }
-
-    private static MonitorSettings settings(int coalesceMicros) {
-        MonitorSettings d = MonitorSettings.defaults();
-        return d.withEventSource(d.eventSource().withCoalescing(coalesceMicros));
     }
 
     @Override

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.taskwatch.kernel.ProcConnector;
+import org.taskwatch.monitor.MonitorSettings;
 
 /**
  * The storm benchmark (issue 6): taskwatch against floor.c, the smallest possible reader, on
@@ -49,6 +50,7 @@ public final class StormBenchmark {
     private final List<String> modes;
     private final List<Row> rows = new ArrayList<>();
     private final int coalesceMicros;
+    private final int priorityBoost;
     private final Map<String, String> cpuMeasures = new LinkedHashMap<>();
     private volatile TaskwatchSide current;
     private volatile Floor currentFloor;
@@ -69,6 +71,8 @@ public final class StormBenchmark {
         modes = List.of(opts.getOrDefault("--modes", "watch-all,agent,idle-pids").split(","));
         coalesceMicros = Integer.parseInt(opts.getOrDefault("--coalesce-micros",
                 Integer.toString(ProcConnector.DEFAULT_COALESCE_MICROS)));
+        priorityBoost = Integer.parseInt(opts.getOrDefault("--priority-boost",
+                Integer.toString(MonitorSettings.DEFAULT_PRIORITY_BOOST)));
     }
 
     public static void main(String[] args) throws Exception {
@@ -105,16 +109,16 @@ public final class StormBenchmark {
         int capacity = latencyCapacity();
         switch (mode) {
             case "watch-all":
-                return InProcessSide.watchAll(capacity, coalesceMicros);
+                return InProcessSide.watchAll(capacity, tuning());
             case "idle-pids": // (c): the kernel drops the events of unwatched processes (kernelFilter=auto)
-                return InProcessSide.idleWatches(IDLE_PIDS, 1024, true, coalesceMicros);
+                return InProcessSide.idleWatches(IDLE_PIDS, 1024, true, tuning());
             case "idle-pids-userspace": // (c) with kernelFilter=off, for comparison
-                return InProcessSide.idleWatches(IDLE_PIDS, 1024, false, coalesceMicros);
+                return InProcessSide.idleWatches(IDLE_PIDS, 1024, false, tuning());
             case "agent":
                 if (launcher == null) {
                     throw new IllegalArgumentException("mode agent needs --launcher (the project's taskwatch script)");
                 }
-                AgentSide a = AgentSide.start(launcher, capacity, coalesceMicros);
+                AgentSide a = AgentSide.start(launcher, capacity, coalesceMicros, priorityBoost);
                 for (String line : a.banner()) {
                     log.println("#   " + line);
                 }
@@ -123,6 +127,12 @@ public final class StormBenchmark {
                 throw new IllegalArgumentException("unknown mode '" + mode
                         + "': watch-all, agent, idle-pids or idle-pids-userspace");
         }
+    }
+
+    /** The monitor's defaults with this run's coalescing and priority boost. */
+    private MonitorSettings tuning() {
+        MonitorSettings d = MonitorSettings.defaults();
+        return d.withEventSource(d.eventSource().withCoalescing(coalesceMicros)).withPriorityBoost(priorityBoost);
     }
 
     /** Room for every event of a mode's warm-up and storms, with as much again for other processes. */
@@ -208,7 +218,8 @@ public final class StormBenchmark {
                 + " create/exit (warm-up first: a fifth of each)%n", stormers, iterations.get(StormKind.FORK),
                 iterations.get(StormKind.EXEC), iterations.get(StormKind.THREAD));
         out.printf(Locale.ROOT, "taskwatch coalesceMicros=%d (the reader wakes at most once per %d us while events"
-                + " stream in)%n", coalesceMicros, coalesceMicros);
+                + " stream in), priorityBoost=%d (its reader and delivery threads at nice -%d; floor and the stormers"
+                + " at the benchmark's own)%n", coalesceMicros, coalesceMicros, priorityBoost, priorityBoost);
         try (Floor f = Floor.start(floorBinary)) {
             long t = System.nanoTime();
             Thread.sleep(2000);

@@ -76,6 +76,7 @@ public final class Agent implements AutoCloseable {
             lines.add("event source " + monitor.eventSource() + " (DEGRADED: " + monitor.source().degradedReason()
                     + "; it misses " + monitor.source().limitations() + ")");
         }
+        lines.add("event threads " + monitor.priority());
         if (jmx != null) {
             lines.add("JMX " + jmx.url() + authNote(!config.get(ConfigKey.JMX_PASSWORD_FILE).isEmpty(),
                     !config.get(ConfigKey.JMX_KEY_STORE).isEmpty()));

@@ -38,6 +38,10 @@ public enum ConfigKey {
     COALESCE_MICROS("coalesceMicros", "250", Kind.range(0, 100_000),
             "netlink: while events stream in, the reader wakes at most once per this many microseconds and takes"
                     + " what arrived meanwhile in one system call; an event waits at most this long. 0: a wake-up per event"),
+    PRIORITY_BOOST("priorityBoost", "4", Kind.range(0, 20),
+            "the reader and delivery threads run at nice -N (as auditd's priority_boost), so a storm of the processes"
+                    + " they report on cannot starve them; needs CAP_SYS_NICE, else they run unboosted and the banner says"
+                    + " so. 0: leave it"),
     HANDOFF_CAPACITY("handoffCapacity", "65536", Kind.range(16, 1 << 24),
             "matched events queued between the reader and delivery; beyond it they are counted lost"),
     MAX_WATCHES("maxWatches", "10000", Kind.range(1, 1_000_000), "watches at once"),

@@ -1,6 +1,7 @@
 package org.taskwatch.monitor;
 
 import org.taskwatch.kernel.EventSourceSettings;
+import org.taskwatch.kernel.ThreadPriority;
 
 /**
  * The monitor's sizes and limits. {@link #defaults()} gives the documented defaults; the agent
@@ -17,23 +18,40 @@ import org.taskwatch.kernel.EventSourceSettings;
  * @param maxWindowSeconds the longest summary window
  * @param kernelFilter let the kernel drop events no watch needs (only while every watch is a
  *     single-process watch); the counters then count only what passes
+ * @param priorityBoost how far the reader and delivery threads lower their nice value (0 to 20;
+ *     0 leaves it), as auditd's {@code priority_boost}
  */
 public record MonitorSettings(EventSourceSettings eventSource, int handoffCapacity, int maxWatches, int maxPatternLength,
-        int recentExits, int maxWaiters, int maxSummaries, int summaryHistory, int maxWindowSeconds, boolean kernelFilter) {
+        int recentExits, int maxWaiters, int maxSummaries, int summaryHistory, int maxWindowSeconds, boolean kernelFilter,
+        int priorityBoost) {
+    /** The default {@code priorityBoost}: auditd's default. */
+    public static final int DEFAULT_PRIORITY_BOOST = 4;
+
+    /** @throws IllegalArgumentException for a bad priority boost, naming it */
+    public MonitorSettings {
+        ThreadPriority.check(priorityBoost);
+    }
 
     /** These settings with the kernel-side filter on or off. */
     public MonitorSettings withKernelFilter(boolean on) {
         return new MonitorSettings(eventSource, handoffCapacity, maxWatches, maxPatternLength, recentExits, maxWaiters,
-                maxSummaries, summaryHistory, maxWindowSeconds, on);
+                maxSummaries, summaryHistory, maxWindowSeconds, on, priorityBoost);
     }
 
     /** These settings with another event source configuration. */
     public MonitorSettings withEventSource(EventSourceSettings source) {
         return new MonitorSettings(source, handoffCapacity, maxWatches, maxPatternLength, recentExits, maxWaiters,
-                maxSummaries, summaryHistory, maxWindowSeconds, kernelFilter);
+                maxSummaries, summaryHistory, maxWindowSeconds, kernelFilter, priorityBoost);
+    }
+
+    /** These settings with another priority boost. */
+    public MonitorSettings withPriorityBoost(int boost) {
+        return new MonitorSettings(eventSource, handoffCapacity, maxWatches, maxPatternLength, recentExits, maxWaiters,
+                maxSummaries, summaryHistory, maxWindowSeconds, kernelFilter, boost);
     }
 
     public static MonitorSettings defaults() {
-        return new MonitorSettings(EventSourceSettings.defaults(), 65536, 10000, 1024, 4096, 256, 64, 16384, 86400, false);
+        return new MonitorSettings(EventSourceSettings.defaults(), 65536, 10000, 1024, 4096, 256, 64, 16384, 86400, false,
+                DEFAULT_PRIORITY_BOOST);
     }
 }

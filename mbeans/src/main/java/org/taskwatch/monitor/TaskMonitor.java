@@ -24,6 +24,7 @@ import org.taskwatch.kernel.ProcEventCodec;
 import org.taskwatch.kernel.EventSources;
 import org.taskwatch.kernel.ProcEventReader;
 import org.taskwatch.kernel.ProcFs;
+import org.taskwatch.kernel.ThreadPriority;
 
 /**
  * The monitor: one proc connector reader, the shared {@link WatchRegistry}, and a delivery
@@ -55,6 +56,8 @@ public final class TaskMonitor implements AutoCloseable {
     private final Thread delivery;
     private volatile boolean running = true;
     private volatile String lastReaderError;
+    private volatile String readerPriority; // null until the thread has started; "" when boosted
+    private volatile String deliveryPriority;
 
     /** A matched event on its way from the reader to the delivery thread. */
     private record Delivery(ProcEvent event, Watch[] watches, boolean recovered) {}
@@ -452,6 +455,25 @@ public final class TaskMonitor implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether the reader and delivery threads run boosted ({@code priorityBoost}): "nice -4",
+     * "not boosted (priorityBoost=0)", or why the boost failed. Waits up to a second for both
+     * threads to have started.
+     */
+    public String priority() {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+        while ((readerPriority == null || deliveryPriority == null) && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+            Thread.yield();
+        }
+        if (settings.priorityBoost() == 0) {
+            return "not boosted (priorityBoost=0)";
+        }
+        String problem = readerPriority == null || deliveryPriority == null ? "the threads did not start"
+                : !readerPriority.isEmpty() ? readerPriority : deliveryPriority;
+        return problem.isEmpty() ? "nice -" + settings.priorityBoost() : "not boosted: " + problem;
+    }
+
     public int watchCount() {
         return registry.size();
     }
@@ -493,6 +515,11 @@ public final class TaskMonitor implements AutoCloseable {
 
     private final class Pipeline implements EventHandler {
         private final MatchBuffer matched = new MatchBuffer();
+
+        @Override
+        public void onStart() {
+            readerPriority = ThreadPriority.boostCurrentThread(settings.priorityBoost());
+        }
 
         @Override
         public void onEvent(EventFrame f) {
@@ -587,6 +614,7 @@ public final class TaskMonitor implements AutoCloseable {
     // ---- the delivery thread ----
 
     private void deliverLoop() {
+        deliveryPriority = ThreadPriority.boostCurrentThread(settings.priorityBoost());
         while (running) {
             Delivery d;
             try {

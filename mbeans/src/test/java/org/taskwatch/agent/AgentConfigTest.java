@@ -51,7 +51,8 @@ class AgentConfigTest {
         String[][] bad = {{"jmx.port", "65536", "must be 0 to 65535"}, {"jmx.port", "x", "whole number"},
             {"jmx.enabled", "yes", "true or false"}, {"source", "ebpf", "auto, netlink or procfs"},
             {"jmx.passwordFile", "/nonexistent/pw", "cannot read"}, {"maxWatches", "0", "must be 1 to"},
-            {"coalesceMicros", "-1", "must be 0 to 100000"}, {"coalesceMicros", "100001", "must be 0 to 100000"}};
+            {"coalesceMicros", "-1", "must be 0 to 100000"}, {"coalesceMicros", "100001", "must be 0 to 100000"},
+            {"priorityBoost", "21", "must be 0 to 20"}, {"priorityBoost", "-4", "must be 0 to 20"}};
         for (String[] b : bad) {
             e = assertThrows(IllegalArgumentException.class, () -> base.with(Map.of(b[0], b[1])), b[0]);
             assertTrue(e.getMessage().startsWith(b[0] + ": ") && e.getMessage().contains(b[2]), e.getMessage());

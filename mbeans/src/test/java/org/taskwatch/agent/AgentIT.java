@@ -31,6 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.taskwatch.kernel.KernelVersion;
 import org.taskwatch.testing.KernelTests;
+import org.taskwatch.testing.ThreadNice;
 import org.taskwatch.testing.OutputLines;
 import org.taskwatch.testing.Spawn;
 
@@ -62,6 +63,10 @@ class AgentIT {
     void jmxAndJolokiaServeWatchesAndDeliverTheExit() throws Exception {
         try (AgentProcess a = agent()) {
             assertTrue(a.output().contains("taskwatch agent: event source netlink"), a.output());
+            assertTrue(a.output().contains("taskwatch agent: event threads nice -4"), a.output());
+            assertEquals(-4, ThreadNice.of(a.process.pid(), "taskwatch-reader"), "the kernel's word for the reader");
+            assertEquals(-4, ThreadNice.of(a.process.pid(), "taskwatch-delivery"));
+            assertEquals(0, ThreadNice.of(a.process.pid(), "VM Thread"), "only the event threads are boosted");
             assertNotNull(a.jmxUrl, a.output());
             assertNotNull(a.jolokiaUrl, a.output());
             assertTrue(a.jolokiaUrl.startsWith("http://127.0.0.1:") && a.jolokiaUrl.endsWith("/jolokia/"), a.jolokiaUrl);

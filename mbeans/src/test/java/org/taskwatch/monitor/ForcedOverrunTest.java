@@ -30,9 +30,8 @@ class ForcedOverrunTest {
     void everyWatchedExitArrivesOnceDespiteAnOverrun() throws Exception {
         KernelTests.require(KernelTests.isRoot(), "a receive buffer below the default needs SO_RCVBUFFORCE (root)");
         MonitorSettings d = MonitorSettings.defaults();
-        MonitorSettings tiny = new MonitorSettings(new EventSourceSettings(EventSourceSettings.Mode.NETLINK, 4096,
-                ProcConnector.DEFAULT_COALESCE_MICROS, Duration.ofMillis(100)), d.handoffCapacity(), d.maxWatches(), d.maxPatternLength(), d.recentExits(),
-                d.maxWaiters(), d.maxSummaries(), d.summaryHistory(), d.maxWindowSeconds(), false);
+        MonitorSettings tiny = d.withEventSource(new EventSourceSettings(EventSourceSettings.Mode.NETLINK, 4096,
+                ProcConnector.DEFAULT_COALESCE_MICROS, Duration.ofMillis(100)));
         List<MonitorEvent> exits = new ArrayList<>();
         List<Process> procs = new ArrayList<>();
         Map<Integer, Integer> chosen = new HashMap<>();

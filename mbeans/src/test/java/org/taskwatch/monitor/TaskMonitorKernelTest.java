@@ -21,6 +21,7 @@ import org.taskwatch.kernel.KernelVersion;
 import org.taskwatch.kernel.ProcEvent;
 import org.taskwatch.testing.KernelTests;
 import org.taskwatch.testing.Spawn;
+import org.taskwatch.testing.ThreadNice;
 
 /** The registry and pipeline against the real kernel: trees, command patterns, concurrency. */
 class TaskMonitorKernelTest {
@@ -101,6 +102,17 @@ class TaskMonitorKernelTest {
         }
         assertTrue(w.ended(), "the tree watch ends with its last process");
         assertEquals(0, w.exitStatus().exitCode(), "the root's status");
+    }
+
+    @Test
+    void theEventThreadsRunBoostedAndNothingElse() throws Exception {
+        KernelTests.require(KernelTests.isRoot(), "raising a priority needs CAP_SYS_NICE");
+        long self = ProcessHandle.current().pid();
+        int boost = MonitorSettings.DEFAULT_PRIORITY_BOOST;
+        assertEquals("nice -" + boost, monitor.priority());
+        assertEquals(-boost, ThreadNice.of(self, "taskwatch-reader"), "the kernel's word for the reader");
+        assertEquals(-boost, ThreadNice.of(self, "taskwatch-delivery"));
+        assertEquals(0, ThreadNice.ofThisThread(), "the caller's thread is left alone");
     }
 
     @Test

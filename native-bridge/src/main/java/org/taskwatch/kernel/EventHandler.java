@@ -6,6 +6,9 @@ package org.taskwatch.kernel;
  * slow), or the kernel's buffer overflows (netlink) or the next scan comes late (procfs).
  */
 public interface EventHandler {
+    /** Once, on the source's thread, before anything else: for what must run on that thread. */
+    default void onStart() {}
+
     /** One event; {@code frame} is reused after this returns. */
     void onEvent(EventFrame frame);
 

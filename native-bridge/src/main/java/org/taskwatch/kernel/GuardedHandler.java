@@ -15,6 +15,15 @@ final class GuardedHandler {
         this.handler = handler;
     }
 
+    void start() {
+        try {
+            handler.onStart();
+        } catch (RuntimeException e) {
+            errors++;
+            error(e);
+        }
+    }
+
     void event(EventFrame frame) {
         try {
             handler.onEvent(frame);

@@ -39,6 +39,10 @@ final class LibC {
 
     static native int getsockopt(int fd, int level, int name, int[] value, int[] len);
 
+    static native int setpriority(int which, int who, int prio);
+
+    static native int getpriority(int which, int who);
+
     static native int getsockname(int fd, byte[] addr, int[] addrLen);
 
     static native int close(int fd);

@@ -210,6 +210,7 @@ public final class ProcEventReader implements EventSource {
     }
 
     private void run() {
+        guarded.start();
         // seeded after subscribing: a thread that ends meanwhile has its exit queued, and the
         // tracker's operations are idempotent, so nothing is counted twice
         relearnEverything();

@@ -189,6 +189,7 @@ public final class ProcPollSource implements EventSource {
     // ---- the poller thread ----
 
     private void run() {
+        guarded.start();
         try {
             long next = System.nanoTime() + intervalNanos;
             while (running) {
