@@ -55,6 +55,17 @@ final class InProcessSide implements TaskwatchSide {
     }
 
     /**
+     * One command watch whose pattern matches no process (as {@code check_taskwatch --exits} sets
+     * up for a program that does not run): nothing is delivered, but the reader reads the
+     * command of every process that execs, to match it.
+     */
+    static InProcessSide commandWatch(MonitorSettings settings) throws IOException, InterruptedException {
+        InProcessSide s = new InProcessSide("command-watch", TaskMonitor.start(settings), 1024);
+        s.monitor.watchCommand("^taskwatch-benchmark-matches-nothing$", "exec,exit");
+        return s;
+    }
+
+    /**
      * Watches {@code count} idle processes, each with every event type; with {@code kernelFilter}
      * (the agent's kernelFilter=auto) the kernel drops everyone else's events.
      */

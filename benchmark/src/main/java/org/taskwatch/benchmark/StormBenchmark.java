@@ -112,6 +112,8 @@ public final class StormBenchmark {
                 return InProcessSide.watchAll(capacity, tuning());
             case "idle-pids": // (c): the kernel drops the events of unwatched processes (kernelFilter=auto)
                 return InProcessSide.idleWatches(IDLE_PIDS, 1024, true, tuning());
+            case "command-watch": // a command watch that matches nothing: the reader reads /proc at every exec
+                return InProcessSide.commandWatch(tuning());
             case "idle-pids-userspace": // (c) with kernelFilter=off, for comparison
                 return InProcessSide.idleWatches(IDLE_PIDS, 1024, false, tuning());
             case "agent":
@@ -125,7 +127,7 @@ public final class StormBenchmark {
                 return a;
             default:
                 throw new IllegalArgumentException("unknown mode '" + mode
-                        + "': watch-all, agent, idle-pids or idle-pids-userspace");
+                        + "': watch-all, agent, idle-pids, idle-pids-userspace or command-watch");
         }
     }
 

@@ -2,7 +2,6 @@ package org.taskwatch.monitor;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.taskwatch.kernel.NativeException;
 import org.taskwatch.kernel.ProcEvent;
 import org.taskwatch.kernel.ProcFiles;
 import org.taskwatch.kernel.ProcFs;
@@ -32,7 +31,7 @@ final class ProcessDetails implements AutoCloseable {
     /** What /proc said of a process: null where it could not be read; ppid -1 when unknown. */
     record Info(String comm, String cmdline, String exe, int ppid) {}
 
-    private final ProcFiles files; // delivery thread; null when /proc cannot be opened
+    private final ProcFiles files = ProcFiles.openOrNothing("/proc"); // delivery thread only
     private final ProcFs proc;
     private final Map<Integer, Info> byTgid = new LinkedHashMap<>(1024, 0.75f, true) {
         private static final long serialVersionUID = 1L;
@@ -45,13 +44,6 @@ final class ProcessDetails implements AutoCloseable {
 
     ProcessDetails(ProcFs proc) {
         this.proc = proc;
-        ProcFiles f;
-        try {
-            f = ProcFiles.open("/proc");
-        } catch (NativeException e) {
-            f = null; // reads then answer null: events go out without a command
-        }
-        this.files = f;
     }
 
     /**
@@ -71,11 +63,12 @@ final class ProcessDetails implements AutoCloseable {
         switch (e.type()) {
             case EXIT: {
                 Info known = remove(tgid);
-                return known != null ? known : new Info(comm(tgid), null, null, -1);
+                return known != null ? known : new Info(files.comm(tgid), null, null, -1);
             }
             case EXEC: {
                 Info before = get(tgid);
-                Info now = new Info(comm(tgid), cmdline(tgid), exe(tgid), before != null ? before.ppid() : ppid(tgid));
+                Info now = new Info(files.comm(tgid), files.cmdline(tgid), files.exe(tgid),
+                        before != null ? before.ppid() : files.ppid(tgid));
                 put(tgid, now);
                 return now;
             }
@@ -100,26 +93,10 @@ final class ProcessDetails implements AutoCloseable {
     private Info known(int tgid) {
         Info i = get(tgid);
         if (i == null) {
-            i = new Info(comm(tgid), cmdline(tgid), exe(tgid), ppid(tgid));
+            i = new Info(files.comm(tgid), files.cmdline(tgid), files.exe(tgid), files.ppid(tgid));
             put(tgid, i);
         }
         return i;
-    }
-
-    private String comm(int pid) {
-        return files == null ? null : files.comm(pid);
-    }
-
-    private String cmdline(int pid) {
-        return files == null ? null : files.cmdline(pid);
-    }
-
-    private String exe(int pid) {
-        return files == null ? null : files.exe(pid);
-    }
-
-    private int ppid(int pid) {
-        return files == null ? -1 : files.ppid(pid);
     }
 
     private Info get(int tgid) {
@@ -143,8 +120,6 @@ final class ProcessDetails implements AutoCloseable {
     /** After the delivery thread has stopped. */
     @Override
     public void close() {
-        if (files != null) {
-            files.close();
-        }
+        files.close();
     }
 }

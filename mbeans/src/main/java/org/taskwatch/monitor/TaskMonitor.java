@@ -506,8 +506,12 @@ public final class TaskMonitor implements AutoCloseable {
         for (Watch w : registry.all()) {
             w.end(); // release waitForExit callers
         }
+        // a thread still running (it did not stop in time) keeps reading: its descriptor goes with the JVM
         if (!delivery.isAlive()) {
-            details.close(); // else the daemon thread still reads with it: its descriptor goes with the JVM
+            details.close();
+        }
+        if (!source.isRunning()) {
+            registry.close();
         }
     }
 

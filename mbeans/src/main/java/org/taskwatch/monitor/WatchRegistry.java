@@ -18,6 +18,7 @@ import java.util.regex.PatternSyntaxException;
 import org.taskwatch.kernel.EventFrame;
 import org.taskwatch.kernel.EventType;
 import org.taskwatch.kernel.ExitStatus;
+import org.taskwatch.kernel.ProcFiles;
 import org.taskwatch.kernel.ProcFs;
 
 /**
@@ -58,6 +59,8 @@ final class WatchRegistry {
     private final AtomicLong ids = new AtomicLong();
     final ConcurrentLinkedQueue<Watch> retired = new ConcurrentLinkedQueue<>();
     private final ProcFs proc;
+    /** The reader thread's own, for commands at exec: three system calls a file, no garbage but the text. */
+    private final ProcFiles execReads = ProcFiles.openOrNothing("/proc");
     private final int maxWatches;
     private final int maxPatternLength;
     /**
@@ -380,9 +383,9 @@ final class WatchRegistry {
     private void matchCommands(int pid, long execNanos) {
         // Only when command watches exist: the command is read from /proc at exec. A process
         // that is gone before we read it cannot be matched (best effort, and said so in the README).
-        String comm = proc.comm(pid);
-        String exe = proc.exe(pid);
-        String cmdline = limit(proc.cmdline(pid));
+        String comm = execReads.comm(pid);
+        String exe = execReads.exe(pid);
+        String cmdline = execReads.cmdline(pid); // at most 4 KiB, as limit() cuts it elsewhere
         for (Watch w : commands) {
             if (matchesBudgeted(w, comm) || matchesBudgeted(w, exe) || matchesBudgeted(w, cmdline)) {
                 synchronized (writeLock) {
@@ -618,6 +621,11 @@ final class WatchRegistry {
             }
         }
         return false;
+    }
+
+    /** After the reader thread has stopped. */
+    void close() {
+        execReads.close();
     }
 
     /** A member from now on: a registration (the caller's thread), or a process found in /proc. */

@@ -39,6 +39,20 @@ public final class ProcFiles implements AutoCloseable {
         return new ProcFiles(Syscalls.openReadOnly(procRoot));
     }
 
+    /**
+     * As {@link #open}, but where {@code procRoot} cannot be opened the reader reads nothing:
+     * every answer is null or -1, as for a process that is gone.
+     */
+    public static ProcFiles openOrNothing(String procRoot) {
+        try {
+            return open(procRoot);
+        } catch (NativeException e) {
+            ProcFiles nothing = new ProcFiles(-1);
+            nothing.closed = true;
+            return nothing;
+        }
+    }
+
     /** {@code /proc/PID/comm} without its newline, or null. */
     public String comm(int pid) {
         int n = read(pid, COMM);

@@ -2,6 +2,7 @@ package org.taskwatch.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -91,6 +92,17 @@ class ProcFilesTest {
             assertNull(files.comm(bad));
             assertEquals(-1, files.ppid(bad));
         }
+    }
+
+    @Test
+    void aProcThatCannotBeOpenedReadsAsNothing() throws Exception {
+        assertThrows(NativeException.class, () -> ProcFiles.open("/nonexistent-proc"));
+        ProcFiles nothing = ProcFiles.openOrNothing("/nonexistent-proc");
+        assertNull(nothing.comm(SELF));
+        assertNull(nothing.cmdline(SELF));
+        assertNull(nothing.exe(SELF));
+        assertEquals(-1, nothing.ppid(SELF));
+        nothing.close(); // harmless: it holds no descriptor
     }
 
     @Test
