@@ -16,7 +16,8 @@ import org.taskwatch.kernel.ProcFs;
  *       shows the parent's until the child execs) and the fork's parent as its parent, without a
  *       read; a child started with {@code CLONE_PARENT} (rare) would show its creator's command
  *       under another parent;
- *   <li>an exec reads the new command (three small files) and keeps the parent;
+ *   <li>an exec reads the new command and the parent (three small files: the parent may have
+ *       changed since the fork, as when a daemon's first parent exits before it execs);
  *   <li>a comm event carries the new name;
  *   <li>an exit uses what is kept and forgets it; for a process never seen before, only its
  *       comm is read (it is gone, or a zombie whose comm alone is left).
@@ -66,9 +67,7 @@ final class ProcessDetails implements AutoCloseable {
                 return known != null ? known : new Info(files.comm(tgid), null, null, -1);
             }
             case EXEC: {
-                Info before = get(tgid);
-                Info now = new Info(files.comm(tgid), files.cmdline(tgid), files.exe(tgid),
-                        before != null ? before.ppid() : files.ppid(tgid));
+                Info now = read(tgid);
                 put(tgid, now);
                 return now;
             }
@@ -93,10 +92,16 @@ final class ProcessDetails implements AutoCloseable {
     private Info known(int tgid) {
         Info i = get(tgid);
         if (i == null) {
-            i = new Info(files.comm(tgid), files.cmdline(tgid), files.exe(tgid), files.ppid(tgid));
+            i = read(tgid);
             put(tgid, i);
         }
         return i;
+    }
+
+    /** What /proc says of {@code tgid} now: {@code stat} (name and parent), command line, executable. */
+    private Info read(int tgid) {
+        ProcFiles.Stat st = files.stat(tgid);
+        return new Info(st == null ? null : st.comm(), files.cmdline(tgid), files.exe(tgid), st == null ? -1 : st.ppid());
     }
 
     private Info get(int tgid) {

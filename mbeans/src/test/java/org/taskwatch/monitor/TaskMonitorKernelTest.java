@@ -143,6 +143,25 @@ class TaskMonitorKernelTest {
     }
 
     @Test
+    void anExecNamesTheParentOfThatMomentNotTheOneAtFork() throws Exception {
+        // a daemon's pattern: the first parent exits, the child is reparented, then execs
+        Process root = Spawn.start("/bin/sh", "-c", "read line; (sleep 0.3; exec /bin/true) & exit 0");
+        int rootPid = (int) root.pid();
+        monitor.watchTree(rootPid, "fork,exec,exit");
+        try (OutputStream in = root.getOutputStream()) {
+            in.write('\n');
+        }
+        assertEquals(0, Spawn.waitFor(root));
+        MonitorEvent fork = await(e -> e.event() instanceof ProcEvent.Fork f && f.pid() == rootPid, "the fork");
+        int daemon = ((ProcEvent.Fork) fork.event()).childTgid();
+        MonitorEvent exec = await(e -> e.event() instanceof ProcEvent.Exec && e.event().tgid() == daemon,
+                "the daemon's exec");
+        assertEquals("true", exec.comm());
+        assertTrue(exec.ppid() > 0 && exec.ppid() != rootPid,
+                "reparented when its parent exited, before the exec: ppid " + exec.ppid());
+    }
+
+    @Test
     void commandWatchCatchesAFutureExec() throws Exception {
         Path dir = Files.createTempDirectory("taskwatch-cmd");
         Path marker = dir.resolve("tw-marker-4711");

@@ -91,30 +91,53 @@ public final class ProcFiles implements AutoCloseable {
         return n <= 0 || n >= data.capacity() ? null : string(data, (int) n);
     }
 
-    /** The parent's pid (field 4 of {@code /proc/PID/stat}), or -1. */
-    public int ppid(int pid) {
+    /** A process's name and parent, from one read of {@code /proc/PID/stat}. */
+    public record Stat(String comm, int ppid) {}
+
+    /**
+     * The name (field 2) and parent's pid (field 4) of {@code /proc/PID/stat}, or null when the
+     * process is gone or the line does not parse. One file for both: the same name as {@code
+     * /proc/PID/comm}, and the parent as it is now (after a reparenting, the new one).
+     */
+    public Stat stat(int pid) {
         int n = read(pid, STAT);
+        int open = -1;
         int close = -1;
-        for (int i = n - 1; i >= 0; i--) {
-            if (data.get(i) == ')') { // comm may hold spaces and parentheses: fields start after the last ')'
-                close = i;
-                break;
+        for (int i = 0; i < n && open < 0; i++) {
+            if (data.get(i) == '(') {
+                open = i;
             }
         }
-        // ") S 1234 ..."
-        if (close < 0 || close + 4 >= n) {
-            return -1;
+        for (int i = n - 1; i > open && close < 0; i--) {
+            if (data.get(i) == ')') { // comm may hold spaces and parentheses: fields start after the last ')'
+                close = i;
+            }
+        }
+        // "pid (comm) S 1234 ..."
+        if (open < 0 || close < 0 || close + 4 >= n) {
+            return null;
         }
         int v = 0;
         int i = close + 4;
         for (; i < n && data.get(i) != ' '; i++) {
             int c = data.get(i);
             if (c < '0' || c > '9' || i - close - 4 >= 9) {
-                return -1;
+                return null;
             }
             v = v * 10 + (c - '0');
         }
-        return i == close + 4 ? -1 : v;
+        if (i == close + 4) {
+            return null;
+        }
+        byte[] comm = new byte[close - open - 1];
+        data.get(open + 1, comm, 0, comm.length);
+        return new Stat(new String(comm, StandardCharsets.UTF_8), v);
+    }
+
+    /** The parent's pid (field 4 of {@code /proc/PID/stat}), or -1. */
+    public int ppid(int pid) {
+        Stat s = stat(pid);
+        return s == null ? -1 : s.ppid();
     }
 
     /** Reads {@code /proc/PID/NAME} into {@link #data}. */

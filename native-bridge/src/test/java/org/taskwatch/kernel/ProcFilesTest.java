@@ -46,6 +46,7 @@ class ProcFilesTest {
             assertEquals("/bin/sh -c sleep 30; : two words", files.cmdline(pid), "NULs become spaces, the last one goes");
             assertEquals(Path.of("/bin/sh").toRealPath().toString(), files.exe(pid));
             assertEquals(SELF, files.ppid(pid));
+            assertEquals(new ProcFiles.Stat("sh", SELF), files.stat(pid));
             assertEquals(ProcFs.SYSTEM.comm(pid), files.comm(pid));
             assertEquals(ProcFs.SYSTEM.cmdline(pid), files.cmdline(pid));
             assertEquals(ProcFs.SYSTEM.exe(pid), files.exe(pid));
@@ -64,6 +65,7 @@ class ProcFilesTest {
             int pid = (int) p.pid();
             assertEquals("a) b (c", files.comm(pid));
             assertEquals(SELF, files.ppid(pid));
+            assertEquals(new ProcFiles.Stat("a) b (c", SELF), files.stat(pid));
         } finally {
             p.destroyForcibly();
             Spawn.waitFor(p);
@@ -88,6 +90,7 @@ class ProcFilesTest {
         assertNull(files.cmdline(pid));
         assertNull(files.exe(pid));
         assertEquals(-1, files.ppid(pid));
+        assertNull(files.stat(pid));
         for (int bad : new int[] {0, -1, Integer.MIN_VALUE}) {
             assertNull(files.comm(bad));
             assertEquals(-1, files.ppid(bad));
