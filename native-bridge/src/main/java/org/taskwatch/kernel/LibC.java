@@ -61,14 +61,13 @@ final class LibC {
      */
     static native int openat(int dirfd, ByteBuffer path, int flags);
 
-    static native long read(int fd, ByteBuffer buf, long count);
-
     /*
-     * The same calls with native addresses for buffers, for paths taken per event: JNA finds a
-     * direct buffer's address by calling back into Java for its position, a JNI upcall per buffer
-     * per call; an address made once costs nothing.
+     * Calls taken per event pass buffers as native addresses: JNA finds a direct buffer's address
+     * by calling back into Java for its position, a JNI upcall per buffer per call, where an
+     * address made once costs nothing.
      */
 
+    /** {@code openat(2)} with the path's address (see above). */
     static native int openat(int dirfd, long path, int flags);
 
     static native long read(int fd, long buf, long count);

@@ -187,21 +187,6 @@ final class Syscalls {
         return fd;
     }
 
-    /**
-     * {@code openat(dirfd, name, O_RDONLY | O_CLOEXEC)} with {@code name} NUL-terminated in a
-     * direct buffer. Returns the fd, or {@code -errno}. Allocates nothing.
-     */
-    static int openAt(int dirfd, ByteBuffer name) {
-        int fd = LibC.openat(dirfd, name, O_RDONLY | O_CLOEXEC);
-        return fd < 0 ? -Native.getLastError() : fd;
-    }
-
-    /** One read into {@code buf} from its start, at most its capacity. Returns the count, or {@code -errno}. */
-    static int read(int fd, ByteBuffer buf) {
-        long n = LibC.read(fd, buf, buf.capacity());
-        return n < 0 ? -Native.getLastError() : (int) n;
-    }
-
     /** Back to the start of a file or directory. Returns 0, or {@code -errno}. */
     static int rewind(int fd) {
         return LibC.lseek(fd, 0, SEEK_SET) < 0 ? -Native.getLastError() : 0;
