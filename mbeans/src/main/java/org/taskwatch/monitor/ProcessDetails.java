@@ -58,8 +58,13 @@ final class ProcessDetails implements AutoCloseable {
         }
     }
 
-    /** What to tell of {@code e}'s process (the forking parent, for a fork); delivery thread only. */
-    Info of(ProcEvent e) {
+    /**
+     * What to tell of {@code e}'s process (the forking parent, for a fork); delivery thread only.
+     *
+     * @param execRead for an exec, what the reader already read of the process at that exec (for
+     *     command watches), or null
+     */
+    Info of(ProcEvent e, Info execRead) {
         int tgid = e.tgid();
         switch (e.type()) {
             case EXIT: {
@@ -67,7 +72,7 @@ final class ProcessDetails implements AutoCloseable {
                 return known != null ? known : new Info(files.comm(tgid), null, null, -1);
             }
             case EXEC: {
-                Info now = read(tgid);
+                Info now = execRead != null ? execRead : read(tgid);
                 put(tgid, now);
                 return now;
             }

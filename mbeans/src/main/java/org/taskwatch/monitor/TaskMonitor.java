@@ -60,7 +60,8 @@ public final class TaskMonitor implements AutoCloseable {
     private volatile String deliveryPriority;
 
     /** A matched event on its way from the reader to the delivery thread. */
-    private record Delivery(ProcEvent event, Watch[] watches, boolean recovered) {}
+    /** {@code execRead}: what the reader already read of an exec's process, or null. */
+    private record Delivery(ProcEvent event, Watch[] watches, boolean recovered, ProcessDetails.Info execRead) {}
 
     /** Told when public watches come and go, for their MBeans. */
     public interface WatchLifecycleListener {
@@ -567,7 +568,8 @@ public final class TaskMonitor implements AutoCloseable {
                     ws[j++] = matched.get(i);
                 }
             }
-            if (!handoff.offer(new Delivery(f.toEvent(), ws, false))) {
+            ProcessDetails.Info read = f.type() == EventType.EXEC ? registry.execRead(f.tgid()) : null;
+            if (!handoff.offer(new Delivery(f.toEvent(), ws, false, read))) {
                 stats.handoffFull();
                 lost(1, "handoff");
             }
@@ -595,7 +597,7 @@ public final class TaskMonitor implements AutoCloseable {
                 ProcEvent.Exit exit = new ProcEvent.Exit(-1, now, r.tgid(), r.tgid(), 0,
                         org.taskwatch.kernel.ExitStatus.fromWaitStatus(r.waitStatus()));
                 w.countMatch();
-                if (!handoff.offer(new Delivery(exit, r.watches(), true))) {
+                if (!handoff.offer(new Delivery(exit, r.watches(), true, null))) {
                     stats.handoffFull();
                     lost(1, "handoff");
                 }
@@ -657,7 +659,7 @@ public final class TaskMonitor implements AutoCloseable {
 
     private void deliver(Delivery d) {
         ProcEvent e = d.event();
-        ProcessDetails.Info info = details.of(e);
+        ProcessDetails.Info info = details.of(e, d.execRead());
         int ppid = e.ppid() > 0 ? e.ppid() : Math.max(0, info.ppid());
         long[] ids = new long[d.watches().length];
         for (int i = 0; i < ids.length; i++) {

@@ -61,6 +61,9 @@ final class WatchRegistry {
     private final ProcFs proc;
     /** The reader thread's own, for commands at exec: three system calls a file, no garbage but the text. */
     private final ProcFiles execReads = ProcFiles.openOrNothing("/proc");
+    /** What {@link #matchCommands} read at the last exec (reader thread only), for delivery to reuse. */
+    private ProcessDetails.Info lastExecRead;
+    private int lastExecPid;
     private final int maxWatches;
     private final int maxPatternLength;
     /**
@@ -332,8 +335,11 @@ final class WatchRegistry {
             if (ms.length != 0) {
                 followFork(ms, f.tgid(), child, f.timestampNanos());
             }
-        } else if (t == EventType.EXEC && commands.length != 0) {
-            matchCommands(f.tgid(), f.timestampNanos());
+        } else if (t == EventType.EXEC) {
+            lastExecRead = null; // what an earlier exec read is not this one's
+            if (commands.length != 0) {
+                matchCommands(f.tgid(), f.timestampNanos());
+            }
         }
     }
 
@@ -383,9 +389,12 @@ final class WatchRegistry {
     private void matchCommands(int pid, long execNanos) {
         // Only when command watches exist: the command is read from /proc at exec. A process
         // that is gone before we read it cannot be matched (best effort, and said so in the README).
-        String comm = execReads.comm(pid);
+        ProcFiles.Stat st = execReads.stat(pid);
+        String comm = st == null ? null : st.comm();
         String exe = execReads.exe(pid);
         String cmdline = execReads.cmdline(pid); // at most 4 KiB, as limit() cuts it elsewhere
+        lastExecPid = pid;
+        lastExecRead = new ProcessDetails.Info(comm, cmdline, exe, st == null ? -1 : st.ppid());
         for (Watch w : commands) {
             if (matchesBudgeted(w, comm) || matchesBudgeted(w, exe) || matchesBudgeted(w, cmdline)) {
                 synchronized (writeLock) {
@@ -621,6 +630,17 @@ final class WatchRegistry {
             }
         }
         return false;
+    }
+
+    /**
+     * What the command watches read of {@code pid} at this exec, or null when they did not (no
+     * command watch exists): the delivery thread then need not read it again. Reader thread, after
+     * {@link #beforeMatch} of the exec.
+     */
+    ProcessDetails.Info execRead(int pid) {
+        ProcessDetails.Info r = lastExecPid == pid ? lastExecRead : null;
+        lastExecRead = null;
+        return r;
     }
 
     /** After the reader thread has stopped. */

@@ -170,8 +170,13 @@ class TaskMonitorKernelTest {
             Watch w = monitor.watchCommand("tw-marker-[0-9]+", "exec,exit");
             Process p = Spawn.start("/bin/sh", "-c", "exec " + marker + " -c 'sleep 0.3; exit 12'");
             assertEquals(12, Spawn.waitFor(p));
-            MonitorEvent exec = await(e -> e.event() instanceof ProcEvent.Exec && e.event().pid() == p.pid(), "exec");
+            MonitorEvent exec = await(e -> e.event() instanceof ProcEvent.Exec && e.event().pid() == p.pid()
+                    && "tw-marker-4711".equals(e.comm()), "the marker's exec");
             assertTrue(hasWatch(exec, w.id()));
+            // what the reader read to match the pattern is what the notification tells
+            assertEquals(marker.toString(), exec.exe());
+            assertEquals(marker + " -c sleep 0.3; exit 12", exec.cmdline());
+            assertEquals(ProcessHandle.current().pid(), exec.ppid());
             MonitorEvent exit = await(e -> e.event() instanceof ProcEvent.Exit && e.event().pid() == p.pid(), "exit");
             assertEquals(12, ((ProcEvent.Exit) exit.event()).status().exitCode());
             assertTrue(monitor.unwatch(w.id()));
