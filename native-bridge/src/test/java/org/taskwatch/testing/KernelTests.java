@@ -28,4 +28,21 @@ public final class KernelTests {
     public static boolean isRoot() {
         return "root".equals(System.getProperty("user.name"));
     }
+
+    /** {@code CAP_SYS_NICE}: raising a thread's priority. */
+    public static final int CAP_SYS_NICE = 23;
+
+    /** Whether this process has capability {@code cap} in effect ({@code CapEff} of /proc/self/status). */
+    public static boolean hasCapability(int cap) {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("CapEff:")) {
+                    return (Long.parseUnsignedLong(line.substring(7).trim(), 16) & (1L << cap)) != 0;
+                }
+            }
+        } catch (java.io.IOException | NumberFormatException e) {
+            // no /proc: nothing can be said, so no
+        }
+        return false;
+    }
 }
