@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -58,6 +59,7 @@ public final class TaskMonitor implements AutoCloseable {
     private volatile String lastReaderError;
     private volatile String readerPriority; // null until the thread has started; "" when boosted
     private volatile String deliveryPriority;
+    private final CountDownLatch boosted = new CountDownLatch(2); // both event threads have tried their boost
 
     /** A matched event on its way from the reader to the delivery thread. */
     /** {@code execRead}: what the reader already read of an exec's process, or null. */
@@ -462,10 +464,10 @@ public final class TaskMonitor implements AutoCloseable {
      * threads to have started.
      */
     public String priority() {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-        while ((readerPriority == null || deliveryPriority == null) && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-            Thread.yield();
+        try {
+            boosted.await(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         if (settings.priorityBoost() == 0) {
             return "not boosted (priorityBoost=0)";
@@ -524,6 +526,7 @@ public final class TaskMonitor implements AutoCloseable {
         @Override
         public void onStart() {
             readerPriority = ThreadPriority.boostCurrentThread(settings.priorityBoost());
+            boosted.countDown();
         }
 
         @Override
@@ -621,6 +624,7 @@ public final class TaskMonitor implements AutoCloseable {
 
     private void deliverLoop() {
         deliveryPriority = ThreadPriority.boostCurrentThread(settings.priorityBoost());
+        boosted.countDown();
         while (running) {
             Delivery d;
             try {
