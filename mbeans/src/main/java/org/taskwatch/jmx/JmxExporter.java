@@ -39,6 +39,8 @@ public final class JmxExporter implements TaskMonitor.WatchLifecycleListener, Au
             Map.entry("Health", "ok, degraded or failed, with the reason"),
             Map.entry("EventSource", "Where events come from: netlink (the kernel's proc connector)"),
             Map.entry("KernelFilter", "What the kernel filters for this agent before events reach it"),
+            Map.entry("EventThreads",
+                    "How the reader and delivery threads are scheduled: nice -N (priorityBoost), or why they are not boosted"),
             Map.entry("WatchCount", "Watches registered now"),
             Map.entry("EventsReceived", "Events received from the kernel since start"),
             Map.entry("EventsDelivered", "Events delivered to listeners since start"),

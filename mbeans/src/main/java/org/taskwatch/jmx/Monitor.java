@@ -214,6 +214,7 @@ final class Monitor implements MonitorMXBean, MonitorListener {
 
     @Override public String getEventSource() { return monitor.eventSource(); }
     @Override public String getKernelFilter() { return monitor.kernelFilter(); }
+    @Override public String getEventThreads() { return monitor.priority(); }
 
     @Override
     public String getHealth() {

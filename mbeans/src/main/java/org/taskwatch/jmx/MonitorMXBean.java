@@ -31,6 +31,9 @@ public interface MonitorMXBean {
 
     String getKernelFilter();
 
+    /** How the reader and delivery threads are scheduled: "nice -4", or why they are not boosted. */
+    String getEventThreads();
+
     String getHealth();
 
     int getWatchCount();

@@ -77,6 +77,8 @@ class AgentIT {
             try (JMXConnector c = JMXConnectorFactory.connect(new JMXServiceURL(a.jmxUrl))) {
                 MBeanServerConnection mbs = c.getMBeanServerConnection();
                 assertEquals("netlink", mbs.getAttribute(MONITOR, "EventSource"));
+                assertEquals(a.output().split("event threads ")[1].split("\n")[0],
+                        mbs.getAttribute(MONITOR, "EventThreads"), "the attribute says what the banner said");
                 List<Notification> jmxSeen = new ArrayList<>();
                 mbs.addNotificationListener(MONITOR, (n, h) -> {
                     synchronized (jmxSeen) {
