@@ -120,6 +120,8 @@ class ZabbixGatewayTest {
         }
         assertTrue(Long.parseLong(value(m, "ForkCount")) > 0, "this test forked a sleep while the agent ran");
         assertEquals("netlink", value(m, "EventSource"));
+        assertTrue(value(m, "EventThreads").startsWith("nice -") || value(m, "EventThreads").startsWith("not boosted"),
+                value(m, "EventThreads"));
         assertTrue(value(m, "LatencyP99Micros").matches("-?[0-9]+"), value(m, "LatencyP99Micros"));
     }
 
