@@ -101,37 +101,19 @@ public final class ProcFiles implements AutoCloseable {
      */
     public Stat stat(int pid) {
         int n = read(pid, STAT);
-        int open = -1;
-        int close = -1;
-        for (int i = 0; i < n && open < 0; i++) {
-            if (data.get(i) == '(') {
-                open = i;
-            }
-        }
-        for (int i = n - 1; i > open && close < 0; i--) {
-            if (data.get(i) == ')') { // comm may hold spaces and parentheses: fields start after the last ')'
-                close = i;
-            }
-        }
-        // "pid (comm) S 1234 ..."
-        if (open < 0 || close < 0 || close + 4 >= n) {
+        int open = StatLine.commOpen(data, n);
+        int close = StatLine.commClose(data, n, open);
+        if (open < 0 || close < 0) {
             return null;
         }
-        int v = 0;
-        int i = close + 4;
-        for (; i < n && data.get(i) != ' '; i++) {
-            int c = data.get(i);
-            if (c < '0' || c > '9' || i - close - 4 >= 9) {
-                return null;
-            }
-            v = v * 10 + (c - '0');
-        }
-        if (i == close + 4) {
+        int ppidAt = StatLine.fieldEnd(data, close + 2, n) + 1; // past field 3, the state
+        long ppid = StatLine.parseUnsigned(data, ppidAt, StatLine.fieldEnd(data, ppidAt, n));
+        if (ppid < 0 || ppid > Integer.MAX_VALUE) {
             return null;
         }
         byte[] comm = new byte[close - open - 1];
         data.get(open + 1, comm, 0, comm.length);
-        return new Stat(new String(comm, StandardCharsets.UTF_8), v);
+        return new Stat(new String(comm, StandardCharsets.UTF_8), (int) ppid);
     }
 
     /** The parent's pid (field 4 of {@code /proc/PID/stat}), or -1. */

@@ -136,20 +136,8 @@ final class ProcScanner implements AutoCloseable {
      * parentheses, so the fields start after the last ')'.
      */
     static boolean parseStat(ByteBuffer b, int len, int pid, ProcSnapshot into) {
-        int open = -1;
-        for (int i = 0; i < len; i++) {
-            if (b.get(i) == '(') {
-                open = i;
-                break;
-            }
-        }
-        int close = -1;
-        for (int i = len - 1; i > open; i--) {
-            if (b.get(i) == ')') {
-                close = i;
-                break;
-            }
-        }
+        int open = StatLine.commOpen(b, len);
+        int close = StatLine.commClose(b, len, open);
         if (open < 0 || close < 0) {
             return false;
         }
@@ -165,15 +153,12 @@ final class ProcScanner implements AutoCloseable {
         long codeStart = -1;
         long codeEnd = -1;
         while (pos < len && field <= 27) {
-            int end = pos;
-            while (end < len && b.get(end) != ' ' && b.get(end) != '\n') {
-                end++;
-            }
+            int end = StatLine.fieldEnd(b, pos, len);
             switch (field) {
-                case 4: ppid = (int) parseUnsigned(b, pos, end); break;
-                case 22: startTime = parseUnsigned(b, pos, end); break;
-                case 26: codeStart = parseUnsigned(b, pos, end); break;
-                case 27: codeEnd = parseUnsigned(b, pos, end); break;
+                case 4: ppid = (int) StatLine.parseUnsigned(b, pos, end); break;
+                case 22: startTime = StatLine.parseUnsigned(b, pos, end); break;
+                case 26: codeStart = StatLine.parseUnsigned(b, pos, end); break;
+                case 27: codeEnd = StatLine.parseUnsigned(b, pos, end); break;
                 default: break;
             }
             field++;
@@ -184,22 +169,6 @@ final class ProcScanner implements AutoCloseable {
         }
         into.add(pid, ppid, startTime, codeStart, codeEnd, commHash);
         return true;
-    }
-
-    /** Decimal digits in [from, to) as a non-negative long, or -1. */
-    private static long parseUnsigned(ByteBuffer b, int from, int to) {
-        if (from >= to || to - from > 18) {
-            return -1;
-        }
-        long v = 0;
-        for (int i = from; i < to; i++) {
-            int c = b.get(i);
-            if (c < '0' || c > '9') {
-                return -1;
-            }
-            v = v * 10 + (c - '0');
-        }
-        return v;
     }
 
     @Override
