@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.taskwatch.monitor.MonitorSettings;
 import org.junit.jupiter.api.io.TempDir;
 
 class AgentConfigTest {
@@ -29,6 +30,13 @@ class AgentConfigTest {
                     + " | " + k.meaning() + " |";
             assertTrue(rows.contains(expected), "README.md lacks or differs for " + k.key() + ": expected row\n" + expected);
         }
+    }
+
+    @Test
+    void theAgentsDefaultsAreTheLibrarysDefaults() {
+        // the agent's keys (README table) and MonitorSettings.defaults() (CLI, -javaagent without
+        // options, embedders) state the same defaults twice: they must not drift apart
+        assertEquals(MonitorSettings.defaults(), AgentConfig.defaults().monitorSettings());
     }
 
     @Test
