@@ -75,7 +75,8 @@ final class AgentSide implements TaskwatchSide {
         }
         // the launcher execs java: the process we start is the agent's JVM
         Process p = new ProcessBuilder("sh", launcher.toString(), "agent", "--jmx-port", Integer.toString(port),
-                "--no-jolokia", "--set", "coalesceMicros=" + coalesceMicros, "--set", "priorityBoost=" + priorityBoost).redirectErrorStream(true).start();
+                "--no-jolokia", "--set", "coalesceMicros=" + coalesceMicros, "--set", "priorityBoost=" + priorityBoost)
+                .redirectErrorStream(true).start();
         BlockingQueue<String> lines = new LinkedBlockingQueue<>();
         List<String> all = new ArrayList<>();
         Thread pump = new Thread(() -> {

@@ -48,7 +48,8 @@ final class InProcessSide implements TaskwatchSide {
     }
 
     /** Watches every process with every event type. */
-    static InProcessSide watchAll(int latencyCapacity, MonitorSettings settings) throws IOException, InterruptedException {
+    static InProcessSide watchAll(int latencyCapacity, MonitorSettings settings)
+            throws IOException, InterruptedException {
         InProcessSide s = new InProcessSide("watch-all", TaskMonitor.start(settings), latencyCapacity);
         s.monitor.watchTree(1, "all");
         return s;
