@@ -130,6 +130,7 @@ public final class Watch {
 
     @Override
     public String toString() {
-        return "watch " + id + " (" + kind.name().toLowerCase(java.util.Locale.ROOT) + " " + target() + ", " + events() + ")";
+        String what = kind == WatchKind.PROCESS ? "process " + pid : kind == WatchKind.COMMAND ? "command " + target() : target();
+        return "watch " + id + " (" + what + ", " + events() + (ended ? ", ended" + (exitStatus == null ? "" : ": " + exitStatus.describe()) : "") + ")";
     }
 }

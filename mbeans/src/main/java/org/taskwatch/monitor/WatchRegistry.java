@@ -43,9 +43,9 @@ final class WatchRegistry {
     private static final Watch[] NO_WATCHES = new Watch[0];
     private static final int COMMAND_TEXT_LIMIT = 4096;
 
-    /** One process a watch follows; {@code startTime} pins its identity (-1 when not known). */
     /**
-     * One process in one watch. {@code sinceNanos} (CLOCK_MONOTONIC, the kernel's event clock)
+     * One process in one watch. {@code startTime} pins its identity (-1 when not known).
+     * {@code sinceNanos} (CLOCK_MONOTONIC, the kernel's event clock)
      * is when it joined: an event stamped earlier may be about an older process with the same
      * pid, seen late because the reader lags behind a registration.
      */
@@ -427,16 +427,18 @@ final class WatchRegistry {
     }
 
     private void forgetStale(int pid, long forkNanos) {
-        // a fork of a new process with this pid: any member with it that joined before the fork
-        // is a process that died unseen. One that joined after is the new process itself,
-        // registered before the (lagging) reader got to its fork.
+        // A fork of a new process with this pid: a member with it that joined before the fork is
+        // a process that died unseen. One that joined after is the new process itself, registered
+        // before the (lagging) reader got to its fork. So is one that joined "before" but still
+        // has the start time it was registered with: the /proc poller stamps a fork with the scan
+        // that saw it, which can be later than a registration that came right after the fork.
         if (!hasMember(pid)) {
             return; // the common case, another process in the same bucket: no lock
         }
         synchronized (writeLock) {
             Member[] ms = buckets.get(index(pid));
             for (Member m : ms) {
-                if (m.tgid == pid && m.sinceNanos < forkNanos) {
+                if (m.tgid == pid && m.sinceNanos < forkNanos && !holdsItsPid(m)) {
                     leave(m, null, 0);
                 }
             }
@@ -589,7 +591,15 @@ final class WatchRegistry {
      * (Rare: only while the reader lags behind a registration; reads /proc only then.)
      */
     private boolean olderNamesake(Member m, long exitNanos) {
-        return exitNanos < m.sinceNanos && m.startTime >= 0 && proc.startTime(m.tgid) == m.startTime;
+        return exitNanos < m.sinceNanos && holdsItsPid(m);
+    }
+
+    /**
+     * Whether the member's own process (alive, or a zombie) still has its pid: /proc shows the
+     * start time it joined with.
+     */
+    private boolean holdsItsPid(Member m) {
+        return m.startTime >= 0 && proc.startTime(m.tgid) == m.startTime;
     }
 
     /** Removes one member; ends its watch when that was the watched process or the last of a tree. */
