@@ -2,10 +2,12 @@ package org.taskwatch.cli;
 
 import java.io.PrintStream;
 import java.util.Arrays;
+import java.util.Set;
 
 /** {@code taskwatch}: one class per subcommand, each returning its exit code. */
 public final class Main {
     static final int USAGE = 2;
+    private static final Set<String> COMMANDS = Set.of("agent", "events", "wait");
 
     private Main() {}
 
@@ -19,6 +21,10 @@ public final class Main {
             return USAGE;
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        if (COMMANDS.contains(args[0]) && asksForHelp(rest)) { // "taskwatch events --help", as "taskwatch --help"
+            out.print(usage());
+            return 0;
+        }
         try {
             switch (args[0]) {
                 case "agent":
@@ -46,6 +52,16 @@ public final class Main {
             err.println("Run 'taskwatch --help' for usage.");
             return USAGE;
         }
+    }
+
+    /** A subcommand's own {@code --help} or {@code -h}, anywhere among its words. */
+    private static boolean asksForHelp(String[] rest) {
+        for (String a : rest) {
+            if (a.equals("--help") || a.equals("-h")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static String version() {
