@@ -3,14 +3,19 @@ package org.taskwatch.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.taskwatch.kernel.KernelVersion;
 import org.taskwatch.testing.KernelTests;
+import org.taskwatch.testing.OutputLines;
 import org.taskwatch.testing.Spawn;
 
 /** The CLI as a user runs it: a separate JVM, real processes, real signals. */
@@ -22,27 +27,45 @@ class CliProcessTest {
         return new ProcessBuilder(cmd).redirectErrorStream(true).start();
     }
 
+    /**
+     * Waits until {@code p} runs its monitor: it has a {@code taskwatch-reader} thread, which
+     * starts once the connector is subscribed; what follows (a registration) takes milliseconds.
+     */
+    private static void awaitReader(Process p) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        Path tasks = Path.of("/proc", Long.toString(p.pid()), "task");
+        while (true) {
+            assertTrue(p.isAlive(), "taskwatch ended before its reader started");
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(tasks)) {
+                for (Path t : ds) {
+                    try {
+                        if (Files.readString(t.resolve("comm")).trim().equals("taskwatch-reade")) {
+                            Thread.sleep(300); // the registration right after the start
+                            return;
+                        }
+                    } catch (IOException gone) {
+                        // that thread ended while we looked
+                    }
+                }
+            }
+            assertTrue(System.nanoTime() < deadline, "no taskwatch-reader thread within 30 s");
+            Thread.sleep(20);
+        }
+    }
+
     @Test
     void eventsJsonShowsExitThree() throws Exception {
         KernelTests.require(KernelTests.isRoot() || KernelVersion.running().atLeast(6, 6), "needs the connector");
         Process tw = taskwatch("events", "--json", "--types", "exit");
-        BufferedReader out = new BufferedReader(new InputStreamReader(tw.getInputStream()));
-        Thread.sleep(1500); // the JVM starts and subscribes
+        OutputLines out = OutputLines.of(tw.getInputStream());
+        awaitReader(tw);
         Process p = Spawn.sh("exit 3");
         long pid = p.pid();
         assertEquals(3, Spawn.waitFor(p));
-        String line;
-        String found = null;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (found == null && System.nanoTime() < deadline && (line = out.readLine()) != null) {
-            if (line.contains("\"pid\":" + pid + ",")) {
-                found = line;
-            }
-        }
+        String found = out.await("\"pid\":" + pid + ",", Duration.ofSeconds(10));
         tw.destroy(); // SIGTERM: the shutdown hook sends IGNORE
         assertTrue(tw.waitFor(10, TimeUnit.SECONDS));
         assertEquals(0, tw.exitValue(), "a clean stop on SIGTERM");
-        assertTrue(found != null, "no JSON line for pid " + pid);
         assertTrue(found.startsWith("{\"type\":\"exit\""), found);
         assertTrue(found.contains("\"exitCode\":3,"), found);
         assertTrue(found.contains("\"signal\":0,"), found);
@@ -53,8 +76,12 @@ class CliProcessTest {
     @Test
     void waitReturnsTheStatusOfANonChild() throws Exception {
         KernelTests.require(KernelTests.isRoot() || KernelVersion.running().atLeast(6, 6), "needs the connector");
-        Process p = Spawn.sh("sleep 2; exit 5");
+        Process p = Spawn.sh("read line; exit 5");
         Process tw = taskwatch("wait", Long.toString(p.pid()));
+        awaitReader(tw);
+        try (OutputStream in = p.getOutputStream()) {
+            in.write('\n');
+        }
         String out = new String(tw.getInputStream().readAllBytes());
         assertTrue(tw.waitFor(20, TimeUnit.SECONDS));
         assertEquals(5, tw.exitValue(), out);
@@ -62,7 +89,7 @@ class CliProcessTest {
 
         Process killed = Spawn.start("/bin/sleep", "30");
         Process tw2 = taskwatch("wait", Long.toString(killed.pid()));
-        Thread.sleep(1500);
+        awaitReader(tw2); // killed before it waits, the sleep would be "no such process"
         killed.destroyForcibly();
         String out2 = new String(tw2.getInputStream().readAllBytes());
         assertTrue(tw2.waitFor(20, TimeUnit.SECONDS));
