@@ -1,5 +1,7 @@
 package org.taskwatch.jmx;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -105,6 +107,15 @@ final class IsolatingBroadcaster extends NotificationBroadcasterSupport {
         }
     }
 
+    /** The handbacks of the registrations now (Jolokia's tell its subscriptions apart). */
+    List<Object> handbacks() {
+        List<Object> out = new ArrayList<>();
+        for (Key k : registered.keySet()) {
+            out.add(k.handback);
+        }
+        return out;
+    }
+
     /** Notifications not delivered to some listener because it fell too far behind. */
     long dropped() {
         return dropped.get();
@@ -149,6 +160,8 @@ final class IsolatingBroadcaster extends NotificationBroadcasterSupport {
         static final int QUEUED = 0;
         static final int FULL = 1;
         static final int CLOSED = 2;
+        /** Queued by {@link #retire} so that the thread need not wait out its idle timeout. */
+        private static final Object[] WAKE_UP = new Object[0];
 
         private final Key key;
         private final NotificationListener listener;
@@ -165,11 +178,12 @@ final class IsolatingBroadcaster extends NotificationBroadcasterSupport {
             t.start();
         }
 
-        /** Drops what is queued; the thread ends at its next look (within the idle timeout). */
+        /** Drops what is queued and wakes the thread, which ends (after a delivery under way, if any). */
         synchronized void retire() {
             retired = true;
             closed = true;
             queue.clear();
+            queue.offer(WAKE_UP); // there is room: just cleared, and closed to senders
         }
 
         synchronized int offer(Notification n, Object handback) {

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.management.Notification;
 import javax.management.NotificationListener;
 import org.junit.jupiter.api.Test;
@@ -154,5 +155,25 @@ class IsolatingBroadcasterTest {
         Thread.sleep(200); // nothing more may come; give it the chance
         assertEquals(List.of(1L), collect(goneGot, 1), "only what was in its hands when it was removed");
         assertEquals(1, b.mailboxes());
+    }
+
+    @Test
+    void aRemovedListenersThreadEndsAtOnceNotAfterItsIdleMinute() throws Exception {
+        IsolatingBroadcaster b = new IsolatingBroadcaster(100);
+        AtomicReference<Thread> mailboxThread = new AtomicReference<>();
+        CountDownLatch delivered = new CountDownLatch(1);
+        NotificationListener l = (n, hb) -> {
+            mailboxThread.set(Thread.currentThread());
+            delivered.countDown();
+        };
+        b.addNotificationListener(l, null, null);
+        b.sendNotification(new Notification("t", "src", 1));
+        assertTrue(delivered.await(5, TimeUnit.SECONDS));
+        assertTrue(mailboxThread.get().getName().startsWith("taskwatch-notify-"), mailboxThread.get().getName());
+
+        b.removeNotificationListener(l);
+        mailboxThread.get().join(5000);
+        assertTrue(!mailboxThread.get().isAlive(), "the mailbox thread still runs after its listener's removal");
+        assertEquals(0, b.mailboxes());
     }
 }
