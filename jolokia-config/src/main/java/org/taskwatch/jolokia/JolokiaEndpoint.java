@@ -6,9 +6,12 @@ import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.Supplier;
 import org.jolokia.core.api.LogHandler;
 import org.jolokia.jvmagent.JolokiaServer;
 import org.jolokia.jvmagent.JolokiaServerConfig;
@@ -18,7 +21,8 @@ import org.jolokia.jvmagent.JolokiaServerConfig;
  * ({@code jolokia-agent.properties}) and access policy ({@code jolokia-access.xml}, enforced by
  * {@link OriginCheckingRestrictor}). Runs on the JDK's own HTTP server: no servlet container.
  * Read and pull requests, and SSE notification streams, are served by a small fixed thread
- * pool, never by a thread of the caller.
+ * pool, never by a thread of the caller. Notification clients that go away without unregistering
+ * are unregistered after {@link JolokiaSettings#clientTimeoutSeconds} ({@link IdleClientReaper}).
  */
 public final class JolokiaEndpoint implements AutoCloseable {
     /** taskwatch's policy, inside this module's jar. */
@@ -27,20 +31,25 @@ public final class JolokiaEndpoint implements AutoCloseable {
 
     private final JolokiaServer server;
     private final String url;
+    private final IdleClientReaper reaper; // null when idle clients are kept
 
-    private JolokiaEndpoint(JolokiaServer server, String url) {
+    private JolokiaEndpoint(JolokiaServer server, String url, IdleClientReaper reaper) {
         this.server = server;
         this.url = url;
+        this.reaper = reaper;
     }
 
     /**
      * Starts serving.
      *
+     * @param handbacks the handbacks of the listeners now registered on the MBeans whose
+     *     notifications Jolokia serves: Jolokia's subscriptions among them, whose idle clients expire
      * @throws IOException when the port cannot be bound (the message names host and port) or
      *     the key store cannot be read
      * @throws IllegalArgumentException for settings that cannot work, naming the setting
      */
-    public static JolokiaEndpoint start(JolokiaSettings s) throws IOException {
+    public static JolokiaEndpoint start(JolokiaSettings s,
+            Supplier<? extends Collection<?>> handbacks) throws IOException {
         Map<String, String> config = serverConfig(s);
         JolokiaServer server;
         try {
@@ -52,7 +61,9 @@ public final class JolokiaEndpoint implements AutoCloseable {
         server.start();
         int port = server.getAddress().getPort();
         String scheme = s.keyStore().isEmpty() ? "http" : "https";
-        return new JolokiaEndpoint(server, scheme + "://" + hostForUrl(s.host()) + ":" + port + "/jolokia/");
+        IdleClientReaper reaper = s.clientTimeoutSeconds() == 0 ? null : new IdleClientReaper(handbacks,
+                Duration.ofSeconds(s.clientTimeoutSeconds()), message -> System.err.println("taskwatch: " + message));
+        return new JolokiaEndpoint(server, scheme + "://" + hostForUrl(s.host()) + ":" + port + "/jolokia/", reaper);
     }
 
     static Map<String, String> serverConfig(JolokiaSettings s) {
@@ -109,6 +120,9 @@ public final class JolokiaEndpoint implements AutoCloseable {
     /** Stops serving and frees the port. */
     @Override
     public void close() {
+        if (reaper != null) {
+            reaper.close();
+        }
         server.stop();
     }
 

@@ -12,18 +12,30 @@ package org.taskwatch.jolokia;
  * @param keyStorePassword the key store's password
  * @param policy the access policy's location ({@code classpath:...}, {@code file:...}), or empty
  *     for taskwatch's own ({@link JolokiaEndpoint#DEFAULT_POLICY})
+ * @param clientTimeoutSeconds how long a notification client may go without a ping or a pull
+ *     before it is unregistered (see {@link IdleClientReaper}); 0: never
  */
 public record JolokiaSettings(String host, int port, String user, String password, String keyStore,
-        String keyStorePassword, String policy) {
+        String keyStorePassword, String policy, int clientTimeoutSeconds) {
 
     public static final int DEFAULT_PORT = 8778;
+    public static final int DEFAULT_CLIENT_TIMEOUT_SECONDS = 600;
 
-    /** Loopback, port 8778, no authentication, plain HTTP, taskwatch's policy. */
+    /** @throws IllegalArgumentException for a negative client timeout */
+    public JolokiaSettings {
+        if (clientTimeoutSeconds < 0) {
+            throw new IllegalArgumentException("jolokia.clientTimeoutSeconds: must be 0 (never) or more, got "
+                    + clientTimeoutSeconds);
+        }
+    }
+
+    /** Loopback, port 8778, no authentication, plain HTTP, taskwatch's policy, idle clients expire after 10 minutes. */
     public static JolokiaSettings defaults() {
-        return new JolokiaSettings("127.0.0.1", DEFAULT_PORT, "", "", "", "", "");
+        return new JolokiaSettings("127.0.0.1", DEFAULT_PORT, "", "", "", "", "", DEFAULT_CLIENT_TIMEOUT_SECONDS);
     }
 
     public JolokiaSettings withPort(int newPort) {
-        return new JolokiaSettings(host, newPort, user, password, keyStore, keyStorePassword, policy);
+        return new JolokiaSettings(host, newPort, user, password, keyStore, keyStorePassword, policy,
+                clientTimeoutSeconds);
     }
 }

@@ -53,7 +53,7 @@ public final class Agent implements AutoCloseable {
                 jmx = JmxRemote.start(mbs, JmxSettings.of(config));
             }
             if (config.getBoolean(ConfigKey.JOLOKIA_ENABLED)) {
-                jolokia = JolokiaEndpoint.start(config.jolokiaSettings());
+                jolokia = JolokiaEndpoint.start(config.jolokiaSettings(), exporter::notificationHandbacks);
             }
         } catch (JMException e) {
             closeAll(jolokia, jmx, exporter, monitor);

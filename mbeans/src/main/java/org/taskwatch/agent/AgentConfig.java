@@ -187,6 +187,7 @@ public final class AgentConfig {
     public JolokiaSettings jolokiaSettings() {
         return new JolokiaSettings(get(ConfigKey.JOLOKIA_HOST), getInt(ConfigKey.JOLOKIA_PORT),
                 get(ConfigKey.JOLOKIA_USER), get(ConfigKey.JOLOKIA_PASSWORD), get(ConfigKey.JOLOKIA_KEY_STORE),
-                get(ConfigKey.JOLOKIA_KEY_STORE_PASSWORD), get(ConfigKey.JOLOKIA_POLICY));
+                get(ConfigKey.JOLOKIA_KEY_STORE_PASSWORD), get(ConfigKey.JOLOKIA_POLICY),
+                getInt(ConfigKey.JOLOKIA_CLIENT_TIMEOUT_SECONDS));
     }
 }

@@ -30,6 +30,9 @@ public enum ConfigKey {
     JOLOKIA_KEY_STORE_PASSWORD("jolokia.ssl.keyStorePassword", "", Kind.SECRET, "password of jolokia.ssl.keyStore"),
     JOLOKIA_POLICY("jolokia.policy", "", Kind.STRING,
             "Jolokia access policy (file:/path/jolokia-access.xml); empty: taskwatch's own (loopback, exec on org.taskwatch only)"),
+    JOLOKIA_CLIENT_TIMEOUT_SECONDS("jolokia.clientTimeoutSeconds", "600", Kind.range(0, 7 * 86400),
+            "a Jolokia notification client that neither pings nor pulls for this long, and has no open SSE stream,"
+                    + " is unregistered with its subscriptions (Jolokia itself never does). 0: never"),
     SOURCE("source", "auto", Kind.SOURCE,
             "event source: netlink (the proc connector), procfs (polling fallback), or auto (netlink, else procfs)"),
     POLL_MILLIS("source.pollMillis", "100", Kind.range(10, 60_000), "procfs fallback: milliseconds between scans of /proc"),

@@ -1,14 +1,15 @@
 package org.taskwatch.jmx;
 
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import javax.management.InstanceAlreadyExistsException;
 import javax.management.InstanceNotFoundException;
 import javax.management.JMException;
 import javax.management.MBeanServer;
 import javax.management.StandardMBean;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.taskwatch.kernel.EventType;
 import org.taskwatch.monitor.TaskMonitor;
 import org.taskwatch.monitor.Watch;
@@ -150,6 +151,11 @@ public final class JmxExporter implements TaskMonitor.WatchLifecycleListener, Au
         } catch (JMException e) {
             throw new IllegalStateException("cannot unregister the MBean of " + watch + ": " + e, e);
         }
+    }
+
+    /** The handbacks of the listeners registered on the Monitor MBean now (one per Jolokia subscription among them). */
+    public List<Object> notificationHandbacks() {
+        return adapter.emitter().handbacks();
     }
 
     @Override
