@@ -40,7 +40,9 @@ import org.jolokia.server.core.util.jmx.SingleMBeanServerAccess;
  * Fields are found by type, not name. Should a Jolokia upgrade change those, the reaper says so
  * once and stops, and clients are kept as before; a test of the agent fails on it.
  *
- * <p>Threads: one daemon thread, {@code taskwatch-jolokia-expiry}.
+ * <p>Threads: one daemon thread, {@code taskwatch-jolokia-expiry}. Jolokia's client table is a
+ * plain map that its HTTP threads change without a lock; this thread changes it too, at most
+ * once a round, through the same method an unregister request runs.
  */
 final class IdleClientReaper implements AutoCloseable {
     private static final Duration MAX_PERIOD = Duration.ofMinutes(1);
@@ -116,7 +118,9 @@ final class IdleClientReaper implements AutoCloseable {
         try {
             unregister.invoke(jolokia, access, c.getId());
         } catch (InvocationTargetException e) {
-            return; // it unregistered itself meanwhile (no such client), or an MBean of its went away: look again next round
+            // it unregistered itself meanwhile (no such client), or an MBean of its went away:
+            // the next round looks again
+            return;
         }
         log.accept("jolokia: notification client " + c.getId() + " expired after " + idleSeconds
                 + " s without a ping or pull; its " + subscriptions + " subscription(s) removed");

@@ -130,7 +130,9 @@ public final class Watch {
 
     @Override
     public String toString() {
-        String what = kind == WatchKind.PROCESS ? "process " + pid : kind == WatchKind.COMMAND ? "command " + target() : target();
-        return "watch " + id + " (" + what + ", " + events() + (ended ? ", ended" + (exitStatus == null ? "" : ": " + exitStatus.describe()) : "") + ")";
+        String what = kind == WatchKind.PROCESS ? "process " + pid
+                : kind == WatchKind.COMMAND ? "command " + target() : target();
+        String end = !ended ? "" : exitStatus == null ? ", ended" : ", ended: " + exitStatus.describe();
+        return "watch " + id + " (" + what + ", " + events() + end + ")";
     }
 }

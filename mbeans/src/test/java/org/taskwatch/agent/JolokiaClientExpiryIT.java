@@ -39,7 +39,8 @@ class JolokiaClientExpiryIT {
 
     @Test
     void idleClientsExpireAndLiveOnesStay() throws Exception {
-        try (AgentProcess a = AgentProcess.start("--no-jmx", "--jolokia-port", Integer.toString(AgentProcess.freePort()),
+        String port = Integer.toString(AgentProcess.freePort());
+        try (AgentProcess a = AgentProcess.start("--no-jmx", "--jolokia-port", port,
                 "--set", "jolokia.clientTimeoutSeconds=" + TIMEOUT_SECONDS)) {
             JolokiaClient j = new JolokiaClient(a.jolokiaUrl);
             String store = ((List<?>) JolokiaClient.value(j.get("search/jolokia:type=NotificationStore,*"))).get(0)
@@ -65,7 +66,8 @@ class JolokiaClientExpiryIT {
                         JolokiaClient.value(j.post("{\"type\":\"notification\",\"command\":\"ping\",\"client\":\""
                                 + pinging + "\"}"));
                         pulled.append(JolokiaClient.value(j.post("{\"type\":\"exec\",\"mbean\":\"" + store
-                                + "\",\"operation\":\"pull\",\"arguments\":[\"" + pulling + "\",\"" + pullHandle + "\"]}")));
+                                + "\",\"operation\":\"pull\",\"arguments\":[\"" + pulling + "\",\"" + pullHandle
+                                + "\"]}")));
                         Thread.sleep(300);
                     }
                 } catch (Exception | AssertionError e) {
@@ -105,8 +107,8 @@ class JolokiaClientExpiryIT {
     }
 
     private static String register(JolokiaClient j) throws Exception {
-        return (String) ((Map<?, ?>) JolokiaClient.value(j.post("{\"type\":\"notification\",\"command\":\"register\"}")))
-                .get("id");
+        Object reply = JolokiaClient.value(j.post("{\"type\":\"notification\",\"command\":\"register\"}"));
+        return (String) ((Map<?, ?>) reply).get("id");
     }
 
     private static String subscribe(JolokiaClient j, String client, String mode) throws Exception {
@@ -117,7 +119,8 @@ class JolokiaClientExpiryIT {
 
     /** Whether Jolokia still knows the client ({@code list} fails with "No client ... registered" otherwise). */
     private static boolean listed(JolokiaClient j, String client) throws Exception {
-        Map<String, Object> r = j.post("{\"type\":\"notification\",\"command\":\"list\",\"client\":\"" + client + "\"}");
+        Map<String, Object> r = j.post("{\"type\":\"notification\",\"command\":\"list\",\"client\":\"" + client
+                + "\"}");
         if (((Number) r.get("status")).intValue() == 200) {
             return true;
         }
