@@ -77,6 +77,7 @@ public final class Agent implements AutoCloseable {
                     + "; it misses " + monitor.source().limitations() + ")");
         }
         lines.add("event threads " + monitor.priority());
+        lines.add("exit names " + monitor.exitNames());
         if (jmx != null) {
             lines.add("JMX " + jmx.url() + authNote(!config.get(ConfigKey.JMX_PASSWORD_FILE).isEmpty(),
                     !config.get(ConfigKey.JMX_KEY_STORE).isEmpty()));

@@ -77,6 +77,9 @@ final class EventsCommand {
                     + " which are counted and reported; run as root or grant CAP_NET_ADMIN for "
                     + MonitorSettings.defaults().eventSource().receiveBufferBytes() / 1024 + " KiB");
         }
+        if (o.value("--command") != null && !monitor.exitNames().startsWith("taskstats")) {
+            err.println("taskwatch events: note: exit names " + monitor.exitNames());
+        }
         if (!o.flag("--json")) {
             out.println(EventPrinter.HEADER);
             out.flush();

@@ -61,18 +61,21 @@ final class ProcessDetails implements AutoCloseable {
     /**
      * What to tell of {@code e}'s process (the forking parent, for a fork); delivery thread only.
      *
-     * @param execRead for an exec, what the reader already read of the process at that exec (for
-     *     command watches), or null
+     * @param read what the reader already read of the process: at an exec, for command watches;
+     *     at an exit, its name then (taskstats), when its exec could not be read; or null
      */
-    Info of(ProcEvent e, Info execRead) {
+    Info of(ProcEvent e, Info read) {
         int tgid = e.tgid();
         switch (e.type()) {
             case EXIT: {
                 Info known = remove(tgid);
+                if (read != null) {
+                    return read; // what is kept is its parent's command, from the fork
+                }
                 return known != null ? known : new Info(files.comm(tgid), null, null, -1);
             }
             case EXEC: {
-                Info now = execRead != null ? execRead : read(tgid);
+                Info now = read != null ? read : read(tgid);
                 put(tgid, now);
                 return now;
             }

@@ -12,19 +12,20 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
+import org.taskwatch.kernel.BpfProgram;
 import org.taskwatch.kernel.EventFrame;
 import org.taskwatch.kernel.EventHandler;
+import org.taskwatch.kernel.EventSource;
+import org.taskwatch.kernel.EventSources;
 import org.taskwatch.kernel.EventType;
 import org.taskwatch.kernel.ExitStatus;
+import org.taskwatch.kernel.NativeException;
 import org.taskwatch.kernel.ProcConnector;
 import org.taskwatch.kernel.ProcEvent;
-import org.taskwatch.kernel.BpfProgram;
-import org.taskwatch.kernel.EventSource;
-import org.taskwatch.kernel.NativeException;
 import org.taskwatch.kernel.ProcEventCodec;
-import org.taskwatch.kernel.EventSources;
 import org.taskwatch.kernel.ProcEventReader;
 import org.taskwatch.kernel.ProcFs;
+import org.taskwatch.kernel.TaskstatsExits;
 import org.taskwatch.kernel.ThreadPriority;
 
 /**
@@ -58,6 +59,8 @@ public final class TaskMonitor implements AutoCloseable {
     private volatile boolean running = true;
     private volatile String lastReaderError;
     private volatile String readerPriority; // null until the thread has started; "" when boosted
+    /** Why names at exit cannot be had (checked at start), or null when they can. */
+    private final String exitNamesProblem;
     private volatile String deliveryPriority;
     private final CountDownLatch boosted = new CountDownLatch(2); // both event threads have tried their boost
 
@@ -83,6 +86,10 @@ public final class TaskMonitor implements AutoCloseable {
         this.delivery.start();
         try {
             this.source = EventSources.open(settings.eventSource(), new Pipeline(), "taskwatch-reader");
+            // only the netlink reader calls onBatch; the poller reads no exec in time anyway
+            this.exitNamesProblem = source instanceof ProcEventReader ? TaskstatsExits.probe()
+                    : "the /proc poller has no kernel exit events to pair names with";
+            registry.useExitNames(exitNamesProblem == null);
             narrowFilter(); // kernelFilter=auto with no watch yet: the kernel drops everything for us
         } catch (IOException | RuntimeException e) {
             running = false;
@@ -481,6 +488,17 @@ public final class TaskMonitor implements AutoCloseable {
         return registry.size();
     }
 
+    /**
+     * How command watches learn the names of processes gone before /proc could be read at their
+     * exec: "taskstats (while command watches exist)", or why not.
+     */
+    public String exitNames() {
+        String later = registry.exitNamesProblem();
+        String problem = exitNamesProblem != null ? exitNamesProblem : later.isEmpty() ? null : later;
+        return problem == null ? "taskstats (while command watches exist)" : "none (" + problem
+                + "): command watches miss processes that end before /proc is read at their exec";
+    }
+
     /** The proc connector, or null when the event source is the /proc poller. */
     public ProcConnector connector() {
         return source instanceof ProcEventReader r ? r.connector() : null;
@@ -530,6 +548,11 @@ public final class TaskMonitor implements AutoCloseable {
         }
 
         @Override
+        public void onBatch() {
+            registry.onBatch();
+        }
+
+        @Override
         public void onEvent(EventFrame f) {
             EventType type = f.type();
             if (type == null) {
@@ -571,7 +594,8 @@ public final class TaskMonitor implements AutoCloseable {
                     ws[j++] = matched.get(i);
                 }
             }
-            ProcessDetails.Info read = f.type() == EventType.EXEC ? registry.execRead(f.tgid()) : null;
+            ProcessDetails.Info read = f.type() == EventType.EXEC ? registry.execRead(f.tgid())
+                    : f.type() == EventType.EXIT ? registry.exitRead(f.tgid()) : null;
             if (!handoff.offer(new Delivery(f.toEvent(), ws, false, read))) {
                 stats.handoffFull();
                 lost(1, "handoff");

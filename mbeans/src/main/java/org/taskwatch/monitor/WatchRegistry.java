@@ -12,14 +12,16 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.regex.Pattern;
-import org.taskwatch.kernel.NativeException;
-import org.taskwatch.kernel.Pidfd;
 import java.util.regex.PatternSyntaxException;
 import org.taskwatch.kernel.EventFrame;
 import org.taskwatch.kernel.EventType;
 import org.taskwatch.kernel.ExitStatus;
+import org.taskwatch.kernel.IntIntMap;
+import org.taskwatch.kernel.NativeException;
+import org.taskwatch.kernel.Pidfd;
 import org.taskwatch.kernel.ProcFiles;
 import org.taskwatch.kernel.ProcFs;
+import org.taskwatch.kernel.TaskstatsExits;
 
 /**
  * The one watch registry that every client (JMX, Jolokia, the CLI) shares: kmonitor's hashed
@@ -61,6 +63,27 @@ final class WatchRegistry {
     private final ProcFs proc;
     /** The reader thread's own, for commands at exec: three system calls a file, no garbage but the text. */
     private final ProcFiles execReads = ProcFiles.openOrNothing("/proc");
+    /**
+     * Names at exit (taskstats), for exits of processes that were gone before {@link
+     * #matchCommands} could read them at their exec. Opened and closed by the reader thread (in
+     * {@link #onBatch}) as command watches come and go, when {@link #useExitNames} allowed it.
+     */
+    private TaskstatsExits exitNames;
+    private volatile boolean exitNamesAllowed;
+    private volatile boolean exitNamesWanted; // a command watch exists
+    private volatile String exitNamesProblem = "";
+    /** Pids whose exec could not be read (reader thread only): their exit is matched by its name. */
+    private final IntIntMap unreadExecs = new IntIntMap(64);
+    private static final int MAX_UNREAD_EXECS = 4096;
+    /**
+     * What was read at the exec of command watches' members (reader thread only), for their exit
+     * notification: delivery sees no exec a watch did not want, and the process is gone by then.
+     */
+    private final Map<Integer, ProcessDetails.Info> readAtExec = new HashMap<>();
+    private static final int MAX_READ_AT_EXEC = 16384;
+    /** The name an exit was matched by (reader thread only), for delivery to tell. */
+    private ProcessDetails.Info lastExitRead;
+    private int lastExitPid;
     /** What {@link #matchCommands} read at the last exec (reader thread only), for delivery to reuse. */
     private ProcessDetails.Info lastExecRead;
     private int lastExecPid;
@@ -161,6 +184,7 @@ final class WatchRegistry {
         synchronized (writeLock) {
             w = newWatch(WatchKind.COMMAND, 0, p, mask, internal);
             commands = append(commands, w);
+            exitNamesWanted = true;
         }
         if (internal) {
             for (int pid : proc.pids()) {
@@ -266,6 +290,7 @@ final class WatchRegistry {
         }
         everyProcess = without(everyProcess, w);
         commands = without(commands, w);
+        exitNamesWanted = commands.length != 0;
         for (int i = 0; i < BUCKETS; i++) {
             Member[] ms = buckets.get(i);
             for (Member m : ms) {
@@ -340,6 +365,8 @@ final class WatchRegistry {
             if (commands.length != 0) {
                 matchCommands(f.tgid(), f.timestampNanos());
             }
+        } else if (t == EventType.EXIT) {
+            lastExitRead = null;
         }
     }
 
@@ -365,6 +392,77 @@ final class WatchRegistry {
                 out.add(all[i]);
             }
         }
+        if (t == EventType.EXIT) {
+            if (!readAtExec.isEmpty()) {
+                ProcessDetails.Info r = readAtExec.remove(key);
+                if (r != null) {
+                    lastExitPid = key;
+                    lastExitRead = r;
+                }
+            }
+            if (unreadExecs.size() != 0 && unreadExecs.remove(key, 0) != 0) {
+                matchExitByName(key, out);
+            }
+        }
+    }
+
+    /**
+     * The exit of a process whose exec could not be read: the command watches whose pattern its
+     * name at exit (taskstats) matches. Only the name: its command line and executable are gone.
+     */
+    private void matchExitByName(int pid, MatchBuffer out) {
+        String comm = exitNames == null ? null : exitNames.takeComm(pid);
+        if (comm == null) {
+            return;
+        }
+        lastExitPid = pid;
+        lastExitRead = new ProcessDetails.Info(comm, null, null, -1);
+        for (Watch w : commands) {
+            if (w.wants(EventType.EXIT) && byId.containsKey(w.id()) && matchesBudgeted(w, comm)) {
+                out.add(w);
+            }
+        }
+    }
+
+    /**
+     * Before a batch's events (reader thread): opens or closes the taskstats listener as command
+     * watches come and go, and takes the names of the processes that exited meanwhile (the kernel
+     * sent them before the batch's exits).
+     */
+    void onBatch() {
+        boolean want = exitNamesWanted && exitNamesAllowed;
+        if (want && exitNames == null && exitNamesProblem.isEmpty()) {
+            try {
+                exitNames = TaskstatsExits.open();
+            } catch (NativeException e) {
+                exitNamesProblem = e.getMessage(); // said by exitNames(); tried again when allowed again
+            }
+        } else if (!want && exitNames != null) {
+            exitNames.close();
+            exitNames = null;
+            unreadExecs.clear();
+        }
+        if (exitNames != null) {
+            exitNames.drain();
+        }
+        if (commands.length == 0 && !readAtExec.isEmpty()) {
+            readAtExec.clear(); // the last command watch went: nobody will want these exits
+        }
+    }
+
+    /**
+     * Whether exits of processes gone before their exec could be read may be matched by their
+     * name at exit (the taskstats listener, while command watches exist). Any thread; false
+     * closes the listener at the next batch.
+     */
+    void useExitNames(boolean allowed) {
+        exitNamesProblem = "";
+        exitNamesAllowed = allowed;
+    }
+
+    /** Why the taskstats listener could not be opened, or empty. */
+    String exitNamesProblem() {
+        return exitNamesProblem;
     }
 
     /** After a process exit has been matched: it is no longer a member of anything. */
@@ -388,21 +486,33 @@ final class WatchRegistry {
 
     private void matchCommands(int pid, long execNanos) {
         // Only when command watches exist: the command is read from /proc at exec. A process
-        // that is gone before we read it cannot be matched (best effort, and said so in the README).
+        // that is gone before we read it is matched at its exit by its name then (taskstats),
+        // where that is available; else it cannot be (said so in the README).
         ProcFiles.Stat st = execReads.stat(pid);
+        if (st == null && exitNames != null) { // gone already: its exit will be matched by its name
+            if (unreadExecs.size() >= MAX_UNREAD_EXECS) {
+                unreadExecs.clear(); // exits were lost: these pids' exits will never come
+            }
+            unreadExecs.put(pid, 1, 0);
+        }
         String comm = st == null ? null : st.comm();
         String exe = execReads.exe(pid);
         String cmdline = execReads.cmdline(pid); // at most 4 KiB, as limit() cuts it elsewhere
         lastExecPid = pid;
         lastExecRead = new ProcessDetails.Info(comm, cmdline, exe, st == null ? -1 : st.ppid());
+        boolean joined = false;
         for (Watch w : commands) {
             if (matchesBudgeted(w, comm) || matchesBudgeted(w, exe) || matchesBudgeted(w, cmdline)) {
                 synchronized (writeLock) {
                     if (byId.containsKey(w.id()) && !isMember(pid, w)) {
                         addMember(pid, -1, w, execNanos);
+                        joined = true;
                     }
                 }
             }
+        }
+        if (joined && readAtExec.size() < MAX_READ_AT_EXEC) {
+            readAtExec.put(pid, lastExecRead); // its exit names it so, even when nobody wanted the exec
         }
     }
 
@@ -653,9 +763,24 @@ final class WatchRegistry {
         return r;
     }
 
+    /**
+     * What the reader knows of this exit's process for command watches: what it read at its exec,
+     * or, when the process was gone by then, its name at exit ({@link #matchExitByName}); or null.
+     * Reader thread, after {@link #match} of the exit.
+     */
+    ProcessDetails.Info exitRead(int pid) {
+        ProcessDetails.Info r = lastExitPid == pid ? lastExitRead : null;
+        lastExitRead = null;
+        return r;
+    }
+
     /** After the reader thread has stopped. */
     void close() {
         execReads.close();
+        if (exitNames != null) {
+            exitNames.close();
+            exitNames = null;
+        }
     }
 
     /** A member from now on: a registration (the caller's thread), or a process found in /proc. */

@@ -68,6 +68,10 @@ class UnprivilegedIT {
             assertTrue(exit.contains("\"exitCode\":3,"), exit);
             String note = lines.await("note: receive buffer", WAIT);
             assertTrue(note.contains("no CAP_NET_ADMIN"), note);
+            // taskstats, which names processes gone before their exec is read, needs CAP_NET_ADMIN
+            String names = lines.await("note: exit names", WAIT);
+            assertTrue(names.contains("exit names none (") && names.contains("CAP_NET_ADMIN")
+                    && names.contains("command watches miss"), names);
         } finally {
             tw.destroy();
             assertTrue(tw.waitFor(15, TimeUnit.SECONDS));

@@ -9,6 +9,13 @@ public interface EventHandler {
     /** Once, on the source's thread, before anything else: for what must run on that thread. */
     default void onStart() {}
 
+    /**
+     * The netlink reader received a batch of datagrams, and calls this before their first event:
+     * for what must see everything the kernel queued elsewhere before those events (taskstats
+     * records come before the exits they describe). The /proc poller does not call it.
+     */
+    default void onBatch() {}
+
     /** One event; {@code frame} is reused after this returns. */
     void onEvent(EventFrame frame);
 

@@ -24,6 +24,15 @@ final class GuardedHandler {
         }
     }
 
+    void batch() {
+        try {
+            handler.onBatch();
+        } catch (RuntimeException | Error e) {
+            errors++;
+            error(e);
+        }
+    }
+
     void event(EventFrame frame) {
         try {
             handler.onEvent(frame);

@@ -59,6 +59,7 @@ public final class ProcConnector implements AutoCloseable {
     private int rxPos;
     private int rxEnd;
     private long batchNanos; // when the last batch arrived
+    private long batches; // received (reader thread only)
     private boolean coalesceNext; // events arrive faster than one batch per coalescing period
     private volatile long coalesceNanos = DEFAULT_COALESCE_MICROS * 1000L;
     private boolean lastSkipWasAck;
@@ -369,6 +370,9 @@ public final class ProcConnector implements AutoCloseable {
         // a full batch leaves more queued: take it at once
         coalesceNext = n > 0 && n < batch.slots() && (n > 1 || now - batchNanos < period);
         batchNanos = now;
+        if (n > 0) {
+            batches++;
+        }
         return n;
     }
 
@@ -440,6 +444,10 @@ public final class ProcConnector implements AutoCloseable {
 
     /** Events received and decoded. */
     public long received() { return received; }
+
+    /** Batches of datagrams received so far; the reader's thread only. */
+    long batches() { return batches; }
+
     /** Messages that failed strict decoding. */
     public long malformed() { return malformed; }
     /** Messages not from the kernel's proc connector. */

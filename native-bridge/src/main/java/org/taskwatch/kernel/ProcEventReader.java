@@ -218,6 +218,7 @@ public final class ProcEventReader implements EventSource {
         long drops = connector.kernelDrops();
         long gaps = 0;
         long nextDropCheck = System.nanoTime() + DROP_CHECK_NANOS;
+        long batches = -1;
         while (running) {
             int r;
             try {
@@ -229,7 +230,12 @@ public final class ProcEventReader implements EventSource {
                 }
                 drops = connector.kernelDrops();
                 gaps = 0;
+                batches = -1;
                 continue;
+            }
+            if (connector.batches() != batches) {
+                batches = connector.batches();
+                guarded.batch(); // before the batch's first event, which receive has just decoded
             }
             if (!relearn.isEmpty()) {
                 // after receive, which may have waited while a filter was swapped: before this message
