@@ -393,7 +393,7 @@ final class WatchRegistry {
             }
         }
         if (t == EventType.EXIT) {
-            if (!readAtExec.isEmpty()) {
+            if (!readAtExec.isEmpty() && hasMember(key)) { // (members only: no boxing for other exits)
                 ProcessDetails.Info r = readAtExec.remove(key);
                 if (r != null) {
                     lastExitPid = key;
