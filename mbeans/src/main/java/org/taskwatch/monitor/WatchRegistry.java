@@ -65,12 +65,15 @@ final class WatchRegistry {
     private final ProcFiles execReads = ProcFiles.openOrNothing("/proc");
     /**
      * Names at exit (taskstats), for exits of processes that were gone before {@link
-     * #matchCommands} could read them at their exec. Opened and closed by the reader thread (in
-     * {@link #onBatch}) as command watches come and go, when {@link #useExitNames} allowed it.
+     * #matchCommands} could read them at their exec; the reader thread's. Opened by the first
+     * command watch's registration (so that every process that execs after it returns is
+     * covered), handed to the reader through {@link #pendingExitNames}, and closed by the reader
+     * once the last command watch is gone. Only when {@link #useExitNames} allowed it.
      */
     private TaskstatsExits exitNames;
+    private volatile TaskstatsExits pendingExitNames;
+    private boolean exitNamesOpen; // guarded by writeLock: pending, or the reader's
     private volatile boolean exitNamesAllowed;
-    private volatile boolean exitNamesWanted; // a command watch exists
     private volatile String exitNamesProblem = "";
     /** Pids whose exec could not be read (reader thread only): their exit is matched by its name. */
     private final IntIntMap unreadExecs = new IntIntMap(64);
@@ -184,7 +187,7 @@ final class WatchRegistry {
         synchronized (writeLock) {
             w = newWatch(WatchKind.COMMAND, 0, p, mask, internal);
             commands = append(commands, w);
-            exitNamesWanted = true;
+            openExitNames();
         }
         if (internal) {
             for (int pid : proc.pids()) {
@@ -290,7 +293,6 @@ final class WatchRegistry {
         }
         everyProcess = without(everyProcess, w);
         commands = without(commands, w);
-        exitNamesWanted = commands.length != 0;
         for (int i = 0; i < BUCKETS; i++) {
             Member[] ms = buckets.get(i);
             for (Member m : ms) {
@@ -430,17 +432,20 @@ final class WatchRegistry {
      * sent them before the batch's exits).
      */
     void onBatch() {
-        boolean want = exitNamesWanted && exitNamesAllowed;
-        if (want && exitNames == null && exitNamesProblem.isEmpty()) {
-            try {
-                exitNames = TaskstatsExits.open();
-            } catch (NativeException e) {
-                exitNamesProblem = e.getMessage(); // said by exitNames(); tried again when allowed again
+        TaskstatsExits opened = pendingExitNames;
+        if (opened != null) {
+            pendingExitNames = null;
+            exitNames = opened;
+        }
+        if (exitNames != null && commands.length == 0) {
+            synchronized (writeLock) {
+                if (commands.length == 0) { // still none: a registration meanwhile would keep it
+                    exitNames.close();
+                    exitNames = null;
+                    exitNamesOpen = false;
+                    unreadExecs.clear();
+                }
             }
-        } else if (!want && exitNames != null) {
-            exitNames.close();
-            exitNames = null;
-            unreadExecs.clear();
         }
         if (exitNames != null) {
             exitNames.drain();
@@ -458,6 +463,19 @@ final class WatchRegistry {
     void useExitNames(boolean allowed) {
         exitNamesProblem = "";
         exitNamesAllowed = allowed;
+    }
+
+    /** With the first command watch (under writeLock): the taskstats listener, for the reader to take. */
+    private void openExitNames() {
+        if (!exitNamesAllowed || exitNamesOpen || !exitNamesProblem.isEmpty()) {
+            return;
+        }
+        try {
+            pendingExitNames = TaskstatsExits.open();
+            exitNamesOpen = true;
+        } catch (NativeException e) {
+            exitNamesProblem = e.getMessage(); // said by exitNames(); tried again when allowed again
+        }
     }
 
     /** Why the taskstats listener could not be opened, or empty. */
@@ -777,10 +795,13 @@ final class WatchRegistry {
     /** After the reader thread has stopped. */
     void close() {
         execReads.close();
-        if (exitNames != null) {
-            exitNames.close();
-            exitNames = null;
+        for (TaskstatsExits t : new TaskstatsExits[] {exitNames, pendingExitNames}) {
+            if (t != null) {
+                t.close();
+            }
         }
+        exitNames = null;
+        pendingExitNames = null;
     }
 
     /** A member from now on: a registration (the caller's thread), or a process found in /proc. */

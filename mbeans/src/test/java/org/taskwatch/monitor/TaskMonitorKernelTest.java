@@ -20,6 +20,7 @@ import org.taskwatch.kernel.EventType;
 import org.taskwatch.kernel.KernelVersion;
 import org.taskwatch.kernel.ProcEvent;
 import org.taskwatch.testing.KernelTests;
+import org.taskwatch.testing.OpenFiles;
 import org.taskwatch.testing.Spawn;
 import org.taskwatch.testing.ThreadNice;
 
@@ -237,6 +238,22 @@ class TaskMonitorKernelTest {
             Files.delete(job);
             Files.delete(runner);
             Files.delete(dir);
+        }
+    }
+
+    @Test
+    void theTaskstatsListenerIsOpenOnlyWhileCommandWatchesExist() throws Exception {
+        try (TaskMonitor m = TaskMonitor.start(MonitorSettings.defaults())) {
+            int before = OpenFiles.genericNetlinkSockets();
+            Watch a = m.watchCommand("tw-nothing-[0-9]+", "exit");
+            assertEquals(before + 1, OpenFiles.genericNetlinkSockets(), "opened by the first command watch");
+            Watch b = m.watchCommand("tw-nothing-else", "exit");
+            assertEquals(before + 1, OpenFiles.genericNetlinkSockets(), "one listener for all of them");
+            m.unwatch(a.id());
+            m.unwatch(b.id());
+            Process p = Spawn.sh("sleep 0.2"); // events, so the reader takes a batch
+            assertTrue(m.waitForExit((int) p.pid(), 5000).exited());
+            assertEquals(before, OpenFiles.genericNetlinkSockets(), "closed by the reader once the last one went");
         }
     }
 

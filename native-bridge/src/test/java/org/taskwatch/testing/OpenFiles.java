@@ -11,10 +11,11 @@ import java.util.Set;
 /**
  * What this JVM holds open, as the kernel lists it in {@code /proc/self/fd}: pidfds, and proc
  * connector sockets (netlink sockets of protocol 11, NETLINK_CONNECTOR, found by inode in
- * {@code /proc/net/netlink}). An independent check that a source released what it held.
+ * {@code /proc/net/netlink}), taskstats listeners (protocol 16, NETLINK_GENERIC). An independent check that a source released what it held.
  */
 public final class OpenFiles {
     private static final int NETLINK_CONNECTOR = 11;
+    private static final int NETLINK_GENERIC = 16;
 
     private OpenFiles() {}
 
@@ -47,11 +48,20 @@ public final class OpenFiles {
 
     /** Open proc connector (NETLINK_CONNECTOR) sockets of this process. */
     public static int connectorSockets() throws IOException {
+        return netlinkSockets(NETLINK_CONNECTOR);
+    }
+
+    /** Open generic netlink sockets (NETLINK_GENERIC: taskstats listeners) of this process. */
+    public static int genericNetlinkSockets() throws IOException {
+        return netlinkSockets(NETLINK_GENERIC);
+    }
+
+    private static int netlinkSockets(int protocol) throws IOException {
         Set<String> inodes = new HashSet<>();
         List<String> lines = Files.readAllLines(Path.of("/proc/net/netlink"));
         for (String line : lines.subList(1, lines.size())) {
             String[] f = line.trim().split("\\s+");
-            if (f.length >= 10 && f[1].equals(Integer.toString(NETLINK_CONNECTOR))) {
+            if (f.length >= 10 && f[1].equals(Integer.toString(protocol))) {
                 inodes.add(f[9]);
             }
         }
