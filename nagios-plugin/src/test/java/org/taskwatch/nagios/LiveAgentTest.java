@@ -148,8 +148,8 @@ class LiveAgentTest {
 
     @Test
     void nonZeroExitsSeesTheTwoExitOnes() throws Exception {
-        // each lives 0.2 s: the agent matches a command when it reads /proc at exec, and a process
-        // that is already gone by then cannot be matched (README, Design)
+        // each lives 0.2 s: the pattern is on the command line, which only /proc has at exec (a
+        // process gone by then is matched by its name at exit alone: README, Design)
         String tag = "twmark" + marker();
         String regex = "^/bin/sh -c sleep 0\\.2; exit [01]; : " + tag + "$";
         Plugin.Run first = check("--exits", regex, "--nonzero", "--window", "600");
@@ -181,6 +181,31 @@ class LiveAgentTest {
 
         Plugin.Run refused = check("--exits", tag, "--nonzero");
         assertEquals(3, refused.exit(), "an unanchored pattern that matches the check itself is refused");
+    }
+
+    @Test
+    void nonZeroExitsCountsJobsThatFailAtOnce(@TempDir Path dir) throws Exception {
+        // a script that exits 1 a fraction of a millisecond after its exec is often gone before
+        // /proc is read; its name at exit (taskstats, the agent runs as root here) matches it
+        String name = "twf" + marker() + ".sh"; // its comm: the script's file name
+        Path job = dir.resolve(name);
+        Files.writeString(job, "#!/bin/sh\nexit 1\n");
+        assertTrue(job.toFile().setExecutable(true));
+        Path runner = dir.resolve("runner");
+        int runs = 50;
+        Files.writeString(runner, "i=0; while [ $i -lt " + runs + " ]; do " + job + "; i=$((i+1)); done\n");
+        String regex = "^" + name.replace(".", "\\.") + "$";
+        assertEquals(0, check("--exits", regex, "--nonzero", "--window", "600").exit(), "starts the history");
+        assertEquals(0, Spawn.waitFor(Spawn.start("/bin/sh", runner.toString())));
+        Plugin.Run r = null;
+        for (int i = 0; i < 50; i++) {
+            r = check("--exits", regex, "--nonzero", "--window", "600", "--raw");
+            if (r.stdout().equals(runs + "\n")) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        assertEquals(runs + "\n", r.stdout(), "every one of the " + runs + " jobs: " + r);
     }
 
     @Test
