@@ -55,8 +55,12 @@ public final class TaskstatsExits implements AutoCloseable {
     static final int COMM_AT = STATS_AT + 80;
     static final int COMM_LEN = 32;
     static final int TGID_AT = STATS_AT + 368;
-    /** Exits remembered: far more than one batch of the connector can hold. */
-    static final int RING = 1024;
+    /**
+     * Exits remembered: records are drained as they come, and the connector's exits may come
+     * later when the reader lags behind in a storm; a name is lost only after this many exits
+     * of other processes came in between (64 KiB of names).
+     */
+    static final int RING = 4096;
     private static final int COMM_BYTES = 16; // TASK_COMM_LEN: what the kernel keeps of a name
     private static final int SOCK_RAW = 3;
     private static final int SOCK_NONBLOCK = 0x800;
