@@ -47,9 +47,9 @@ final class WatchRegistry {
 
     /**
      * One process in one watch. {@code startTime} pins its identity (-1 when not known).
-     * {@code sinceNanos} (CLOCK_MONOTONIC, the kernel's event clock)
-     * is when it joined: an event stamped earlier may be about an older process with the same
-     * pid, seen late because the reader lags behind a registration.
+     * {@code sinceNanos} (CLOCK_MONOTONIC, the kernel's event clock) is when it joined: an event
+     * stamped earlier may be about an older process with the same pid, seen late because the
+     * reader lags behind a registration.
      */
     record Member(int tgid, long startTime, Watch watch, long sinceNanos) {}
 
@@ -457,8 +457,7 @@ final class WatchRegistry {
 
     /**
      * Whether exits of processes gone before their exec could be read may be matched by their
-     * name at exit (the taskstats listener, while command watches exist). Any thread; false
-     * closes the listener at the next batch.
+     * name at exit (the taskstats listener, while command watches exist). Once, at start.
      */
     void useExitNames(boolean allowed) {
         exitNamesProblem = "";
@@ -514,8 +513,8 @@ final class WatchRegistry {
             unreadExecs.put(pid, 1, 0);
         }
         String comm = st == null ? null : st.comm();
-        String exe = execReads.exe(pid);
-        String cmdline = execReads.cmdline(pid); // at most 4 KiB, as limit() cuts it elsewhere
+        String exe = st == null ? null : execReads.exe(pid);
+        String cmdline = st == null ? null : execReads.cmdline(pid); // at most 4 KiB, as limit() cuts it elsewhere
         lastExecPid = pid;
         lastExecRead = new ProcessDetails.Info(comm, cmdline, exe, st == null ? -1 : st.ppid());
         boolean joined = false;

@@ -17,8 +17,8 @@ final class Errno {
     static final int EOPNOTSUPP = 95;
     static final int EAFNOSUPPORT = 97;
     static final int ENOBUFS = 105;
-    static final int ECONNREFUSED = 111;
     static final int ETIMEDOUT = 110;
+    static final int ECONNREFUSED = 111;
     static final int EPROTONOSUPPORT = 93;
 
     private Errno() {}

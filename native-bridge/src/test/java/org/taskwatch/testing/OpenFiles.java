@@ -11,7 +11,8 @@ import java.util.Set;
 /**
  * What this JVM holds open, as the kernel lists it in {@code /proc/self/fd}: pidfds, and proc
  * connector sockets (netlink sockets of protocol 11, NETLINK_CONNECTOR, found by inode in
- * {@code /proc/net/netlink}), taskstats listeners (protocol 16, NETLINK_GENERIC). An independent check that a source released what it held.
+ * {@code /proc/net/netlink}), taskstats listeners (protocol 16, NETLINK_GENERIC). An independent
+ * check that a source released what it held.
  */
 public final class OpenFiles {
     private static final int NETLINK_CONNECTOR = 11;
