@@ -42,6 +42,8 @@ public final class JmxExporter implements TaskMonitor.WatchLifecycleListener, Au
             Map.entry("KernelFilter", "What the kernel filters for this agent before events reach it"),
             Map.entry("EventThreads",
                     "How the reader and delivery threads are scheduled: nice -N (priorityBoost), or why they are not boosted"),
+            Map.entry("ExitNames", "How command watches name processes gone before their exec could be read:"
+                    + " taskstats (while command watches exist), or none and why"),
             Map.entry("WatchCount", "Watches registered now"),
             Map.entry("EventsReceived", "Events received from the kernel since start"),
             Map.entry("EventsDelivered", "Events delivered to listeners since start"),

@@ -215,6 +215,7 @@ final class Monitor implements MonitorMXBean, MonitorListener {
     @Override public String getEventSource() { return monitor.eventSource(); }
     @Override public String getKernelFilter() { return monitor.kernelFilter(); }
     @Override public String getEventThreads() { return monitor.priority(); }
+    @Override public String getExitNames() { return monitor.exitNames(); }
 
     @Override
     public String getHealth() {

@@ -34,6 +34,12 @@ public interface MonitorMXBean {
     /** How the reader and delivery threads are scheduled: "nice -4", or why they are not boosted. */
     String getEventThreads();
 
+    /**
+     * How command watches name processes gone before their exec could be read: "taskstats (while
+     * command watches exist)", or "none (why): ...".
+     */
+    String getExitNames();
+
     String getHealth();
 
     int getWatchCount();

@@ -81,6 +81,8 @@ class AgentIT {
                 assertEquals("netlink", mbs.getAttribute(MONITOR, "EventSource"));
                 assertEquals(a.output().split("event threads ")[1].split("\n")[0],
                         mbs.getAttribute(MONITOR, "EventThreads"), "the attribute says what the banner said");
+                assertEquals(a.output().split("exit names ")[1].split("\n")[0], mbs.getAttribute(MONITOR, "ExitNames"),
+                        "the attribute says what the banner said");
                 List<Notification> jmxSeen = new ArrayList<>();
                 mbs.addNotificationListener(MONITOR, (n, h) -> {
                     synchronized (jmxSeen) {

@@ -122,6 +122,8 @@ class ZabbixGatewayTest {
         assertEquals("netlink", value(m, "EventSource"));
         assertTrue(value(m, "EventThreads").startsWith("nice -") || value(m, "EventThreads").startsWith("not boosted"),
                 value(m, "EventThreads"));
+        assertTrue(value(m, "ExitNames").startsWith("taskstats") || value(m, "ExitNames").startsWith("none ("),
+                value(m, "ExitNames"));
         assertTrue(value(m, "LatencyP99Micros").matches("-?[0-9]+"), value(m, "LatencyP99Micros"));
     }
 
