@@ -132,14 +132,15 @@ public final class TaskstatsExits implements AutoCloseable {
     }
 
     /**
-     * Takes every record queued, keeping the names of processes (thread group leaders) that
+     * Takes the records queued (at most {@link #RING} in one call, so that a storm of exits
+     * cannot hold the reader here), keeping the names of processes (thread group leaders) that
      * exited. Allocates nothing.
      *
      * @return records taken
      */
     public int drain() {
         int taken = 0;
-        while (!closed) {
+        while (!closed && taken < RING) {
             int n = batch.receive(fd);
             if (n < 0) {
                 if (-n == Errno.ENOBUFS) {
