@@ -26,10 +26,11 @@ import javax.management.NotificationListener;
  * by the handback; keyed by the listener alone, one SSE client that stops reading would stall
  * all of them.
  *
- * <p>When a registration is removed, what its mailbox still holds is discarded: a listener hears
- * nothing after its removal but a notification already in its hands. Jolokia, for one, re-creates
- * the pull store of a client it has just unregistered when a notification arrives for it late,
- * and keeps it forever.
+ * <p>When a registration is removed, what its mailbox still holds is discarded, and the removal
+ * waits (up to {@value #SETTLE_MILLIS} ms) for a notification already in the listener's hands:
+ * a listener hears nothing after its removal has returned. Jolokia, for one, re-creates the pull
+ * store of a client it has just unregistered when a notification arrives for it late, and keeps
+ * it forever.
  *
  * <p>Threads: {@link #handleNotification} runs on the sender's thread (the delivery thread) and
  * only enqueues; each mailbox thread ({@code taskwatch-notify-N}) calls one listener; listeners
@@ -38,6 +39,8 @@ import javax.management.NotificationListener;
  */
 final class IsolatingBroadcaster extends NotificationBroadcasterSupport {
     private static final long IDLE_MILLIS = TimeUnit.MINUTES.toMillis(1);
+    /** How long a removal waits for a delivery under way to its listener. */
+    static final long SETTLE_MILLIS = 200;
     private static final AtomicLong THREADS = new AtomicLong();
 
     private final int capacity;
@@ -64,7 +67,7 @@ final class IsolatingBroadcaster extends NotificationBroadcasterSupport {
         for (Key k : registered.keySet()) {
             if (k.listener.equals(listener)) {
                 registered.remove(k);
-                retire(k);
+                retire(k, true);
             }
         }
     }
@@ -75,15 +78,19 @@ final class IsolatingBroadcaster extends NotificationBroadcasterSupport {
         super.removeNotificationListener(listener, filter, handback);
         Key k = new Key(listener, handback);
         if (registered.computeIfPresent(k, (key, filters) -> filters > 1 ? filters - 1 : null) == null) {
-            retire(k);
+            retire(k, true);
         }
     }
 
-    /** The registration is gone: what its mailbox holds is dropped, and its thread ends. */
-    private void retire(Key k) {
+    /**
+     * The registration is gone: what its mailbox holds is dropped, and its thread ends. {@code
+     * settle}: the remover's thread waits (briefly) for a delivery under way to end, so that
+     * nothing reaches the listener after its removal returns.
+     */
+    private void retire(Key k, boolean settle) {
         Mailbox m = mailboxes.remove(k);
         if (m != null) {
-            m.retire();
+            m.retire(settle);
         }
     }
 
@@ -103,7 +110,9 @@ final class IsolatingBroadcaster extends NotificationBroadcasterSupport {
             // CLOSED: its thread just ended for idleness, or it was retired; the next round makes a new one
         }
         if (!registered.containsKey(key)) {
-            retire(key); // removed while this notification was being sent (the sender works on a copy of the list)
+            // removed while this notification was being sent (the sender works on a copy of the list);
+            // the sender (the delivery thread) never waits for a listener
+            retire(key, false);
         }
     }
 
@@ -166,24 +175,43 @@ final class IsolatingBroadcaster extends NotificationBroadcasterSupport {
         private final Key key;
         private final NotificationListener listener;
         private final ArrayBlockingQueue<Object[]> queue = new ArrayBlockingQueue<>(capacity);
+        private final Thread thread;
         private boolean closed; // guarded by this
-        /** Set once its registration is gone; read before each delivery without the lock. */
-        private volatile boolean retired;
+        private boolean retired; // guarded by this
+        private boolean delivering; // guarded by this: the listener is being called
 
         Mailbox(Key key) {
             this.key = key;
             this.listener = key.listener;
-            Thread t = new Thread(this, "taskwatch-notify-" + THREADS.incrementAndGet());
-            t.setDaemon(true);
-            t.start();
+            this.thread = new Thread(this, "taskwatch-notify-" + THREADS.incrementAndGet());
+            thread.setDaemon(true);
+            thread.start();
         }
 
-        /** Drops what is queued and wakes the thread, which ends (after a delivery under way, if any). */
-        synchronized void retire() {
+        /**
+         * Drops what is queued and wakes the thread, which ends. With {@code settle}, waits up to
+         * {@link #SETTLE_MILLIS} for a delivery under way to end: Jolokia removes a client's
+         * listeners and then its pull store, and a notification it got after that made it
+         * re-create the store for good. A listener stuck in its call is not waited for longer.
+         */
+        synchronized void retire(boolean settle) {
             retired = true;
             closed = true;
             queue.clear();
             queue.offer(WAKE_UP); // there is room: just cleared, and closed to senders
+            if (!settle || Thread.currentThread() == thread) {
+                return; // (a listener that removes itself from its own call)
+            }
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SETTLE_MILLIS);
+            long left;
+            while (delivering && (left = deadline - System.nanoTime()) > 0) {
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(this, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
         }
 
         synchronized int offer(Notification n, Object handback) {
@@ -212,13 +240,21 @@ final class IsolatingBroadcaster extends NotificationBroadcasterSupport {
                     }
                     continue;
                 }
-                if (retired) {
-                    return;
+                synchronized (this) {
+                    if (retired) {
+                        return; // nothing after the removal (checked with the flag set, under one lock)
+                    }
+                    delivering = true;
                 }
                 try {
                     listener.handleNotification((Notification) item[0], item[1]);
                 } catch (RuntimeException e) { // a broken listener must not lose its mailbox
                     listenerErrors.incrementAndGet();
+                } finally {
+                    synchronized (this) {
+                        delivering = false;
+                        notifyAll();
+                    }
                 }
             }
         }

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.management.Notification;
 import javax.management.NotificationListener;
@@ -175,5 +176,52 @@ class IsolatingBroadcasterTest {
         mailboxThread.get().join(5000);
         assertTrue(!mailboxThread.get().isAlive(), "the mailbox thread still runs after its listener's removal");
         assertEquals(0, b.mailboxes());
+    }
+
+    @Test
+    void aRemovalReturnsAfterTheDeliveryUnderWayNotBefore() throws Exception {
+        // Jolokia removes a client's listeners, then its pull store: a notification that reached
+        // it after the removal returned re-created the store for good
+        IsolatingBroadcaster b = new IsolatingBroadcaster(100);
+        CountDownLatch entered = new CountDownLatch(1);
+        AtomicBoolean finished = new AtomicBoolean();
+        NotificationListener slow = (n, hb) -> {
+            entered.countDown();
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            finished.set(true);
+        };
+        b.addNotificationListener(slow, null, null);
+        b.sendNotification(new Notification("t", "src", 1));
+        assertTrue(entered.await(5, TimeUnit.SECONDS));
+        b.removeNotificationListener(slow);
+        assertTrue(finished.get(), "the removal returned while the listener was still being called");
+    }
+
+    @Test
+    void aRemovalDoesNotWaitLongForAStuckListener() throws Exception {
+        IsolatingBroadcaster b = new IsolatingBroadcaster(100);
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch never = new CountDownLatch(1);
+        NotificationListener stuck = (n, hb) -> {
+            entered.countDown();
+            try {
+                never.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        b.addNotificationListener(stuck, null, null);
+        b.sendNotification(new Notification("t", "src", 1));
+        assertTrue(entered.await(5, TimeUnit.SECONDS));
+        long start = System.nanoTime();
+        b.removeNotificationListener(stuck);
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertTrue(millis >= IsolatingBroadcaster.SETTLE_MILLIS - 20 && millis < 5_000,
+                "waited " + millis + " ms for a listener that never returns");
+        never.countDown();
     }
 }
