@@ -81,7 +81,6 @@ public final class TaskstatsExits implements AutoCloseable {
     private final IntIntMap slotByPid = new IntIntMap(RING * 2);
     private int next;
     private long records;
-    private long overruns;
     private boolean closed;
 
     private TaskstatsExits(int fd, byte[] cpus) {
@@ -144,8 +143,7 @@ public final class TaskstatsExits implements AutoCloseable {
             int n = batch.receive(fd);
             if (n < 0) {
                 if (-n == Errno.ENOBUFS) {
-                    overruns++; // the kernel dropped records for us: some names will be missing
-                    continue;
+                    continue; // the kernel dropped records for us (its buffer was full): those names are missing
                 }
                 return taken; // EAGAIN: nothing more (EINTR: the next batch takes it)
             }
@@ -216,13 +214,8 @@ public final class TaskstatsExits implements AutoCloseable {
     }
 
     /** Records taken since open. */
-    public long records() {
+    long records() {
         return records;
-    }
-
-    /** Times the kernel said it dropped records for this socket (its buffer was full). */
-    public long overruns() {
-        return overruns;
     }
 
     // ---- requests ----
