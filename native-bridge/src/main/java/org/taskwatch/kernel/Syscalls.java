@@ -12,8 +12,11 @@ import java.nio.ByteBuffer;
 final class Syscalls {
     static final int AF_NETLINK = 16;
     static final int SOCK_DGRAM = 2;
+    static final int SOCK_RAW = 3;
+    static final int SOCK_NONBLOCK = 0x800;
     static final int SOCK_CLOEXEC = 0x80000;
     static final int NETLINK_CONNECTOR = 11;
+    static final int NETLINK_GENERIC = 16;
     static final int SOL_SOCKET = 1;
     static final int SO_RCVBUF = 8;
     static final int SO_RCVTIMEO = 20;
@@ -35,9 +38,20 @@ final class Syscalls {
     private Syscalls() {}
 
     static int netlinkConnectorSocket() throws NativeException {
-        int fd = LibC.socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_CONNECTOR);
+        return netlinkSocket(SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_CONNECTOR,
+                "socket(AF_NETLINK, SOCK_DGRAM, NETLINK_CONNECTOR)");
+    }
+
+    /** A generic netlink socket (taskstats), close-on-exec and non-blocking. */
+    static int netlinkGenericSocket() throws NativeException {
+        return netlinkSocket(SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_GENERIC,
+                "socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK, NETLINK_GENERIC)");
+    }
+
+    private static int netlinkSocket(int type, int protocol, String call) throws NativeException {
+        int fd = LibC.socket(AF_NETLINK, type, protocol);
         if (fd < 0) {
-            throw new NativeException("socket(AF_NETLINK, SOCK_DGRAM, NETLINK_CONNECTOR)", Native.getLastError());
+            throw new NativeException(call, Native.getLastError());
         }
         return fd;
     }

@@ -1,6 +1,5 @@
 package org.taskwatch.kernel;
 
-import com.sun.jna.Native;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -34,7 +33,6 @@ import java.nio.file.Path;
  * <p>One thread only (the reader's), except {@link #probe}.
  */
 public final class TaskstatsExits implements AutoCloseable {
-    static final int NETLINK_GENERIC = 16;
     static final int GENL_ID_CTRL = 0x10;
     static final int CTRL_CMD_GETFAMILY = 3;
     static final int CTRL_ATTR_FAMILY_ID = 1;
@@ -62,13 +60,7 @@ public final class TaskstatsExits implements AutoCloseable {
      */
     static final int RING = 4096;
     private static final int COMM_BYTES = 16; // TASK_COMM_LEN: what the kernel keeps of a name
-    private static final int SOCK_RAW = 3;
-    private static final int SOCK_NONBLOCK = 0x800;
-    private static final int SOCK_CLOEXEC = 0x80000;
     private static final int RECEIVE_BUFFER = 4 << 20;
-    private static final int SO_RCVBUF = 8;
-    private static final int SO_RCVBUFFORCE = 33;
-    private static final int SOL_SOCKET = 1;
     private static final int REPLY_MILLIS = 2000;
 
     private final int fd;
@@ -95,15 +87,14 @@ public final class TaskstatsExits implements AutoCloseable {
      *     permission (CAP_NET_ADMIN in the initial namespaces)
      */
     public static TaskstatsExits open() throws NativeException {
-        int fd = LibC.socket(Syscalls.AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_GENERIC);
-        if (fd < 0) {
-            throw new NativeException("socket(AF_NETLINK, SOCK_RAW, NETLINK_GENERIC)", Native.getLastError());
-        }
+        int fd = Syscalls.netlinkGenericSocket();
         TaskstatsExits t = null;
         try {
             Syscalls.bindNetlink(fd, 0);
-            if (LibC.setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, new int[] {RECEIVE_BUFFER}, 4) != 0) {
-                LibC.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, new int[] {RECEIVE_BUFFER}, 4); // capped by rmem_max
+            try {
+                Syscalls.setIntOption(fd, Syscalls.SOL_SOCKET, Syscalls.SO_RCVBUFFORCE, RECEIVE_BUFFER, "SO_RCVBUFFORCE");
+            } catch (NativeException e) { // no CAP_NET_ADMIN: registering, below, says so
+                Syscalls.setIntOption(fd, Syscalls.SOL_SOCKET, Syscalls.SO_RCVBUF, RECEIVE_BUFFER, "SO_RCVBUF");
             }
             t = new TaskstatsExits(fd, cpuList());
             t.family = t.resolveFamily();
@@ -226,40 +217,25 @@ public final class TaskstatsExits implements AutoCloseable {
         len = attribute(tx, len, CTRL_ATTR_FAMILY_NAME, name);
         tx.putInt(0, len);
         Syscalls.send(fd, tx, len, "CTRL_CMD_GETFAMILY TASKSTATS");
-        long deadline = System.nanoTime() + REPLY_MILLIS * 1_000_000L;
-        while (System.nanoTime() < deadline && Syscalls.pollIn(fd, REPLY_MILLIS)) {
-            int n = batch.receive(fd);
-            if (n < 0) {
-                if (-n == Errno.EAGAIN || -n == Errno.EINTR) {
-                    continue;
-                }
-                throw new NativeException("recv(genetlink controller reply)", -n);
-            }
-            ByteBuffer b = batch.buffer();
-            for (int i = 0; i < n; i++) {
-                int off = batch.offset(i);
-                int end = off + Math.min(batch.length(i), b.getInt(off));
-                int type = b.getShort(off + 4) & 0xffff;
-                if (type == NLMSG_ERROR && end - off >= 20) {
-                    throw new NativeException("look up the TASKSTATS generic netlink family (is CONFIG_TASKSTATS on?)",
-                            -b.getInt(off + 16));
-                }
-                if (type != GENL_ID_CTRL) {
-                    continue;
-                }
-                for (int at = off + 20; at + 4 <= end; ) {
-                    int alen = b.getShort(at) & 0xffff;
-                    if (alen < 4) {
-                        break;
-                    }
-                    if ((b.getShort(at + 2) & 0x3fff) == CTRL_ATTR_FAMILY_ID && alen >= 6) {
-                        return b.getShort(at + 4) & 0xffff;
-                    }
-                    at += (alen + 3) & ~3;
-                }
-            }
+        String what = "look up the TASKSTATS generic netlink family (is CONFIG_TASKSTATS on?)";
+        int slot = awaitReply(GENL_ID_CTRL, what);
+        if (slot < 0) {
+            throw new NativeException(what + ": acknowledged, but no family id came", Errno.EINVAL);
         }
-        throw new NativeException("look up the TASKSTATS generic netlink family: no answer", Errno.ETIMEDOUT);
+        ByteBuffer b = batch.buffer();
+        int off = batch.offset(slot);
+        int end = off + Math.min(batch.length(slot), b.getInt(off));
+        for (int at = off + 20; at + 4 <= end; ) {
+            int alen = b.getShort(at) & 0xffff;
+            if (alen < 4) {
+                break;
+            }
+            if ((b.getShort(at + 2) & 0x3fff) == CTRL_ATTR_FAMILY_ID && alen >= 6) {
+                return b.getShort(at + 4) & 0xffff;
+            }
+            at += (alen + 3) & ~3;
+        }
+        throw new NativeException(what + ": the answer holds no family id", Errno.EINVAL);
     }
 
     private void request(int attribute, boolean ack) throws NativeException {
@@ -270,8 +246,19 @@ public final class TaskstatsExits implements AutoCloseable {
                 : "TASKSTATS deregister");
     }
 
-    /** Reads until the kernel's answer to a request (skipping records that came first); throws on a refusal. */
+    /** Reads until the kernel acknowledges a request (skipping records that came first); throws on a refusal. */
     private void awaitAck(String what) throws NativeException {
+        awaitReply(-1, what);
+    }
+
+    /**
+     * Reads (for up to {@link #REPLY_MILLIS}) until the kernel's answer: the batch slot of the
+     * first datagram of netlink type {@code type}, or -1 for an acknowledgement (an error
+     * message with errno 0); other datagrams (records) are skipped.
+     *
+     * @throws NativeException naming {@code what}, for a refusal or no answer
+     */
+    private int awaitReply(int type, String what) throws NativeException {
         long deadline = System.nanoTime() + REPLY_MILLIS * 1_000_000L;
         while (System.nanoTime() < deadline && Syscalls.pollIn(fd, REPLY_MILLIS)) {
             int n = batch.receive(fd);
@@ -284,13 +271,17 @@ public final class TaskstatsExits implements AutoCloseable {
             ByteBuffer b = batch.buffer();
             for (int i = 0; i < n; i++) {
                 int off = batch.offset(i);
-                if ((b.getShort(off + 4) & 0xffff) == NLMSG_ERROR && batch.length(i) >= 20) {
+                int t = b.getShort(off + 4) & 0xffff;
+                if (t == NLMSG_ERROR && batch.length(i) >= 20) {
                     int errno = -b.getInt(off + 16);
                     if (errno != 0) {
                         throw new NativeException(what + (errno == Errno.EPERM
                                 ? " (needs CAP_NET_ADMIN in the initial user and pid namespaces)" : ""), errno);
                     }
-                    return;
+                    return -1;
+                }
+                if (t == type) {
+                    return i;
                 }
             }
         }
