@@ -1,7 +1,6 @@
 package org.taskwatch.kernel;
 
 import com.sun.jna.Native;
-import com.sun.jna.Pointer;
 import java.nio.ByteBuffer;
 
 /**
@@ -40,7 +39,7 @@ final class DatagramBatch {
         this.data = addrs + slots * ADDR;
         this.mem = ProcEventCodec.newBuffer(data + slots * slotBytes + 8).alignedSlice(8)
                 .order(java.nio.ByteOrder.nativeOrder());
-        this.address = Pointer.nativeValue(Native.getDirectBufferPointer(mem));
+        this.address = Syscalls.address(mem);
         for (int i = 0; i < slots; i++) {
             int h = i * MMSGHDR;
             mem.putLong(h, address + addrs + (long) i * ADDR); // msg_name

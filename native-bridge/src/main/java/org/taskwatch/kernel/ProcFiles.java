@@ -1,7 +1,6 @@
 package org.taskwatch.kernel;
 
 import com.sun.jna.Native;
-import com.sun.jna.Pointer;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
@@ -26,8 +25,8 @@ public final class ProcFiles implements AutoCloseable {
     private final int procFd;
     private final ByteBuffer path = ProcEventCodec.newBuffer(32);
     private final ByteBuffer data = ProcEventCodec.newBuffer(MAX_CMDLINE);
-    private final long pathAddress = Pointer.nativeValue(Native.getDirectBufferPointer(path));
-    private final long dataAddress = Pointer.nativeValue(Native.getDirectBufferPointer(data));
+    private final long pathAddress = Syscalls.address(path);
+    private final long dataAddress = Syscalls.address(data);
     private boolean closed;
 
     private ProcFiles(int procFd) {

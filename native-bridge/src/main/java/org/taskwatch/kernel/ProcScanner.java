@@ -25,7 +25,7 @@ final class ProcScanner implements AutoCloseable {
     private final int procFd;
     private final ByteBuffer dirents = ProcEventCodec.newBuffer(32 * 1024);
     private final ByteBuffer stat = ProcEventCodec.newBuffer(STAT_BUFFER);
-    private final long statAddress = com.sun.jna.Pointer.nativeValue(com.sun.jna.Native.getDirectBufferPointer(stat));
+    private final long statAddress = Syscalls.address(stat);
     private int[] pids = new int[1024];
     private long unreadable;
     private boolean closed;

@@ -2,6 +2,7 @@ package org.taskwatch.kernel;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
+import com.sun.jna.Pointer;
 import java.nio.ByteBuffer;
 
 /**
@@ -36,6 +37,11 @@ final class Syscalls {
     static final long SYS_GETDENTS64 = getdents64Number(System.getProperty("os.arch", ""));
 
     private Syscalls() {}
+
+    /** A direct buffer's native address, taken once for the per-event calls (see {@link LibC}). */
+    static long address(ByteBuffer direct) {
+        return Pointer.nativeValue(Native.getDirectBufferPointer(direct));
+    }
 
     static int netlinkConnectorSocket() throws NativeException {
         return netlinkSocket(SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_CONNECTOR,
