@@ -59,14 +59,15 @@ public final class TaskMonitor implements AutoCloseable {
     private volatile boolean running = true;
     private volatile String lastReaderError;
     private volatile String readerPriority; // null until the thread has started; "" when boosted
-    /** Why names at exit cannot be had (checked at start), or null when they can. */
-    private final String exitNamesProblem;
     private volatile String deliveryPriority;
     private final CountDownLatch boosted = new CountDownLatch(2); // both event threads have tried their boost
 
     /** A matched event on its way from the reader to the delivery thread. */
-    /** {@code execRead}: what the reader already read of an exec's process, or null. */
-    private record Delivery(ProcEvent event, Watch[] watches, boolean recovered, ProcessDetails.Info execRead) {}
+    /**
+     * {@code read}: what the reader already knows of the event's process (read at its exec, or its
+     * name at exit), or null.
+     */
+    private record Delivery(ProcEvent event, Watch[] watches, boolean recovered, ProcessDetails.Info read) {}
 
     /** Told when public watches come and go, for their MBeans. */
     public interface WatchLifecycleListener {
@@ -87,9 +88,8 @@ public final class TaskMonitor implements AutoCloseable {
         try {
             this.source = EventSources.open(settings.eventSource(), new Pipeline(), "taskwatch-reader");
             // only the netlink reader calls onBatch; the poller reads no exec in time anyway
-            this.exitNamesProblem = source instanceof ProcEventReader ? TaskstatsExits.probe()
-                    : "the /proc poller has no kernel exit events to pair names with";
-            registry.useExitNames(exitNamesProblem == null);
+            registry.useExitNames(source instanceof ProcEventReader ? TaskstatsExits.probe()
+                    : "the /proc poller has no kernel exit events to pair names with");
             narrowFilter(); // kernelFilter=auto with no watch yet: the kernel drops everything for us
         } catch (IOException | RuntimeException e) {
             running = false;
@@ -493,9 +493,8 @@ public final class TaskMonitor implements AutoCloseable {
      * exec: "taskstats (while command watches exist)", or why not.
      */
     public String exitNames() {
-        String later = registry.exitNamesProblem();
-        String problem = exitNamesProblem != null ? exitNamesProblem : later.isEmpty() ? null : later;
-        return problem == null ? "taskstats (while command watches exist)" : "none (" + problem
+        String problem = registry.exitNamesProblem();
+        return problem.isEmpty() ? "taskstats (while command watches exist)" : "none (" + problem
                 + "): command watches miss processes that end before /proc is read at their exec";
     }
 
@@ -687,7 +686,7 @@ public final class TaskMonitor implements AutoCloseable {
 
     private void deliver(Delivery d) {
         ProcEvent e = d.event();
-        ProcessDetails.Info info = details.of(e, d.execRead());
+        ProcessDetails.Info info = details.of(e, d.read());
         int ppid = e.ppid() > 0 ? e.ppid() : Math.max(0, info.ppid());
         long[] ids = new long[d.watches().length];
         for (int i = 0; i < ids.length; i++) {

@@ -68,13 +68,12 @@ final class WatchRegistry {
      * #matchCommands} could read them at their exec; the reader thread's. Opened by the first
      * command watch's registration (so that every process that execs after it returns is
      * covered), handed to the reader through {@link #pendingExitNames}, and closed by the reader
-     * once the last command watch is gone. Only when {@link #useExitNames} allowed it.
+     * once the last command watch is gone. Only while {@link #exitNamesProblem} is empty.
      */
     private TaskstatsExits exitNames;
     private volatile TaskstatsExits pendingExitNames;
     private boolean exitNamesOpen; // guarded by writeLock: pending, or the reader's
-    private volatile boolean exitNamesAllowed;
-    private volatile String exitNamesProblem = "";
+    private volatile String exitNamesProblem = "not enabled"; // until useExitNames
     /** Pids whose exec could not be read (reader thread only): their exit is matched by its name. */
     private final IntIntMap unreadExecs = new IntIntMap(64);
     private static final int MAX_UNREAD_EXECS = 4096;
@@ -457,27 +456,27 @@ final class WatchRegistry {
 
     /**
      * Whether exits of processes gone before their exec could be read may be matched by their
-     * name at exit (the taskstats listener, while command watches exist). Once, at start.
+     * name at exit (the taskstats listener, while command watches exist): {@code problem} null
+     * when they may, else why not. Once, at start.
      */
-    void useExitNames(boolean allowed) {
-        exitNamesProblem = "";
-        exitNamesAllowed = allowed;
+    void useExitNames(String problem) {
+        exitNamesProblem = problem == null ? "" : problem;
     }
 
     /** With the first command watch (under writeLock): the taskstats listener, for the reader to take. */
     private void openExitNames() {
-        if (!exitNamesAllowed || exitNamesOpen || !exitNamesProblem.isEmpty()) {
+        if (exitNamesOpen || !exitNamesProblem.isEmpty()) {
             return;
         }
         try {
             pendingExitNames = TaskstatsExits.open();
             exitNamesOpen = true;
         } catch (NativeException e) {
-            exitNamesProblem = e.getMessage(); // said by exitNames(); tried again when allowed again
+            exitNamesProblem = e.getMessage(); // said by TaskMonitor.exitNames(); not tried again
         }
     }
 
-    /** Why the taskstats listener could not be opened, or empty. */
+    /** Why the taskstats listener may not or could not be opened, or empty. */
     String exitNamesProblem() {
         return exitNamesProblem;
     }
