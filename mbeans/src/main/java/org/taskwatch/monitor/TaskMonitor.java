@@ -593,8 +593,8 @@ public final class TaskMonitor implements AutoCloseable {
                     ws[j++] = matched.get(i);
                 }
             }
-            ProcessDetails.Info read = f.type() == EventType.EXEC ? registry.execRead(f.tgid())
-                    : f.type() == EventType.EXIT ? registry.exitRead(f.tgid()) : null;
+            ProcessDetails.Info read = f.type() == EventType.EXEC || f.type() == EventType.EXIT
+                    ? registry.readOf(f.tgid()) : null;
             if (!handoff.offer(new Delivery(f.toEvent(), ws, false, read))) {
                 stats.handoffFull();
                 lost(1, "handoff");

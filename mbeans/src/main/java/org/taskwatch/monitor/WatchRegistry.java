@@ -83,12 +83,13 @@ final class WatchRegistry {
      */
     private final Map<Integer, ProcessDetails.Info> readAtExec = new HashMap<>();
     private static final int MAX_READ_AT_EXEC = 16384;
-    /** The name an exit was matched by (reader thread only), for delivery to tell. */
-    private ProcessDetails.Info lastExitRead;
-    private int lastExitPid;
-    /** What {@link #matchCommands} read at the last exec (reader thread only), for delivery to reuse. */
-    private ProcessDetails.Info lastExecRead;
-    private int lastExecPid;
+    /**
+     * What the reader knows of the current exec's or exit's process (reader thread only), for
+     * delivery: what {@link #matchCommands} read at the exec, and at an exit that, or the name it
+     * was matched by. See {@link #readOf}.
+     */
+    private ProcessDetails.Info lastRead;
+    private int lastReadPid;
     private final int maxWatches;
     private final int maxPatternLength;
     /**
@@ -362,12 +363,12 @@ final class WatchRegistry {
                 followFork(ms, f.tgid(), child, f.timestampNanos());
             }
         } else if (t == EventType.EXEC) {
-            lastExecRead = null; // what an earlier exec read is not this one's
+            lastRead = null; // what an earlier event read is not this one's
             if (commands.length != 0) {
                 matchCommands(f.tgid(), f.timestampNanos());
             }
         } else if (t == EventType.EXIT) {
-            lastExitRead = null;
+            lastRead = null;
         }
     }
 
@@ -397,8 +398,8 @@ final class WatchRegistry {
             if (!readAtExec.isEmpty() && hasMember(key)) { // (members only: no boxing for other exits)
                 ProcessDetails.Info r = readAtExec.remove(key);
                 if (r != null) {
-                    lastExitPid = key;
-                    lastExitRead = r;
+                    lastReadPid = key;
+                    lastRead = r;
                 }
             }
             if (unreadExecs.size() != 0 && unreadExecs.remove(key, 0) != 0) {
@@ -416,8 +417,8 @@ final class WatchRegistry {
         if (comm == null) {
             return;
         }
-        lastExitPid = pid;
-        lastExitRead = new ProcessDetails.Info(comm, null, null, -1);
+        lastReadPid = pid;
+        lastRead = new ProcessDetails.Info(comm, null, null, -1);
         for (Watch w : commands) {
             if (w.wants(EventType.EXIT) && byId.containsKey(w.id()) && matchesBudgeted(w, comm)) {
                 out.add(w);
@@ -514,8 +515,8 @@ final class WatchRegistry {
         String comm = st == null ? null : st.comm();
         String exe = st == null ? null : execReads.exe(pid);
         String cmdline = st == null ? null : execReads.cmdline(pid); // at most 4 KiB, as limit() cuts it elsewhere
-        lastExecPid = pid;
-        lastExecRead = new ProcessDetails.Info(comm, cmdline, exe, st == null ? -1 : st.ppid());
+        lastReadPid = pid;
+        lastRead = new ProcessDetails.Info(comm, cmdline, exe, st == null ? -1 : st.ppid());
         boolean joined = false;
         for (Watch w : commands) {
             if (matchesBudgeted(w, comm) || matchesBudgeted(w, exe) || matchesBudgeted(w, cmdline)) {
@@ -528,7 +529,7 @@ final class WatchRegistry {
             }
         }
         if (joined && readAtExec.size() < MAX_READ_AT_EXEC) {
-            readAtExec.put(pid, lastExecRead); // its exit names it so, even when nobody wanted the exec
+            readAtExec.put(pid, lastRead); // its exit names it so, even when nobody wanted the exec
         }
     }
 
@@ -769,24 +770,14 @@ final class WatchRegistry {
     }
 
     /**
-     * What the command watches read of {@code pid} at this exec, or null when they did not (no
-     * command watch exists): the delivery thread then need not read it again. Reader thread, after
-     * {@link #beforeMatch} of the exec.
+     * What the reader knows of the process of this exec or exit, for command watches, or null:
+     * at an exec what they read then (the delivery thread need not read it again); at an exit
+     * what they read at its exec, or, when the process was gone by then, its name at exit
+     * ({@link #matchExitByName}). Reader thread, after {@link #match} of the event.
      */
-    ProcessDetails.Info execRead(int pid) {
-        ProcessDetails.Info r = lastExecPid == pid ? lastExecRead : null;
-        lastExecRead = null;
-        return r;
-    }
-
-    /**
-     * What the reader knows of this exit's process for command watches: what it read at its exec,
-     * or, when the process was gone by then, its name at exit ({@link #matchExitByName}); or null.
-     * Reader thread, after {@link #match} of the exit.
-     */
-    ProcessDetails.Info exitRead(int pid) {
-        ProcessDetails.Info r = lastExitPid == pid ? lastExitRead : null;
-        lastExitRead = null;
+    ProcessDetails.Info readOf(int pid) {
+        ProcessDetails.Info r = lastReadPid == pid ? lastRead : null;
+        lastRead = null;
         return r;
     }
 
