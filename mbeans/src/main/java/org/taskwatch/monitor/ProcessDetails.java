@@ -30,7 +30,19 @@ final class ProcessDetails implements AutoCloseable {
     private static final int CAPACITY = 16384;
 
     /** What /proc said of a process: null where it could not be read; ppid -1 when unknown. */
-    record Info(String comm, String cmdline, String exe, int ppid) {}
+    record Info(String comm, String cmdline, String exe, int ppid) {
+        /**
+         * What /proc says of {@code pid} now: {@code stat} (name and parent), command line,
+         * executable; all null (comm null, ppid -1) when its stat cannot be read: it is gone.
+         */
+        static Info read(ProcFiles files, int pid) {
+            ProcFiles.Stat st = files.stat(pid);
+            if (st == null) {
+                return new Info(null, null, null, -1);
+            }
+            return new Info(st.comm(), files.cmdline(pid), files.exe(pid), st.ppid());
+        }
+    }
 
     private final ProcFiles files = ProcFiles.openOrNothing("/proc"); // delivery thread only
     private final ProcFs proc;
@@ -75,7 +87,7 @@ final class ProcessDetails implements AutoCloseable {
                 return known != null ? known : new Info(files.comm(tgid), null, null, -1);
             }
             case EXEC: {
-                Info now = read != null ? read : read(tgid);
+                Info now = read != null ? read : Info.read(files, tgid);
                 put(tgid, now);
                 return now;
             }
@@ -100,17 +112,12 @@ final class ProcessDetails implements AutoCloseable {
     private Info known(int tgid) {
         Info i = get(tgid);
         if (i == null) {
-            i = read(tgid);
+            i = Info.read(files, tgid);
             put(tgid, i);
         }
         return i;
     }
 
-    /** What /proc says of {@code tgid} now: {@code stat} (name and parent), command line, executable. */
-    private Info read(int tgid) {
-        ProcFiles.Stat st = files.stat(tgid);
-        return new Info(st == null ? null : st.comm(), files.cmdline(tgid), files.exe(tgid), st == null ? -1 : st.ppid());
-    }
 
     private Info get(int tgid) {
         synchronized (byTgid) {

@@ -505,21 +505,20 @@ final class WatchRegistry {
         // Only when command watches exist: the command is read from /proc at exec. A process
         // that is gone before we read it is matched at its exit by its name then (taskstats),
         // where that is available; else it cannot be (said so in the README).
-        ProcFiles.Stat st = execReads.stat(pid);
-        if (st == null && exitNames != null) { // gone already: its exit will be matched by its name
+        // (ProcFiles cuts a command line at 4 KiB, as limit() does for ProcFs)
+        ProcessDetails.Info read = ProcessDetails.Info.read(execReads, pid);
+        if (read.comm() == null && exitNames != null) { // gone already: its exit will be matched by its name
             if (unreadExecs.size() >= MAX_UNREAD_EXECS) {
                 unreadExecs.clear(); // exits were lost: these pids' exits will never come
             }
             unreadExecs.put(pid, 1, 0);
         }
-        String comm = st == null ? null : st.comm();
-        String exe = st == null ? null : execReads.exe(pid);
-        String cmdline = st == null ? null : execReads.cmdline(pid); // at most 4 KiB, as limit() cuts it elsewhere
         lastReadPid = pid;
-        lastRead = new ProcessDetails.Info(comm, cmdline, exe, st == null ? -1 : st.ppid());
+        lastRead = read;
         boolean joined = false;
         for (Watch w : commands) {
-            if (matchesBudgeted(w, comm) || matchesBudgeted(w, exe) || matchesBudgeted(w, cmdline)) {
+            if (matchesBudgeted(w, read.comm()) || matchesBudgeted(w, read.exe())
+                    || matchesBudgeted(w, read.cmdline())) {
                 synchronized (writeLock) {
                     if (byId.containsKey(w.id()) && !isMember(pid, w)) {
                         addMember(pid, -1, w, execNanos);
