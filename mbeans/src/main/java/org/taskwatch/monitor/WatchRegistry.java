@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
+import org.taskwatch.kernel.CommandRule;
 import org.taskwatch.kernel.EventFrame;
 import org.taskwatch.kernel.EventType;
 import org.taskwatch.kernel.ExitStatus;
@@ -43,7 +44,6 @@ final class WatchRegistry {
     static final int BUCKETS = 1024;
     private static final Member[] NO_MEMBERS = new Member[0];
     private static final Watch[] NO_WATCHES = new Watch[0];
-    private static final int COMMAND_TEXT_LIMIT = 4096;
 
     /**
      * One process in one watch. {@code startTime} pins its identity (-1 when not known).
@@ -92,13 +92,8 @@ final class WatchRegistry {
     private int lastReadPid;
     private final int maxWatches;
     private final int maxPatternLength;
-    /**
-     * Steps one regex search may take at exec on the reader thread: a linear pattern needs a
-     * few per character of a command line of at most 4 KiB; 200,000 leaves room for ordinary
-     * backtracking and stops a catastrophic one within about a millisecond.
-     */
-    static final long MATCH_STEP_BUDGET = 200_000;
-    private final BudgetedText budgetedText = new BudgetedText(MATCH_STEP_BUDGET);
+    /** The reader thread's, for command watches at exec. */
+    private final CommandRule execRule = new CommandRule();
     private int publicWatches; // guarded by writeLock
 
     WatchRegistry(ProcFs proc, int maxWatches, int maxPatternLength) {
@@ -208,19 +203,7 @@ final class WatchRegistry {
      * when the search runs out of steps). For callers' threads: a budget of its own per call.
      */
     boolean matchesCommand(Pattern p, int pid) {
-        BudgetedText t = new BudgetedText(MATCH_STEP_BUDGET);
-        return budgeted(p, t, proc.comm(pid)) || budgeted(p, t, proc.exe(pid)) || budgeted(p, t, limit(proc.cmdline(pid)));
-    }
-
-    private static boolean budgeted(Pattern p, BudgetedText t, String s) {
-        try {
-            return s != null && p.matcher(t.reset(s)).find();
-        } catch (RuntimeException e) {
-            if (e != BudgetedText.EXCEEDED) {
-                throw e;
-            }
-            return false;
-        }
+        return new CommandRule().matches(p, proc.comm(pid), proc.exe(pid), proc.cmdline(pid));
     }
 
     boolean unwatch(long id) {
@@ -420,7 +403,7 @@ final class WatchRegistry {
         lastReadPid = pid;
         lastRead = new ProcessDetails.Info(comm, null, null, -1);
         for (Watch w : commands) {
-            if (w.wants(EventType.EXIT) && byId.containsKey(w.id()) && matchesBudgeted(w, comm)) {
+            if (w.wants(EventType.EXIT) && byId.containsKey(w.id()) && matches(w, comm, null, null)) {
                 out.add(w);
             }
         }
@@ -505,7 +488,6 @@ final class WatchRegistry {
         // Only when command watches exist: the command is read from /proc at exec. A process
         // that is gone before we read it is matched at its exit by its name then (taskstats),
         // where that is available; else it cannot be (said so in the README).
-        // (ProcFiles cuts a command line at 4 KiB, as limit() does for ProcFs)
         ProcessDetails.Info read = ProcessDetails.Info.read(execReads, pid);
         if (read.comm() == null && exitNames != null) { // gone already: its exit will be matched by its name
             if (unreadExecs.size() >= MAX_UNREAD_EXECS) {
@@ -517,8 +499,7 @@ final class WatchRegistry {
         lastRead = read;
         boolean joined = false;
         for (Watch w : commands) {
-            if (matchesBudgeted(w, read.comm()) || matchesBudgeted(w, read.exe())
-                    || matchesBudgeted(w, read.cmdline())) {
+            if (matches(w, read.comm(), read.exe(), read.cmdline())) {
                 synchronized (writeLock) {
                     if (byId.containsKey(w.id()) && !isMember(pid, w)) {
                         addMember(pid, -1, w, execNanos);
@@ -532,24 +513,13 @@ final class WatchRegistry {
         }
     }
 
-    private static String limit(String s) {
-        return s != null && s.length() > COMMAND_TEXT_LIMIT ? s.substring(0, COMMAND_TEXT_LIMIT) : s;
-    }
-
     /** On the reader thread: a search that runs out of steps is no match, and is counted on the watch. */
-    private boolean matchesBudgeted(Watch w, String s) {
-        if (s == null) {
-            return false;
-        }
-        try {
-            return w.pattern().matcher(budgetedText.reset(s)).find();
-        } catch (RuntimeException e) {
-            if (e != BudgetedText.EXCEEDED) {
-                throw e;
-            }
+    private boolean matches(Watch w, String comm, String exe, String cmdline) {
+        CommandRule.Outcome o = execRule.test(w.pattern(), comm, exe, cmdline);
+        if (o == CommandRule.Outcome.ABANDONED) {
             w.countAbandonedMatch();
-            return false;
         }
+        return o == CommandRule.Outcome.MATCH;
     }
 
     private void forgetStale(int pid, long forkNanos) {

@@ -1,4 +1,4 @@
-package org.taskwatch.monitor;
+package org.taskwatch.kernel;
 
 /**
  * A string whose characters may be read only so many times: a regex search over it stops
@@ -7,7 +7,7 @@ package org.taskwatch.monitor;
  * command line. Java's regex engine reads its input only through {@link #charAt}, which makes
  * this count a fair measure of its work.
  *
- * <p>One instance is reused by the reader thread (reset per search): no allocation per match.
+ * <p>One instance per {@link CommandRule}, reused for every search: no allocation per match.
  */
 final class BudgetedText implements CharSequence {
     /** Thrown when a search has used its budget; shared and without a stack trace (cheap). */
