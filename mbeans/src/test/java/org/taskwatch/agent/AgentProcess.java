@@ -122,6 +122,20 @@ final class AgentProcess implements AutoCloseable {
         }
     }
 
+    /** Waits until the agent has printed a line containing {@code text}; fails with its output after {@code timeout}. */
+    void awaitOutput(String text, java.time.Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (output) {
+            while (!output().contains(text)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new AssertionError("the agent did not print '" + text + "' within " + timeout + ": " + output());
+                }
+                output.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+            }
+        }
+    }
+
     /** Waits for the agent to exit by itself (a start failure) and returns its status. */
     int awaitExit() throws InterruptedException {
         if (!process.waitFor(30, TimeUnit.SECONDS)) {
