@@ -25,6 +25,15 @@ public final class ProcFs {
         this.root = root;
     }
 
+    /**
+     * A reader of another tree laid out as /proc: for tests, a temporary directory with
+     * {@code PID/stat}, {@code PID/comm}, {@code PID/cmdline}, {@code PID/exe} (a symbolic link)
+     * and {@code PID/status} files written by hand.
+     */
+    public static ProcFs at(Path root) {
+        return new ProcFs(root);
+    }
+
     /** {@code /proc/PID/comm} without its newline, or null. */
     public String comm(int pid) {
         String s = readSmall(root.resolve(pid + "/comm"));
