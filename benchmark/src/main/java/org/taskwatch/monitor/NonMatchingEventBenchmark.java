@@ -1,7 +1,6 @@
 package org.taskwatch.monitor;
 
 import java.io.IOException;
-import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -26,6 +25,7 @@ import org.taskwatch.kernel.BenchmarkThreadTracker;
 import org.taskwatch.kernel.EventFrame;
 import org.taskwatch.kernel.EventType;
 import org.taskwatch.kernel.ProcEventCodec;
+import org.taskwatch.kernel.ProcFiles;
 import org.taskwatch.kernel.ProcFs;
 
 /**
@@ -36,7 +36,7 @@ import org.taskwatch.kernel.ProcFs;
  * <p>{@link #readerPath} replays, for hand-built datagrams, what the reader thread does after
  * recvfrom: {@link ProcEventCodec#decode} into a reused {@link EventFrame}, the thread tracker's
  * classification ({@code ProcEventReader.dispatch}), and {@code TaskMonitor.Pipeline.onEvent}:
- * counters, the recent-exit cache, and the registry's beforeMatch, match and afterMatch. The
+ * counters, the recent-exit cache, and the registry's onEvent. The
  * registry holds ten single-process watches on live {@code sleep} processes, none of which the
  * events name. This class sits in the registry's package (in the benchmark jar) so that the
  * production API need not widen; keep {@link #onEvent} in step with the pipeline.
@@ -66,23 +66,26 @@ public class NonMatchingEventBenchmark {
     private final EventFrame frame = new EventFrame();
     private final MatchBuffer matched = new MatchBuffer();
     private final Statistics stats = new Statistics();
-    private final RecentExits recentExits = new RecentExits(MonitorSettings.defaults().recentExits());
+    private final RecentExits recentExits = new RecentExits(MonitorSettings.defaults().recentExits(),
+            MonitorSettings.defaults().maxWatches(), MonitorSettings.defaults().watchedExitSeconds());
     private final BenchmarkThreadTracker tracker = new BenchmarkThreadTracker();
+    private ProcessNames names;
     private WatchRegistry registry;
     private ByteBuffer first;
     private ByteBuffer second; // null unless the operation is two datagrams
 
     @Setup(Level.Trial)
-    public void setUp() throws IOException, ReflectiveOperationException {
+    public void setUp() throws IOException {
         MonitorSettings s = MonitorSettings.defaults();
-        registry = new WatchRegistry(ProcFs.SYSTEM, s.maxWatches(), s.maxPatternLength());
+        names = new ProcessNames(ProcFiles.openOrNothing("/proc"), ProcFs.SYSTEM, ProcessNames.TASKSTATS);
+        registry = new WatchRegistry(ProcFs.SYSTEM, names, s.maxWatches(), s.maxPatternLength());
         Set<Integer> watchedBuckets = new HashSet<>();
         Set<Integer> watchedPids = new HashSet<>();
         for (int i = 0; i < WATCHED_PROCESSES; i++) {
             Process p = new ProcessBuilder("sleep", "3600").start();
             sleepers.add(p);
             int pid = (int) p.pid();
-            registry.watchProcess(pid, EventType.ALL, false);
+            registry.watchProcess(pid, EventType.ALL, false, null);
             watchedPids.add(pid);
             watchedBuckets.add(bucketOf(pid));
         }
@@ -103,7 +106,7 @@ public class NonMatchingEventBenchmark {
                 first = ProcDatagrams.exit(process, process, 3 << 8, 17, parent, now);
                 break;
             case "thread":
-                // the kernel names the process's parent in a clone's parent fields (KERNEL.md)
+                // the kernel names the process's parent in a clone's parent fields (docs/kernel.md)
                 first = ProcDatagrams.fork(parent, parent, thread, process, now);
                 second = ProcDatagrams.exit(thread, process, 0, -1, 0, now);
                 break;
@@ -120,6 +123,7 @@ public class NonMatchingEventBenchmark {
         for (Process p : sleepers) {
             p.destroy();
         }
+        names.close();
     }
 
     /** The codec alone, for scale. */
@@ -159,16 +163,12 @@ public class NonMatchingEventBenchmark {
         if (exit) {
             recentExits.record(f.tgid(), f.waitStatus(), f.timestampNanos());
         }
-        registry.beforeMatch(f);
-        registry.match(f, matched);
-        int n = matched.size();
-        registry.afterMatch(f);
-        return n;
+        registry.onEvent(f, matched);
+        return matched.size();
     }
 
     /** The first pid from {@code from} on that is not watched and lies (or not) in a watched bucket. */
-    private static int pidIn(Set<Integer> buckets, Set<Integer> watched, boolean inWatchedBucket, int from)
-            throws ReflectiveOperationException {
+    private static int pidIn(Set<Integer> buckets, Set<Integer> watched, boolean inWatchedBucket, int from) {
         for (int pid = from; pid < 4_194_304; pid++) {
             if (!watched.contains(pid) && buckets.contains(bucketOf(pid)) == inWatchedBucket) {
                 return pid;
@@ -177,14 +177,8 @@ public class NonMatchingEventBenchmark {
         throw new IllegalStateException("no pid found");
     }
 
-    private static Method bucketIndex;
-
-    /** The registry's own bucket hash (read, not copied, so that the two cannot drift apart). */
-    private static int bucketOf(int pid) throws ReflectiveOperationException {
-        if (bucketIndex == null) {
-            bucketIndex = WatchRegistry.class.getDeclaredMethod("index", int.class);
-            bucketIndex.setAccessible(true);
-        }
-        return (Integer) bucketIndex.invoke(null, pid);
+    /** The registry's own bucket hash (called, not copied, so that the two cannot drift apart). */
+    private static int bucketOf(int pid) {
+        return WatchRegistry.index(pid);
     }
 }

@@ -2,13 +2,23 @@ package org.taskwatch.monitor;
 
 import java.util.Arrays;
 
-/** The watches one event matched: a reusable, growable array owned by the reader thread. */
+/**
+ * What {@link WatchRegistry#onEvent} found for one event: the watches that want it (a reusable,
+ * growable array) and what the reader read of the event's process, for delivery (at an exec,
+ * its command; at an exit, its command read at exec, or its name at exit), or null, and whether
+ * the exit ended the process a public watch is about. Owned by the reader thread; cleared by
+ * each {@code onEvent}.
+ */
 final class MatchBuffer {
     private Watch[] watches = new Watch[16];
     private int size;
+    private ProcessDetails.Info read;
+    private boolean watchedProcessExited;
 
     void clear() {
         size = 0;
+        read = null;
+        watchedProcessExited = false;
     }
 
     void add(Watch w) {
@@ -29,5 +39,23 @@ final class MatchBuffer {
 
     Watch get(int i) {
         return watches[i];
+    }
+
+    void read(ProcessDetails.Info info) {
+        read = info;
+    }
+
+    /** What the reader read of the event's process, or null. */
+    ProcessDetails.Info read() {
+        return read;
+    }
+
+    void watchedProcessExited() {
+        watchedProcessExited = true;
+    }
+
+    /** Whether the event was the exit of the process of a public process or tree watch. */
+    boolean isWatchedProcessExit() {
+        return watchedProcessExited;
     }
 }

@@ -20,10 +20,15 @@ import org.taskwatch.kernel.ThreadPriority;
  *     single-process watch); the counters then count only what passes
  * @param priorityBoost how far the reader and delivery threads lower their nice value (0 to 20;
  *     0 leaves it), as auditd's {@code priority_boost}
+ * @param watchedExitSeconds how long the exit of a watched process stays answerable beside the
+ *     {@code recentExits} (as long as its Watch MBean stays: {@code endedWatchSeconds})
  */
 public record MonitorSettings(EventSourceSettings eventSource, int handoffCapacity, int maxWatches, int maxPatternLength,
         int recentExits, int maxWaiters, int maxSummaries, int summaryHistory, int maxWindowSeconds, boolean kernelFilter,
-        int priorityBoost) {
+        int priorityBoost, int watchedExitSeconds) {
+    /** The default {@code watchedExitSeconds}: the agent's default {@code endedWatchSeconds}. */
+    public static final int DEFAULT_WATCHED_EXIT_SECONDS = 600;
+
     /** The default {@code priorityBoost}: auditd's default. */
     public static final int DEFAULT_PRIORITY_BOOST = 4;
 
@@ -35,23 +40,29 @@ public record MonitorSettings(EventSourceSettings eventSource, int handoffCapaci
     /** These settings with the kernel-side filter on or off. */
     public MonitorSettings withKernelFilter(boolean on) {
         return new MonitorSettings(eventSource, handoffCapacity, maxWatches, maxPatternLength, recentExits, maxWaiters,
-                maxSummaries, summaryHistory, maxWindowSeconds, on, priorityBoost);
+                maxSummaries, summaryHistory, maxWindowSeconds, on, priorityBoost, watchedExitSeconds);
     }
 
     /** These settings with another event source configuration. */
     public MonitorSettings withEventSource(EventSourceSettings source) {
         return new MonitorSettings(source, handoffCapacity, maxWatches, maxPatternLength, recentExits, maxWaiters,
-                maxSummaries, summaryHistory, maxWindowSeconds, kernelFilter, priorityBoost);
+                maxSummaries, summaryHistory, maxWindowSeconds, kernelFilter, priorityBoost, watchedExitSeconds);
     }
 
     /** These settings with another priority boost. */
     public MonitorSettings withPriorityBoost(int boost) {
         return new MonitorSettings(eventSource, handoffCapacity, maxWatches, maxPatternLength, recentExits, maxWaiters,
-                maxSummaries, summaryHistory, maxWindowSeconds, kernelFilter, boost);
+                maxSummaries, summaryHistory, maxWindowSeconds, kernelFilter, boost, watchedExitSeconds);
+    }
+
+    /** These settings with another {@code watchedExitSeconds}. */
+    public MonitorSettings withWatchedExitSeconds(int seconds) {
+        return new MonitorSettings(eventSource, handoffCapacity, maxWatches, maxPatternLength, recentExits, maxWaiters,
+                maxSummaries, summaryHistory, maxWindowSeconds, kernelFilter, priorityBoost, seconds);
     }
 
     public static MonitorSettings defaults() {
         return new MonitorSettings(EventSourceSettings.defaults(), 65536, 10000, 1024, 4096, 256, 64, 16384, 86400, false,
-                DEFAULT_PRIORITY_BOOST);
+                DEFAULT_PRIORITY_BOOST, DEFAULT_WATCHED_EXIT_SECONDS);
     }
 }

@@ -17,7 +17,8 @@ import org.taskwatch.kernel.ProcFs;
  *       read; a child started with {@code CLONE_PARENT} (rare) would show its creator's command
  *       under another parent;
  *   <li>an exec reads the new command and the parent (three small files: the parent may have
- *       changed since the fork, as when a daemon's first parent exits before it execs);
+ *       changed since the fork, as when a daemon's first parent exits before it execs); a
+ *       process gone before that read keeps the parent its fork named, and has no command;
  *   <li>a comm event carries the new name;
  *   <li>an exit uses what is kept and forgets it; for a process never seen before, only its
  *       comm is read (it is gone, or a zombie whose comm alone is left).
@@ -44,7 +45,7 @@ final class ProcessDetails implements AutoCloseable {
         }
     }
 
-    private final ProcFiles files = ProcFiles.openOrNothing("/proc"); // delivery thread only
+    private final ProcFiles files; // delivery thread only
     private final ProcFs proc;
     private final Map<Integer, Info> byTgid = new LinkedHashMap<>(1024, 0.75f, true) {
         private static final long serialVersionUID = 1L;
@@ -55,8 +56,13 @@ final class ProcessDetails implements AutoCloseable {
         }
     };
 
-    ProcessDetails(ProcFs proc) {
+    /**
+     * @param proc for registering threads
+     * @param files the delivery thread's reader (closed by {@link #close})
+     */
+    ProcessDetails(ProcFs proc, ProcFiles files) {
         this.proc = proc;
+        this.files = files;
     }
 
     /**
@@ -88,6 +94,10 @@ final class ProcessDetails implements AutoCloseable {
             }
             case EXEC: {
                 Info now = read != null ? read : Info.read(files, tgid);
+                if (now.comm() == null) { // gone before it could be read: its fork still told its parent
+                    Info before = get(tgid);
+                    now = new Info(null, null, null, before == null ? -1 : before.ppid());
+                }
                 put(tgid, now);
                 return now;
             }

@@ -1,14 +1,22 @@
 package org.taskwatch.monitor;
 
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.taskwatch.kernel.IntIntMap;
 
 /**
  * A bounded cache of the most recent process exits of the whole system, so that
- * {@code waitForExit} can answer for a process that ended just before the call. Stored in
- * primitive arrays: recording an exit allocates nothing.
+ * {@code waitForExit} and {@code processStatus} can answer for a process that ended before the
+ * call. Stored in primitive arrays: recording an exit allocates nothing.
  *
- * <p>Threading: {@link #record} on the reader thread, {@link #find} from any thread; both
- * synchronize on this (uncontended almost always, and short).
+ * <p>Beside the ring, the exits of watched processes are {@link #keep kept} for as long as their
+ * Watch MBean shows them ({@code endedWatchSeconds}), however many other exits follow: a storm
+ * must not make a watched process's end unanswerable while its MBean still shows it.
+ *
+ * <p>Threading: {@link #record} and {@link #keep} on the reader thread, {@link #find} from any
+ * thread; all synchronize on this (uncontended almost always, and short).
  */
 final class RecentExits {
     private final int[] pids;
@@ -17,12 +25,48 @@ final class RecentExits {
     private final IntIntMap slotByPid;
     private int next;
     private int size;
+    /** Exits of watched processes: pid to {wait status, timestamp, kept at (System.nanoTime)}, oldest first. */
+    private final Map<Integer, long[]> kept = new LinkedHashMap<>();
+    private final int maxKept;
+    private final long keepNanos;
 
-    RecentExits(int capacity) {
+    /**
+     * @param capacity exits of any process in the ring
+     * @param maxKept watched processes' exits kept beside it at most (the watch limit)
+     * @param keepSeconds how long each is kept
+     */
+    RecentExits(int capacity, int maxKept, int keepSeconds) {
         pids = new int[capacity];
         statuses = new int[capacity];
         timestamps = new long[capacity];
         slotByPid = new IntIntMap(capacity);
+        this.maxKept = maxKept;
+        this.keepNanos = TimeUnit.SECONDS.toNanos(keepSeconds);
+    }
+
+    /** Keeps a watched process's exit for {@code keepSeconds}, beside the ring. */
+    synchronized void keep(int pid, int waitStatus, long timestampNanos) {
+        long now = System.nanoTime();
+        expire(now);
+        if (keepNanos == 0 || maxKept == 0) {
+            return;
+        }
+        kept.remove(pid); // re-inserted last: the order stays the order of keeping
+        if (kept.size() >= maxKept) {
+            Iterator<long[]> oldest = kept.values().iterator();
+            oldest.next();
+            oldest.remove();
+        }
+        kept.put(pid, new long[] {waitStatus, timestampNanos, now});
+    }
+
+    private void expire(long now) {
+        for (Iterator<long[]> it = kept.values().iterator(); it.hasNext(); ) {
+            if (now - it.next()[2] < keepNanos) {
+                return;
+            }
+            it.remove();
+        }
     }
 
     synchronized void record(int pid, int waitStatus, long timestampNanos) {
@@ -44,6 +88,13 @@ final class RecentExits {
     /** The most recent exit of {@code pid}: {wait status, timestamp}, or null. */
     synchronized long[] find(int pid) {
         int slot = slotByPid.get(pid, -1);
-        return slot < 0 ? null : new long[] {statuses[slot], timestamps[slot]};
+        long[] inRing = slot < 0 ? null : new long[] {statuses[slot], timestamps[slot]};
+        expire(System.nanoTime());
+        long[] k = kept.isEmpty() ? null : kept.get(pid);
+        if (k == null) {
+            return inRing;
+        }
+        // the later of the two: a reused pid's later exit is in the ring
+        return inRing != null && inRing[1] >= k[1] ? inRing : new long[] {k[0], k[1]};
     }
 }

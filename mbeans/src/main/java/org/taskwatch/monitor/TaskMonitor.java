@@ -2,17 +2,13 @@ package org.taskwatch.monitor;
 
 import java.io.IOException;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.regex.Pattern;
-import org.taskwatch.kernel.BpfProgram;
 import org.taskwatch.kernel.EventFrame;
 import org.taskwatch.kernel.EventHandler;
 import org.taskwatch.kernel.EventSource;
@@ -20,18 +16,20 @@ import org.taskwatch.kernel.EventSources;
 import org.taskwatch.kernel.EventType;
 import org.taskwatch.kernel.ExitStatus;
 import org.taskwatch.kernel.NativeException;
+import org.taskwatch.kernel.Pidfd;
 import org.taskwatch.kernel.ProcConnector;
 import org.taskwatch.kernel.ProcEvent;
-import org.taskwatch.kernel.ProcEventCodec;
-import org.taskwatch.kernel.ProcEventReader;
+import org.taskwatch.kernel.ProcFiles;
 import org.taskwatch.kernel.ProcFs;
 import org.taskwatch.kernel.TaskstatsExits;
 import org.taskwatch.kernel.ThreadPriority;
 
 /**
- * The monitor: one proc connector reader, the shared {@link WatchRegistry}, and a delivery
- * thread that enriches matched events and hands them to {@link MonitorListener}s. JMX, Jolokia
- * and the CLI are all clients of one instance.
+ * The monitor: one event source (the proc connector, or the /proc poller), the shared {@link
+ * WatchRegistry}, and a delivery thread that enriches matched events and hands them to {@link
+ * MonitorListener}s. JMX, Jolokia and the CLI are all clients of one instance. Beside them:
+ * {@link ProcessNames} (commands at exec, names at exit), {@link KernelFilterPolicy} (what the
+ * kernel may drop), {@link Summaries} (per-pattern histories) and {@link RecentExits}.
  *
  * <p>Threads: the <b>reader</b> ({@code taskwatch-reader}) receives, decodes, counts, matches
  * and offers matched events to a bounded queue without ever blocking (a full queue is counted
@@ -43,18 +41,20 @@ import org.taskwatch.kernel.ThreadPriority;
 public final class TaskMonitor implements AutoCloseable {
     private final MonitorSettings settings;
     private final ProcFs proc = ProcFs.SYSTEM;
+    private final ProcessNames names;
     private final WatchRegistry registry;
     private final RecentExits recentExits;
     private final Statistics stats = new Statistics();
-    private final ProcessDetails details = new ProcessDetails(proc);
+    private final ProcessDetails details = new ProcessDetails(proc, ProcFiles.openOrNothing("/proc"));
     private final ArrayBlockingQueue<Delivery> handoff;
     private final CopyOnWriteArrayList<MonitorListener> listeners = new CopyOnWriteArrayList<>();
     private final CopyOnWriteArrayList<WatchLifecycleListener> lifecycle = new CopyOnWriteArrayList<>();
     private final AtomicLong pendingLost = new AtomicLong();
     private final AtomicReference<String> lostCause = new AtomicReference<>("");
     private final Semaphore waiters;
-    private final Map<String, CommandHistory> summaries = new ConcurrentHashMap<>();
     private final EventSource source;
+    private final KernelFilterPolicy filter;
+    private final Summaries summaries;
     private final Thread delivery;
     private volatile boolean running = true;
     private volatile String lastReaderError;
@@ -62,10 +62,9 @@ public final class TaskMonitor implements AutoCloseable {
     private volatile String deliveryPriority;
     private final CountDownLatch boosted = new CountDownLatch(2); // both event threads have tried their boost
 
-    /** A matched event on its way from the reader to the delivery thread. */
     /**
-     * {@code read}: what the reader already knows of the event's process (read at its exec, or its
-     * name at exit), or null.
+     * A matched event on its way from the reader to the delivery thread. {@code read}: what the
+     * reader already knows of the event's process (read at its exec, or its name at exit), or null.
      */
     private record Delivery(ProcEvent event, Watch[] watches, boolean recovered, ProcessDetails.Info read) {}
 
@@ -78,8 +77,9 @@ public final class TaskMonitor implements AutoCloseable {
 
     private TaskMonitor(MonitorSettings settings) throws IOException {
         this.settings = settings;
-        this.registry = new WatchRegistry(proc, settings.maxWatches(), settings.maxPatternLength());
-        this.recentExits = new RecentExits(settings.recentExits());
+        this.names = new ProcessNames(ProcFiles.openOrNothing("/proc"), proc, ProcessNames.TASKSTATS);
+        this.registry = new WatchRegistry(proc, names, settings.maxWatches(), settings.maxPatternLength());
+        this.recentExits = new RecentExits(settings.recentExits(), settings.maxWatches(), settings.watchedExitSeconds());
         this.handoff = new ArrayBlockingQueue<>(settings.handoffCapacity());
         this.waiters = new Semaphore(settings.maxWaiters());
         this.delivery = new Thread(this::deliverLoop, "taskwatch-delivery");
@@ -87,10 +87,13 @@ public final class TaskMonitor implements AutoCloseable {
         this.delivery.start();
         try {
             this.source = EventSources.open(settings.eventSource(), new Pipeline(), "taskwatch-reader");
-            // only the netlink reader calls onBatch; the poller reads no exec in time anyway
-            registry.useExitNames(source instanceof ProcEventReader ? TaskstatsExits.probe()
-                    : "the /proc poller has no kernel exit events to pair names with");
-            narrowFilter(); // kernelFilter=auto with no watch yet: the kernel drops everything for us
+            // names at exit are paired with the kernel's exit events: a source that reports every
+            // exit as it happens (the connector) has them; the poller does not, nor reads execs in time
+            names.useExitNames(source.exitStatusCoverage() == EventSource.ExitStatusCoverage.ALL
+                    ? TaskstatsExits.probe() : "the /proc poller has no kernel exit events to pair names with");
+            this.filter = new KernelFilterPolicy(source, settings.kernelFilter(), registry);
+            this.summaries = new Summaries(registry, filter, names, proc, settings);
+            filter.narrow(); // kernelFilter=auto with no watch yet: the kernel drops everything for us
         } catch (IOException | RuntimeException e) {
             running = false;
             delivery.interrupt();
@@ -126,8 +129,8 @@ public final class TaskMonitor implements AutoCloseable {
     /** Watches one process. @throws IllegalArgumentException for bad arguments, changing nothing */
     public Watch watch(int pid, String events) {
         int mask = EventType.parseList(events);
-        widenFilter(pid, mask); // the kernel lets its events through before the watch exists
-        Watch w = added(registry.watchProcess(pid, mask, false));
+        // the kernel lets its events through before the watch exists
+        Watch w = added(filter.registering(pid, mask, () -> registry.watchProcess(pid, mask, false, openPidfd(pid))));
         source.track(pid); // a poller keeps a pidfd to learn the exit status
         details.remember(pid);
         return w;
@@ -136,8 +139,8 @@ public final class TaskMonitor implements AutoCloseable {
     /** Watches a process and all its descendants; pid 1 watches every process. */
     public Watch watchTree(int pid, String events) {
         int mask = EventType.parseList(events);
-        widenFilter(-1, 0); // trees need every fork: no kernel filter
-        Watch w = added(registry.watchTree(pid, mask));
+        // trees need every fork: no kernel filter
+        Watch w = added(filter.registering(-1, 0, () -> registry.watchTree(pid, mask)));
         details.remember(pid);
         return w;
     }
@@ -145,8 +148,17 @@ public final class TaskMonitor implements AutoCloseable {
     /** Watches every process whose command matches {@code regex} at exec, from now on. */
     public Watch watchCommand(String regex, String events) {
         int mask = EventType.parseList(events);
-        widenFilter(-1, 0); // commands need every exec: no kernel filter
-        return added(registry.watchCommand(regex, mask, false));
+        // commands need every exec: no kernel filter
+        return added(filter.registering(-1, 0, () -> registry.watchCommand(regex, mask, false)));
+    }
+
+    /** A hold on the process for the watch, or null (no pidfds, out of descriptors): after a loss its status is then unknown. */
+    private static Pidfd openPidfd(int pid) {
+        try {
+            return pid > 0 ? Pidfd.open(pid) : null;
+        } catch (NativeException e) {
+            return null;
+        }
     }
 
     public boolean unwatch(long id) {
@@ -157,7 +169,7 @@ public final class TaskMonitor implements AutoCloseable {
         if (w.kind() == WatchKind.PROCESS) {
             source.untrack(w.pid());
         }
-        narrowFilter();
+        filter.narrow();
         for (WatchLifecycleListener l : lifecycle) {
             l.removed(w);
         }
@@ -208,8 +220,8 @@ public final class TaskMonitor implements AutoCloseable {
             long t0 = System.nanoTime();
             Watch w;
             try {
-                widenFilter(pid, EventType.EXIT.bit());
-                w = registry.watchProcess(pid, EventType.EXIT.bit(), true);
+                w = filter.registering(pid, EventType.EXIT.bit(),
+                        () -> registry.watchProcess(pid, EventType.EXIT.bit(), true, openPidfd(pid)));
             } catch (IllegalArgumentException notRunning) {
                 WaitResult cached = cachedExit(pid, Long.MIN_VALUE);
                 if (cached != null) {
@@ -232,7 +244,7 @@ public final class TaskMonitor implements AutoCloseable {
             } finally {
                 registry.discard(w);
                 source.untrack(pid);
-                narrowFilter();
+                filter.narrow();
             }
         } finally {
             waiters.release();
@@ -322,53 +334,7 @@ public final class TaskMonitor implements AutoCloseable {
      * starts its history, so counts cover at most the time since then ({@code coveredSeconds}).
      */
     public Summary summary(String regex, int windowSeconds) {
-        if (windowSeconds <= 0 || windowSeconds > settings.maxWindowSeconds()) {
-            throw new IllegalArgumentException("windowSeconds: must be 1 to " + settings.maxWindowSeconds() + ", got "
-                    + windowSeconds);
-        }
-        CommandHistory h = summaries.get(regex);
-        if (h == null) {
-            synchronized (summaries) {
-                h = summaries.get(regex);
-                if (h == null) {
-                    if (summaries.size() >= settings.maxSummaries()) {
-                        evictOldestSummary();
-                    }
-                    widenFilter(-1, 0);
-                    Watch w = registry.watchCommand(regex,
-                            EventType.FORK.bit() | EventType.EXEC.bit() | EventType.EXIT.bit(), true);
-                    h = new CommandHistory(settings.summaryHistory(), w);
-                    w.sink = h;
-                    summaries.put(regex, h);
-                }
-            }
-        }
-        long now = System.nanoTime();
-        h.lastUsedNanos = now;
-        long[] c = h.count(now - TimeUnit.SECONDS.toNanos(windowSeconds));
-        Pattern p = h.watch.pattern();
-        int running = 0;
-        for (int pid : proc.pids()) {
-            if (pid != ProcessHandle.current().pid() && registry.matchesCommand(p, pid)) {
-                running++;
-            }
-        }
-        long covered = Math.min(windowSeconds, TimeUnit.NANOSECONDS.toSeconds(now - h.createdNanos()));
-        return new Summary(running, c[0], c[1], c[2], c[3], (int) c[4], covered);
-    }
-
-    private void evictOldestSummary() {
-        String oldest = null;
-        long when = Long.MAX_VALUE;
-        for (Map.Entry<String, CommandHistory> e : summaries.entrySet()) {
-            if (e.getValue().lastUsedNanos < when) {
-                when = e.getValue().lastUsedNanos;
-                oldest = e.getKey();
-            }
-        }
-        if (oldest != null) {
-            registry.discard(summaries.remove(oldest).watch);
-        }
+        return summaries.summary(regex, windowSeconds);
     }
 
     // ---- state ----
@@ -389,80 +355,7 @@ public final class TaskMonitor implements AutoCloseable {
 
     /** What the kernel filters for this monitor. */
     public String kernelFilter() {
-        ProcConnector c = connector();
-        if (c == null) {
-            return "none (no kernel events: " + source.name() + " polls /proc)";
-        }
-        String note = filterNote;
-        BpfProgram bpf = c.filter();
-        if (bpf != null) {
-            return bpf.description();
-        }
-        int mask = c.kernelEventMask();
-        String base = mask == ProcEventCodec.WHAT_ALL ? "none (all events, filtered in user space)"
-                : "event types 0x" + Integer.toHexString(mask);
-        if (!settings.kernelFilter()) {
-            return base + "; kernelFilter=off";
-        }
-        return note.isEmpty() ? base + ": a tree, command or all-process watch needs every event" : base + ": " + note;
-    }
-
-    // ---- the kernel-side filter (kernelFilter=auto) ----
-
-    private final Object filterLock = new Object();
-    private volatile String filterNote = "";
-
-    /**
-     * Before a watch is registered: the kernel must already let through what it will need, or
-     * its first events could be dropped. {@code pid} > 0: a process watch on it with
-     * {@code mask}; -1: a tree or command watch, which needs every event.
-     */
-    private void widenFilter(int pid, int mask) {
-        applyFilter(pid, mask);
-    }
-
-    /** After watches went: the kernel may drop what nobody needs any more. */
-    private void narrowFilter() {
-        applyFilter(0, 0);
-    }
-
-    private void applyFilter(int extraPid, int extraMask) {
-        if (!settings.kernelFilter() || !(source instanceof ProcEventReader reader)) {
-            return;
-        }
-        synchronized (filterLock) {
-            WatchRegistry.KernelNeeds n = extraPid < 0 ? new WatchRegistry.KernelNeeds(true, 0, new int[0])
-                    : registry.kernelNeeds(extraPid, extraMask);
-            try {
-                if (n.everything()) {
-                    reader.clearFilter();
-                    filterNote = "";
-                    return;
-                }
-                // exits always (a watch ends with its process), forks of the set (a thread's fork
-                // names the process's parent, and a fork of a watched pid means it was reused)
-                reader.setFilter(BpfProgram.builder()
-                        .acceptProcesses(EventType.kernelMask(n.mask()) | ProcEventCodec.WHAT_EXIT, n.tgids())
-                        .acceptForksOf(n.tgids())
-                        .build());
-                filterNote = "";
-            } catch (BpfProgram.TooLargeException e) {
-                filterNote = n.tgids().length + " watched processes need " + e.instructions()
-                        + " BPF instructions, more than the kernel takes: filtered in user space";
-                clearQuietly(reader);
-            } catch (NativeException e) {
-                filterNote = "the kernel refused the filter (" + e.getMessage() + "): filtered in user space";
-                clearQuietly(reader);
-            }
-        }
-    }
-
-    private static void clearQuietly(ProcEventReader reader) {
-        try {
-            reader.clearFilter();
-        } catch (NativeException ignored) {
-            // no filter can be set on this socket: everything comes through anyway
-        }
+        return filter.describe();
     }
 
     /**
@@ -493,14 +386,14 @@ public final class TaskMonitor implements AutoCloseable {
      * exec: "taskstats (while command watches exist)", or why not.
      */
     public String exitNames() {
-        String problem = registry.exitNamesProblem();
+        String problem = names.exitNamesProblem();
         return problem.isEmpty() ? "taskstats (while command watches exist)" : "none (" + problem
                 + "): command watches miss processes that end before /proc is read at their exec";
     }
 
     /** The proc connector, or null when the event source is the /proc poller. */
     public ProcConnector connector() {
-        return source instanceof ProcEventReader r ? r.connector() : null;
+        return source.procConnector().orElse(null);
     }
 
     /** Whether the source is running, not degraded, and nothing was lost. */
@@ -531,7 +424,7 @@ public final class TaskMonitor implements AutoCloseable {
             details.close();
         }
         if (!source.isRunning()) {
-            registry.close();
+            names.close();
         }
     }
 
@@ -562,12 +455,13 @@ public final class TaskMonitor implements AutoCloseable {
             if (exit) {
                 recentExits.record(f.tgid(), f.waitStatus(), f.timestampNanos());
             }
-            registry.beforeMatch(f);
-            registry.match(f, matched);
+            registry.onEvent(f, matched);
+            if (matched.isWatchedProcessExit()) { // answerable as long as its MBean shows it, however many exits follow
+                recentExits.keep(f.tgid(), f.waitStatus(), f.timestampNanos());
+            }
             if (matched.size() != 0) {
                 handOff(f);
             }
-            registry.afterMatch(f);
         }
 
         private void handOff(EventFrame f) {
@@ -575,11 +469,7 @@ public final class TaskMonitor implements AutoCloseable {
             int deliverable = 0;
             for (int i = 0; i < n; i++) {
                 Watch w = matched.get(i);
-                w.countMatch();
-                FrameSink sink = w.sink;
-                if (sink != null) {
-                    sink.record(f);
-                }
+                w.matched(f);
                 if (!w.internal()) {
                     deliverable++;
                 }
@@ -593,9 +483,7 @@ public final class TaskMonitor implements AutoCloseable {
                     ws[j++] = matched.get(i);
                 }
             }
-            ProcessDetails.Info read = f.type() == EventType.EXEC || f.type() == EventType.EXIT
-                    ? registry.readOf(f.tgid()) : null;
-            if (!handoff.offer(new Delivery(f.toEvent(), ws, false, read))) {
+            if (!handoff.offer(new Delivery(f.toEvent(), ws, false, matched.read()))) {
                 stats.handoffFull();
                 lost(1, "handoff");
             }
@@ -616,14 +504,17 @@ public final class TaskMonitor implements AutoCloseable {
             long now = System.nanoTime();
             for (WatchRegistry.RecoveredExit r : registry.resync(now)) {
                 stats.recovered();
-                Watch w = r.watches()[0];
+                Watch w = r.watch();
+                if (!w.internal() && r.tgid() == w.pid()) {
+                    recentExits.keep(r.tgid(), r.waitStatus(), now);
+                }
                 if (w.internal() || (w.mask() & EventType.EXIT.bit()) == 0) {
                     continue; // a waiter is completed by the registry; nobody wants the notification
                 }
                 ProcEvent.Exit exit = new ProcEvent.Exit(-1, now, r.tgid(), r.tgid(), 0,
-                        org.taskwatch.kernel.ExitStatus.fromWaitStatus(r.waitStatus()));
+                        ExitStatus.fromWaitStatus(r.waitStatus()));
                 w.countMatch();
-                if (!handoff.offer(new Delivery(exit, r.watches(), true, null))) {
+                if (!handoff.offer(new Delivery(exit, new Watch[] {w}, true, null))) {
                     stats.handoffFull();
                     lost(1, "handoff");
                 }
@@ -679,7 +570,7 @@ public final class TaskMonitor implements AutoCloseable {
                 }
             }
             if (retiredAny) {
-                narrowFilter();
+                filter.narrow();
             }
         }
     }

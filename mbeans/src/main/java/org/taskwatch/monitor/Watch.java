@@ -4,15 +4,18 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
+import org.taskwatch.kernel.EventFrame;
 import org.taskwatch.kernel.EventType;
 import org.taskwatch.kernel.ExitStatus;
+import org.taskwatch.kernel.Pidfd;
 import org.taskwatch.kernel.ProcEvent;
 
 /**
  * One registered watch: what it follows, which events it wants, and what it has seen.
  *
  * <p>Threading: immutable identity; {@link #matched} is bumped by the reader thread, the
- * volatile fields are written by the reader or the delivery thread and read by anyone.
+ * volatile fields are written by the reader or the delivery thread and read by anyone. The
+ * member count is the registry's, kept under its write lock.
  */
 public final class Watch {
     private final long id;
@@ -31,16 +34,18 @@ public final class Watch {
     private volatile boolean ended;
     private final CountDownLatch endedLatch = new CountDownLatch(1);
     /** Internal watches may record what they match on the reader thread (allocation-free). */
-    volatile FrameSink sink;
-    /** Live processes this watch follows (tree and command watches). Guarded by the registry's write lock. */
-    int members;
+    private volatile FrameSink sink;
+    /** Processes this watch follows now. Guarded by the registry's write lock. */
+    private int members;
     /**
-     * A process watch's hold on its process (null if it could not be opened): after a loss it
-     * tells whether the process ended and, from Linux 6.15, how. Closed when the watch ends.
+     * A process watch's hold on its process (null if it could not be opened, and for other
+     * kinds): after a loss it tells whether the process ended and, from Linux 6.15, how. Closed
+     * when the watch ends.
      */
-    volatile org.taskwatch.kernel.Pidfd pidfd;
+    private volatile Pidfd pidfd;
 
-    Watch(long id, WatchKind kind, int pid, Pattern pattern, int mask, boolean internal) {
+    Watch(long id, WatchKind kind, int pid, Pattern pattern, int mask, boolean internal, Pidfd pidfd) {
+        this.pidfd = pidfd;
         this.id = id;
         this.kind = kind;
         this.pid = pid;
@@ -97,8 +102,43 @@ public final class Watch {
         abandonedMatches.incrementAndGet();
     }
 
+    /** A matched event (reader thread): counted, and recorded where an internal watch keeps a history. */
+    void matched(EventFrame f) {
+        matched.incrementAndGet();
+        FrameSink s = sink;
+        if (s != null) {
+            s.record(f);
+        }
+    }
+
+    /** A recovered exit, delivered without a frame. */
     void countMatch() {
         matched.incrementAndGet();
+    }
+
+    /** From now on, every matched event is also recorded into {@code s}. */
+    void recordInto(FrameSink s) {
+        sink = s;
+    }
+
+    /** The hold on a process watch's process, or null. */
+    Pidfd pidfd() {
+        return pidfd;
+    }
+
+    /** A process joined (registry, under its write lock). */
+    void joined() {
+        members++;
+    }
+
+    /** How many processes it follows now (registry, under its write lock). */
+    int members() {
+        return members;
+    }
+
+    /** A process left (registry, under its write lock): how many are left. */
+    int left() {
+        return --members;
     }
 
     void lastEvent(ProcEvent event) {
@@ -113,10 +153,11 @@ public final class Watch {
         exitStatus = status;
     }
 
+    /** Ended: it follows nothing more, its waiters are released, its pidfd closed. */
     void end() {
         ended = true;
         endedLatch.countDown();
-        org.taskwatch.kernel.Pidfd fd = pidfd;
+        Pidfd fd = pidfd;
         if (fd != null) {
             pidfd = null;
             fd.close();

@@ -7,38 +7,40 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
-import org.taskwatch.kernel.CommandRule;
 import org.taskwatch.kernel.EventFrame;
 import org.taskwatch.kernel.EventType;
 import org.taskwatch.kernel.ExitStatus;
-import org.taskwatch.kernel.IntIntMap;
-import org.taskwatch.kernel.NativeException;
 import org.taskwatch.kernel.Pidfd;
-import org.taskwatch.kernel.ProcFiles;
 import org.taskwatch.kernel.ProcFs;
-import org.taskwatch.kernel.TaskstatsExits;
 
 /**
- * The one watch registry that every client (JMX, Jolokia, the CLI) shares: kmonitor's hashed
- * filter, done for a JVM. It answers, for each event, which watches want it.
+ * The one watch table that every client (JMX, Jolokia, the CLI) shares: kmonitor's hashed
+ * filter, done for a JVM. For each event it answers which watches want it, and keeps the table
+ * true to what the event changed (a fork adds the child to its parent's trees, an exec adds the
+ * process to the command watches it now matches, an exit removes it).
  *
  * <p>Structure: a fixed table of {@value #BUCKETS} buckets keyed by process id (tgid), each an
  * immutable array of {@link Member}s (one per process a watch follows), plus immutable arrays
  * of the all-process and command watches.
  *
- * <p>Threading: the reader thread calls {@link #match} and the bookkeeping methods
- * ({@link #beforeMatch}, {@link #afterMatch}); they read the buckets with one volatile load
- * each, take no lock and allocate nothing for an event nobody watches. Every change (register,
- * unregister from any thread; following a fork or an exec, forgetting an exit on the reader
- * thread) takes {@link #writeLock}, copies the bucket it changes and publishes the copy, so a
- * lookup always sees a whole old or a whole new bucket. Watches that end by themselves are
- * queued in {@link #retired} for the delivery thread to clean up after.
+ * <p>I/O: none of its own. What it asks of /proc (is a pid alive, whose child is it, its
+ * start time) goes through the {@link ProcFs} it is given; the commands at exec and names at
+ * exit through the {@link ProcessNames} it is given; a process watch's {@link Pidfd} is opened by
+ * the caller.
+ *
+ * <p>Threading: the reader thread calls {@link #onEvent} (and {@link #onBatch}, {@link #resync});
+ * it reads the buckets with one volatile load each, takes no lock and allocates nothing for an
+ * event nobody watches. Every change (register, unregister from any thread; following a fork or
+ * an exec, forgetting an exit on the reader thread) takes {@link #writeLock}, copies the bucket it
+ * changes and publishes the copy, so a lookup always sees a whole old or a whole new bucket.
+ * Watches that end by themselves are queued in {@link #retired} for the delivery thread.
  */
 final class WatchRegistry {
     static final int BUCKETS = 1024;
@@ -61,43 +63,14 @@ final class WatchRegistry {
     private final AtomicLong ids = new AtomicLong();
     final ConcurrentLinkedQueue<Watch> retired = new ConcurrentLinkedQueue<>();
     private final ProcFs proc;
-    /** The reader thread's own, for commands at exec: three system calls a file, no garbage but the text. */
-    private final ProcFiles execReads = ProcFiles.openOrNothing("/proc");
-    /**
-     * Names at exit (taskstats), for exits of processes that were gone before {@link
-     * #matchCommands} could read them at their exec; the reader thread's. Opened by the first
-     * command watch's registration (so that every process that execs after it returns is
-     * covered), handed to the reader through {@link #pendingExitNames}, and closed by the reader
-     * once the last command watch is gone. Only while {@link #exitNamesProblem} is empty.
-     */
-    private TaskstatsExits exitNames;
-    private volatile TaskstatsExits pendingExitNames;
-    private boolean exitNamesOpen; // guarded by writeLock: pending, or the reader's
-    private volatile String exitNamesProblem = "not enabled"; // until useExitNames
-    /** Pids whose exec could not be read (reader thread only): their exit is matched by its name. */
-    private final IntIntMap unreadExecs = new IntIntMap(64);
-    private static final int MAX_UNREAD_EXECS = 4096;
-    /**
-     * What was read at the exec of command watches' members (reader thread only), for their exit
-     * notification: delivery sees no exec a watch did not want, and the process is gone by then.
-     */
-    private final Map<Integer, ProcessDetails.Info> readAtExec = new HashMap<>();
-    private static final int MAX_READ_AT_EXEC = 16384;
-    /**
-     * What the reader knows of the current exec's or exit's process (reader thread only), for
-     * delivery: what {@link #matchCommands} read at the exec, and at an exit that, or the name it
-     * was matched by. See {@link #readOf}.
-     */
-    private ProcessDetails.Info lastRead;
-    private int lastReadPid;
+    private final ProcessNames names;
     private final int maxWatches;
     private final int maxPatternLength;
-    /** The reader thread's, for command watches at exec. */
-    private final CommandRule execRule = new CommandRule();
     private int publicWatches; // guarded by writeLock
 
-    WatchRegistry(ProcFs proc, int maxWatches, int maxPatternLength) {
+    WatchRegistry(ProcFs proc, ProcessNames names, int maxWatches, int maxPatternLength) {
         this.proc = proc;
+        this.names = names;
         this.maxWatches = maxWatches;
         this.maxPatternLength = maxPatternLength;
         for (int i = 0; i < BUCKETS; i++) {
@@ -107,31 +80,33 @@ final class WatchRegistry {
 
     // ---- registration (any thread) ----
 
-    Watch watchProcess(int pid, int mask, boolean internal) {
-        requirePid(pid);
-        long start = requireAlive(pid);
-        Pidfd fd = openPidfd(pid);
-        synchronized (writeLock) {
-            Watch w = newWatch(WatchKind.PROCESS, pid, null, mask, internal);
-            w.pidfd = fd;
-            addMember(pid, start, w);
-            return w;
-        }
-    }
-
-    private static Pidfd openPidfd(int pid) {
+    /**
+     * @param pidfd the caller's hold on the process (null when none could be opened); the watch
+     *     owns it from here, and closes it when it ends
+     */
+    Watch watchProcess(int pid, int mask, boolean internal, Pidfd pidfd) {
         try {
-            return Pidfd.open(pid);
-        } catch (NativeException e) {
-            return null; // no pidfd (old kernel, out of descriptors): after a loss the status is unknown
+            requirePid(pid);
+            long start = requireAlive(pid);
+            synchronized (writeLock) {
+                Watch w = newWatch(WatchKind.PROCESS, pid, null, mask, internal, pidfd);
+                addMember(pid, start, w, System.nanoTime());
+                return w;
+            }
+        } catch (RuntimeException e) {
+            if (pidfd != null) {
+                pidfd.close();
+            }
+            throw e;
         }
     }
 
+    /** A process and its descendants, alive and to come; pid 1 is every process. */
     Watch watchTree(int pid, int mask) {
         requirePid(pid);
         if (pid == 1) {
             synchronized (writeLock) {
-                Watch w = newWatch(WatchKind.ALL, 1, null, mask, false);
+                Watch w = newWatch(WatchKind.ALL, 1, null, mask, false, null);
                 everyProcess = append(everyProcess, w);
                 return w;
             }
@@ -139,19 +114,36 @@ final class WatchRegistry {
         long start = requireAlive(pid);
         Watch w;
         synchronized (writeLock) {
-            w = newWatch(WatchKind.TREE, pid, null, mask, false);
-            addMember(pid, start, w);
+            w = newWatch(WatchKind.TREE, pid, null, mask, false, null);
+            addMember(pid, start, w, System.nanoTime());
         }
         // From here the reader follows every fork of a member. Descendants that were alive
         // before are found in /proc; the second pass catches children forked by a descendant
         // before the first pass had published it.
-        for (int pass = 0; pass < 2; pass++) {
-            for (int child : descendants(pid)) {
-                long childStart = proc.startTime(child);
-                if (childStart >= 0) {
+        adoptDescendants(w);
+        adoptDescendants(w);
+        return w;
+    }
+
+    /**
+     * Every process whose command matches {@code regex} at its exec, from now on.
+     *
+     * @param internal an internal watch (summaries) also follows the matching processes alive now
+     */
+    Watch watchCommand(String regex, int mask, boolean internal) {
+        Pattern p = compile(regex);
+        Watch w;
+        synchronized (writeLock) {
+            w = newWatch(WatchKind.COMMAND, 0, p, mask, internal, null);
+            commands = append(commands, w);
+            names.commandWatchAdded();
+        }
+        if (internal) {
+            for (int pid : proc.pids()) {
+                if (names.matchesNow(p, pid)) {
                     synchronized (writeLock) {
-                        if (!w.ended() && !isMember(child, w)) {
-                            addMember(child, childStart, w);
+                        if (!w.ended() && !isMember(pid, w)) {
+                            addMember(pid, -1, w, System.nanoTime());
                         }
                     }
                 }
@@ -160,10 +152,7 @@ final class WatchRegistry {
         return w;
     }
 
-    /**
-     * @param internal an internal watch (summaries) also follows the matching processes alive now
-     */
-    Watch watchCommand(String regex, int mask, boolean internal) {
+    private Pattern compile(String regex) {
         if (regex == null || regex.isEmpty()) {
             throw new IllegalArgumentException("regex: empty; give a pattern such as 'nginx' or '^/usr/sbin/'");
         }
@@ -171,57 +160,31 @@ final class WatchRegistry {
             throw new IllegalArgumentException("regex: " + regex.length() + " characters, more than the limit of "
                     + maxPatternLength);
         }
-        Pattern p;
         try {
-            p = Pattern.compile(regex);
+            return Pattern.compile(regex);
         } catch (PatternSyntaxException e) {
             throw new IllegalArgumentException("regex: invalid pattern '" + regex + "': " + e.getDescription()
                     + " near index " + e.getIndex(), e);
         }
-        Watch w;
-        synchronized (writeLock) {
-            w = newWatch(WatchKind.COMMAND, 0, p, mask, internal);
-            commands = append(commands, w);
-            openExitNames();
-        }
-        if (internal) {
-            for (int pid : proc.pids()) {
-                if (matchesCommand(p, pid)) {
-                    synchronized (writeLock) {
-                        if (byId.containsKey(w.id()) && !isMember(pid, w)) {
-                            addMember(pid, -1, w);
-                        }
-                    }
-                }
-            }
-        }
-        return w;
     }
 
-    /**
-     * Whether the process's comm, exe path or command line matches (false when it is gone, or
-     * when the search runs out of steps). For callers' threads: a budget of its own per call.
-     */
-    boolean matchesCommand(Pattern p, int pid) {
-        return new CommandRule().matches(p, proc.comm(pid), proc.exe(pid), proc.cmdline(pid));
-    }
-
+    /** Ends a public watch; false when there is no such watch. */
     boolean unwatch(long id) {
         synchronized (writeLock) {
             Watch w = byId.get(id);
             if (w == null || w.internal()) {
                 return false;
             }
-            remove(w);
+            retire(w);
             return true;
         }
     }
 
-    /** Removes an internal watch (a finished or abandoned waiter). */
+    /** Removes an internal watch (a finished or abandoned waiter, an evicted summary). */
     void discard(Watch w) {
         synchronized (writeLock) {
             if (byId.containsKey(w.id())) {
-                remove(w);
+                retire(w);
             }
         }
     }
@@ -253,7 +216,7 @@ final class WatchRegistry {
         return byId.values();
     }
 
-    private Watch newWatch(WatchKind kind, int pid, Pattern p, int mask, boolean internal) {
+    private Watch newWatch(WatchKind kind, int pid, Pattern p, int mask, boolean internal, Pidfd pidfd) {
         if (mask == 0) {
             throw new IllegalArgumentException("events: no event types selected");
         }
@@ -261,32 +224,12 @@ final class WatchRegistry {
             throw new IllegalArgumentException("too many watches: the limit is " + maxWatches
                     + " (setting maxWatches); remove some with unwatch(id)");
         }
-        Watch w = new Watch(ids.incrementAndGet(), kind, pid, p, mask, internal);
+        Watch w = new Watch(ids.incrementAndGet(), kind, pid, p, mask, internal, pidfd);
         byId.put(w.id(), w);
         if (!internal) {
             publicWatches++;
         }
         return w;
-    }
-
-    private void remove(Watch w) {
-        byId.remove(w.id());
-        if (!w.internal()) {
-            publicWatches--;
-        }
-        everyProcess = without(everyProcess, w);
-        commands = without(commands, w);
-        for (int i = 0; i < BUCKETS; i++) {
-            Member[] ms = buckets.get(i);
-            for (Member m : ms) {
-                if (m.watch == w) {
-                    buckets.set(i, removeWatch(ms, w));
-                    break;
-                }
-            }
-        }
-        w.members = 0;
-        w.end();
     }
 
     private static void requirePid(int pid) {
@@ -297,7 +240,8 @@ final class WatchRegistry {
 
     private long requireAlive(int pid) {
         long start = proc.startTime(pid);
-        if (start < 0 || proc.state(pid) == 'Z' || proc.state(pid) == 'X') {
+        char state = proc.state(pid);
+        if (start < 0 || state == 'Z' || state == 'X') {
             throw new IllegalArgumentException("pid " + pid + ": no such process" + (start >= 0 ? " (it has exited)" : ""));
         }
         int tgid = proc.tgid(pid);
@@ -307,68 +251,49 @@ final class WatchRegistry {
         return start;
     }
 
-    private List<Integer> descendants(int root) {
-        Map<Integer, List<Integer>> children = new HashMap<>();
-        for (int p : proc.pids()) {
-            int pp = proc.ppid(p);
-            if (pp > 0) {
-                children.computeIfAbsent(pp, k -> new ArrayList<>()).add(p);
-            }
-        }
-        List<Integer> out = new ArrayList<>();
-        ArrayDeque<Integer> todo = new ArrayDeque<>();
-        todo.add(root);
-        while (!todo.isEmpty()) {
-            for (int c : children.getOrDefault(todo.poll(), List.of())) {
-                out.add(c);
-                todo.add(c);
-            }
-        }
-        return out;
-    }
-
     // ---- the reader thread ----
 
-    /**
-     * Bookkeeping that must happen before an event is matched: a fork makes the child a member
-     * of every tree its parent belongs to (and clears what a reused pid left behind); an exec
-     * makes the process a member of every command watch it now matches.
-     */
-    void beforeMatch(EventFrame f) {
-        EventType t = f.type();
-        if (t == EventType.FORK) {
-            int child = f.childTgid();
-            if (buckets.get(index(child)).length != 0) {
-                forgetStale(child, f.timestampNanos());
-            }
-            Member[] ms = buckets.get(index(f.tgid()));
-            if (ms.length != 0) {
-                followFork(ms, f.tgid(), child, f.timestampNanos());
-            }
-        } else if (t == EventType.EXEC) {
-            lastRead = null; // what an earlier event read is not this one's
-            if (commands.length != 0) {
-                matchCommands(f.tgid(), f.timestampNanos());
-            }
-        } else if (t == EventType.EXIT) {
-            lastRead = null;
-        }
+    /** Before a batch of events: see {@link ProcessNames#onBatch}. */
+    void onBatch() {
+        names.onBatch();
     }
 
-    /** The watches that want this event, into {@code out}; allocates nothing unless {@code out} grows. */
-    void match(EventFrame f, MatchBuffer out) {
+    /**
+     * The one call per event: the watches that want {@code f} into {@code out} (with what was read
+     * of its process, for delivery), and the table kept true to it. Allocates nothing unless
+     * {@code out} grows or the event concerns a watched process.
+     *
+     * <ul>
+     *   <li>fork: the child joins every tree its parent belongs to (and what a reused pid left
+     *       behind is cleared);
+     *   <li>exec: while command watches exist, the command is read, and the process joins every
+     *       command watch it now matches;
+     *   <li>exit: the process leaves every watch; one gone before its exec could be read is
+     *       matched by its name at exit.
+     * </ul>
+     */
+    void onEvent(EventFrame f, MatchBuffer out) {
         out.clear();
         EventType t = f.type();
         int key = f.tgid();
+        if (t == EventType.FORK) {
+            followFork(key, f.childTgid(), f.timestampNanos());
+        } else if (t == EventType.EXEC && commands.length != 0) {
+            joinCommands(key, f.timestampNanos(), out);
+        }
         // A watch reports what happens from the moment it began; the reader may get to an event
         // stamped earlier only after the registration (it lags by up to the coalescing period).
         // An exit counts whenever it comes: it ends the watch, and a waiter waits for it.
         long stamp = t == EventType.EXIT ? Long.MAX_VALUE : f.timestampNanos();
         Member[] ms = buckets.get(index(key));
+        boolean member = false;
         for (int i = 0; i < ms.length; i++) {
             Member m = ms[i];
-            if (m.tgid == key && m.watch.wants(t) && stamp >= m.sinceNanos) {
-                out.add(m.watch);
+            if (m.tgid == key) {
+                member = true;
+                if (m.watch.wants(t) && stamp >= m.sinceNanos) {
+                    out.add(m.watch);
+                }
             }
         }
         Watch[] all = everyProcess;
@@ -378,101 +303,27 @@ final class WatchRegistry {
             }
         }
         if (t == EventType.EXIT) {
-            if (!readAtExec.isEmpty() && hasMember(key)) { // (members only: no boxing for other exits)
-                ProcessDetails.Info r = readAtExec.remove(key);
-                if (r != null) {
-                    lastReadPid = key;
-                    lastRead = r;
+            if (member) {
+                ProcessDetails.Info kept = names.takeKept(key); // (members only: no boxing for other exits)
+                if (kept != null) {
+                    out.read(kept);
+                }
+                if (forgetExited(key, f.waitStatus(), f.timestampNanos())) {
+                    out.watchedProcessExited();
                 }
             }
-            if (unreadExecs.size() != 0 && unreadExecs.remove(key, 0) != 0) {
-                matchExitByName(key, out);
+            String nameAtExit = names.takeNameAtExit(key);
+            if (nameAtExit != null) {
+                matchByNameAtExit(nameAtExit, out);
             }
         }
     }
 
-    /**
-     * The exit of a process whose exec could not be read: the command watches whose pattern its
-     * name at exit (taskstats) matches. Only the name: its command line and executable are gone.
-     */
-    private void matchExitByName(int pid, MatchBuffer out) {
-        String comm = exitNames == null ? null : exitNames.takeComm(pid);
-        if (comm == null) {
-            return;
+    private void followFork(int parent, int child, long forkNanos) {
+        if (buckets.get(index(child)).length != 0) {
+            forgetStale(child, forkNanos);
         }
-        lastReadPid = pid;
-        lastRead = new ProcessDetails.Info(comm, null, null, -1);
-        for (Watch w : commands) {
-            if (w.wants(EventType.EXIT) && byId.containsKey(w.id()) && matches(w, comm, null, null)) {
-                out.add(w);
-            }
-        }
-    }
-
-    /**
-     * Before a batch's events (reader thread): opens or closes the taskstats listener as command
-     * watches come and go, and takes the names of the processes that exited meanwhile (the kernel
-     * sent them before the batch's exits).
-     */
-    void onBatch() {
-        TaskstatsExits opened = pendingExitNames;
-        if (opened != null) {
-            pendingExitNames = null;
-            exitNames = opened;
-        }
-        if (exitNames != null && commands.length == 0) {
-            synchronized (writeLock) {
-                if (commands.length == 0) { // still none: a registration meanwhile would keep it
-                    exitNames.close();
-                    exitNames = null;
-                    exitNamesOpen = false;
-                    unreadExecs.clear();
-                }
-            }
-        }
-        if (exitNames != null) {
-            exitNames.drain();
-        }
-        if (commands.length == 0 && !readAtExec.isEmpty()) {
-            readAtExec.clear(); // the last command watch went: nobody will want these exits
-        }
-    }
-
-    /**
-     * Whether exits of processes gone before their exec could be read may be matched by their
-     * name at exit (the taskstats listener, while command watches exist): {@code problem} null
-     * when they may, else why not. Once, at start.
-     */
-    void useExitNames(String problem) {
-        exitNamesProblem = problem == null ? "" : problem;
-    }
-
-    /** With the first command watch (under writeLock): the taskstats listener, for the reader to take. */
-    private void openExitNames() {
-        if (exitNamesOpen || !exitNamesProblem.isEmpty()) {
-            return;
-        }
-        try {
-            pendingExitNames = TaskstatsExits.open();
-            exitNamesOpen = true;
-        } catch (NativeException e) {
-            exitNamesProblem = e.getMessage(); // said by TaskMonitor.exitNames(); not tried again
-        }
-    }
-
-    /** Why the taskstats listener may not or could not be opened, or empty. */
-    String exitNamesProblem() {
-        return exitNamesProblem;
-    }
-
-    /** After a process exit has been matched: it is no longer a member of anything. */
-    void afterMatch(EventFrame f) {
-        if (f.type() == EventType.EXIT && buckets.get(index(f.tgid())).length != 0) {
-            forgetExited(f.tgid(), f.waitStatus(), f.timestampNanos());
-        }
-    }
-
-    private void followFork(Member[] ms, int parent, int child, long forkNanos) {
+        Member[] ms = buckets.get(index(parent));
         for (Member m : ms) {
             if (m.tgid == parent && m.watch.kind() == WatchKind.TREE) {
                 synchronized (writeLock) {
@@ -484,42 +335,41 @@ final class WatchRegistry {
         }
     }
 
-    private void matchCommands(int pid, long execNanos) {
-        // Only when command watches exist: the command is read from /proc at exec. A process
-        // that is gone before we read it is matched at its exit by its name then (taskstats),
-        // where that is available; else it cannot be (said so in the README).
-        ProcessDetails.Info read = ProcessDetails.Info.read(execReads, pid);
-        if (read.comm() == null && exitNames != null) { // gone already: its exit will be matched by its name
-            if (unreadExecs.size() >= MAX_UNREAD_EXECS) {
-                unreadExecs.clear(); // exits were lost: these pids' exits will never come
-            }
-            unreadExecs.put(pid, 1, 0);
-        }
-        lastReadPid = pid;
-        lastRead = read;
+    /**
+     * Reads the command of an exec'ing process and makes it a member of every command watch it
+     * matches. A process gone before the read is matched at its exit by its name then, where that
+     * is available; else it cannot be (said so in the README).
+     */
+    private void joinCommands(int pid, long execNanos, MatchBuffer out) {
+        ProcessDetails.Info read = names.readAtExec(pid);
+        out.read(read); // delivery need not read it again
         boolean joined = false;
         for (Watch w : commands) {
-            if (matches(w, read.comm(), read.exe(), read.cmdline())) {
+            if (names.test(w, read.comm(), read.exe(), read.cmdline())) {
                 synchronized (writeLock) {
-                    if (byId.containsKey(w.id()) && !isMember(pid, w)) {
+                    if (!w.ended() && !isMember(pid, w)) {
                         addMember(pid, -1, w, execNanos);
                         joined = true;
                     }
                 }
             }
         }
-        if (joined && readAtExec.size() < MAX_READ_AT_EXEC) {
-            readAtExec.put(pid, lastRead); // its exit names it so, even when nobody wanted the exec
+        if (joined) {
+            names.keepForExit(pid, read); // its exit names it so, even when nobody wanted the exec
         }
     }
 
-    /** On the reader thread: a search that runs out of steps is no match, and is counted on the watch. */
-    private boolean matches(Watch w, String comm, String exe, String cmdline) {
-        CommandRule.Outcome o = execRule.test(w.pattern(), comm, exe, cmdline);
-        if (o == CommandRule.Outcome.ABANDONED) {
-            w.countAbandonedMatch();
+    /**
+     * The exit of a process whose exec could not be read: the command watches whose pattern its
+     * name at exit matches. Only the name: its command line and executable are gone.
+     */
+    private void matchByNameAtExit(String comm, MatchBuffer out) {
+        out.read(new ProcessDetails.Info(comm, null, null, -1));
+        for (Watch w : commands) {
+            if (w.wants(EventType.EXIT) && !w.ended() && names.test(w, comm, null, null)) {
+                out.add(w);
+            }
         }
-        return o == CommandRule.Outcome.MATCH;
     }
 
     private void forgetStale(int pid, long forkNanos) {
@@ -532,8 +382,7 @@ final class WatchRegistry {
             return; // the common case, another process in the same bucket: no lock
         }
         synchronized (writeLock) {
-            Member[] ms = buckets.get(index(pid));
-            for (Member m : ms) {
+            for (Member m : buckets.get(index(pid))) {
                 if (m.tgid == pid && m.sinceNanos < forkNanos && !holdsItsPid(m)) {
                     leave(m, null, 0);
                 }
@@ -541,18 +390,18 @@ final class WatchRegistry {
         }
     }
 
-    private void forgetExited(int pid, int waitStatus, long timestampNanos) {
-        if (!hasMember(pid)) {
-            return;
-        }
+    /** @return whether the process was the one a public process or tree watch is about (its root) */
+    private boolean forgetExited(int pid, int waitStatus, long timestampNanos) {
+        boolean watched = false;
         synchronized (writeLock) {
-            Member[] ms = buckets.get(index(pid));
-            for (Member m : ms) {
+            for (Member m : buckets.get(index(pid))) {
                 if (m.tgid == pid && !olderNamesake(m, timestampNanos)) {
                     leave(m, ExitStatus.fromWaitStatus(waitStatus), timestampNanos);
+                    watched |= !m.watch.internal() && m.tgid == m.watch.pid();
                 }
             }
         }
+        return watched;
     }
 
     /**
@@ -564,14 +413,16 @@ final class WatchRegistry {
      * @param mask the union of the process watches' event masks
      * @param tgids the watched processes
      */
-    record KernelNeeds(boolean everything, int mask, int[] tgids) {}
+    record KernelNeeds(boolean everything, int mask, int[] tgids) {
+        static final KernelNeeds EVERYTHING = new KernelNeeds(true, 0, new int[0]);
+    }
 
     /** {@link KernelNeeds} for the current watches, plus {@code extraPid} (about to be watched) when positive. */
     KernelNeeds kernelNeeds(int extraPid, int extraMask) {
         if (everyProcess.length != 0 || commands.length != 0) {
-            return new KernelNeeds(true, 0, new int[0]);
+            return KernelNeeds.EVERYTHING;
         }
-        java.util.TreeSet<Integer> tgids = new java.util.TreeSet<>();
+        TreeSet<Integer> tgids = new TreeSet<>();
         int mask = extraMask;
         if (extraPid > 0) {
             tgids.add(extraPid);
@@ -579,22 +430,17 @@ final class WatchRegistry {
         for (int b = 0; b < BUCKETS; b++) {
             for (Member m : buckets.get(b)) {
                 if (m.watch.kind() != WatchKind.PROCESS) {
-                    return new KernelNeeds(true, 0, new int[0]);
+                    return KernelNeeds.EVERYTHING;
                 }
                 tgids.add(m.tgid);
                 mask |= m.watch.mask();
             }
         }
-        int[] out = new int[tgids.size()];
-        int i = 0;
-        for (int t : tgids) {
-            out[i++] = t;
-        }
-        return new KernelNeeds(false, mask, out);
+        return new KernelNeeds(false, mask, tgids.stream().mapToInt(Integer::intValue).toArray());
     }
 
     /** A watched process found gone after a loss: its exit, as well as it can be known. */
-    record RecoveredExit(int tgid, int waitStatus, Watch[] watches) {}
+    record RecoveredExit(int tgid, int waitStatus, Watch watch) {}
 
     /**
      * After events were lost (reader thread, so that no event is matched meanwhile): every
@@ -618,9 +464,9 @@ final class WatchRegistry {
                 if ((k == WatchKind.PROCESS || k == WatchKind.TREE) && gone(m)) {
                     int status = lostStatus(m);
                     synchronized (writeLock) {
-                        if (hasMember(m.tgid) && Arrays.asList(buckets.get(index(m.tgid))).contains(m)) {
+                        if (Arrays.asList(buckets.get(index(m.tgid))).contains(m)) {
                             leave(m, ExitStatus.fromWaitStatus(status), nowNanos);
-                            out.add(new RecoveredExit(m.tgid, status, new Watch[] {m.watch}));
+                            out.add(new RecoveredExit(m.tgid, status, m.watch));
                         }
                     }
                 }
@@ -648,7 +494,7 @@ final class WatchRegistry {
         if (zombie != ExitStatus.UNKNOWN_WAIT_STATUS) {
             return zombie;
         }
-        Pidfd fd = m.watch.pidfd;
+        Pidfd fd = m.watch.pidfd();
         if (fd != null && m.tgid == m.watch.pid()) {
             ExitStatus s = fd.exitStatus();
             if (s != null) {
@@ -658,17 +504,38 @@ final class WatchRegistry {
         return ExitStatus.UNKNOWN_WAIT_STATUS;
     }
 
+    /** The tree's live descendants that are not members yet join it (at registration, and after a loss). */
     private void adoptDescendants(Watch tree) {
         for (int child : descendants(tree.pid())) {
             long start = proc.startTime(child);
             if (start >= 0) {
                 synchronized (writeLock) {
                     if (!tree.ended() && !isMember(child, tree)) {
-                        addMember(child, start, tree);
+                        addMember(child, start, tree, System.nanoTime());
                     }
                 }
             }
         }
+    }
+
+    private List<Integer> descendants(int root) {
+        Map<Integer, List<Integer>> children = new HashMap<>();
+        for (int p : proc.pids()) {
+            int pp = proc.ppid(p);
+            if (pp > 0) {
+                children.computeIfAbsent(pp, k -> new ArrayList<>()).add(p);
+            }
+        }
+        List<Integer> out = new ArrayList<>();
+        ArrayDeque<Integer> todo = new ArrayDeque<>();
+        todo.add(root);
+        while (!todo.isEmpty()) {
+            for (int c : children.getOrDefault(todo.poll(), List.of())) {
+                out.add(c);
+                todo.add(c);
+            }
+        }
+        return out;
     }
 
     /** Lock-free: whether any watch has a member with this tgid (the bucket array is immutable). */
@@ -698,7 +565,12 @@ final class WatchRegistry {
         return m.startTime >= 0 && proc.startTime(m.tgid) == m.startTime;
     }
 
-    /** Removes one member; ends its watch when that was the watched process or the last of a tree. */
+    // ---- changes (callers hold writeLock) ----
+
+    /**
+     * Removes one member (its process exited: {@code status}, or is known gone: null); the watch
+     * ends when that was the watched process or the last of a tree.
+     */
     private void leave(Member m, ExitStatus status, long timestampNanos) {
         int b = index(m.tgid);
         Member[] ms = buckets.get(b);
@@ -711,23 +583,42 @@ final class WatchRegistry {
         }
         buckets.set(b, j == out.length ? out : Arrays.copyOf(out, j));
         Watch w = m.watch;
-        w.members--;
-        if (w.kind() == WatchKind.PROCESS || w.kind() == WatchKind.TREE && m.tgid == w.pid()) {
-            if (status != null) {
-                w.exited(status, timestampNanos);
-            }
+        int left = w.left();
+        boolean root = w.kind() == WatchKind.PROCESS || w.kind() == WatchKind.TREE && m.tgid == w.pid();
+        if (root && status != null) {
+            w.exited(status, timestampNanos);
         }
-        if (w.kind() == WatchKind.PROCESS || w.kind() == WatchKind.TREE && w.members == 0) {
-            byId.remove(w.id());
-            if (!w.internal()) {
-                publicWatches--;
-            }
-            w.end();
+        if (w.kind() == WatchKind.PROCESS || w.kind() == WatchKind.TREE && left == 0) {
+            retire(w);
             retired.add(w);
         }
     }
 
-    // ---- members (callers hold writeLock) ----
+    /** The one way a watch ends: out of the table, every member gone, its waiters released. */
+    private void retire(Watch w) {
+        byId.remove(w.id());
+        if (!w.internal()) {
+            publicWatches--;
+        }
+        if (w.kind() == WatchKind.ALL) {
+            everyProcess = without(everyProcess, w);
+        } else if (w.kind() == WatchKind.COMMAND) {
+            commands = without(commands, w);
+            names.commandWatchRemoved();
+        }
+        if (w.members() > 0) { // (not after its last member left: the common end, at an exit)
+            for (int i = 0; i < BUCKETS; i++) {
+                Member[] ms = buckets.get(i);
+                for (Member m : ms) {
+                    if (m.watch == w) {
+                        buckets.set(i, withoutWatch(ms, w));
+                        break;
+                    }
+                }
+            }
+        }
+        w.end();
+    }
 
     private boolean isMember(int pid, Watch w) {
         for (Member m : buckets.get(index(pid))) {
@@ -738,46 +629,17 @@ final class WatchRegistry {
         return false;
     }
 
-    /**
-     * What the reader knows of the process of this exec or exit, for command watches, or null:
-     * at an exec what they read then (the delivery thread need not read it again); at an exit
-     * what they read at its exec, or, when the process was gone by then, its name at exit
-     * ({@link #matchExitByName}). Reader thread, after {@link #match} of the event.
-     */
-    ProcessDetails.Info readOf(int pid) {
-        ProcessDetails.Info r = lastReadPid == pid ? lastRead : null;
-        lastRead = null;
-        return r;
-    }
-
-    /** After the reader thread has stopped. */
-    void close() {
-        execReads.close();
-        for (TaskstatsExits t : new TaskstatsExits[] {exitNames, pendingExitNames}) {
-            if (t != null) {
-                t.close();
-            }
-        }
-        exitNames = null;
-        pendingExitNames = null;
-    }
-
-    /** A member from now on: a registration (the caller's thread), or a process found in /proc. */
-    private void addMember(int pid, long startTime, Watch w) {
-        addMember(pid, startTime, w, System.nanoTime());
-    }
-
-    /** A member since {@code sinceNanos}: the kernel's timestamp of the fork or exec that made it one. */
+    /** A member since {@code sinceNanos}: a registration's time, or the kernel's timestamp of the fork or exec that made it one. */
     private void addMember(int pid, long startTime, Watch w, long sinceNanos) {
         int b = index(pid);
         Member[] ms = buckets.get(b);
         Member[] out = Arrays.copyOf(ms, ms.length + 1);
         out[ms.length] = new Member(pid, startTime, w, sinceNanos);
         buckets.set(b, out);
-        w.members++;
+        w.joined();
     }
 
-    private static Member[] removeWatch(Member[] ms, Watch w) {
+    private static Member[] withoutWatch(Member[] ms, Watch w) {
         List<Member> keep = new ArrayList<>(ms.length);
         for (Member m : ms) {
             if (m.watch != w) {
@@ -798,7 +660,7 @@ final class WatchRegistry {
         return keep.remove(w) ? keep.toArray(NO_WATCHES) : ws;
     }
 
-    private static int index(int pid) {
+    static int index(int pid) {
         int h = pid * 0x9E3779B9;
         return (h ^ (h >>> 16)) & (BUCKETS - 1);
     }

@@ -1,6 +1,7 @@
 package org.taskwatch.monitor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -78,6 +79,30 @@ class KernelFilterTest {
             b.destroyForcibly();
             assertEquals(137, Spawn.waitFor(b));
             awaitExit(exits, (int) b.pid());
+        }
+    }
+
+    @Test
+    void aRefusedRegistrationLeavesTheFilterAsItWas() throws Exception {
+        KernelTests.require(KernelTests.isRoot() || KernelVersion.running().atLeast(6, 6), "needs the connector");
+        try (TaskMonitor m = TaskMonitor.start(MonitorSettings.defaults().withKernelFilter(true))) {
+            Process a = Spawn.start("/bin/sleep", "30");
+            try {
+                m.watch((int) a.pid(), "exit");
+                String before = m.kernelFilter();
+                assertTrue(before.contains("1 tgid"), before);
+                // each would need every event; each is refused before it exists
+                assertThrows(IllegalArgumentException.class, () -> m.watchCommand("nginx(", "exec"));
+                assertEquals(before, m.kernelFilter(), "a bad regex");
+                assertThrows(IllegalArgumentException.class, () -> m.watchTree(999_999_999, "exit"));
+                assertEquals(before, m.kernelFilter(), "no such process for a tree");
+                assertThrows(IllegalArgumentException.class, () -> m.summary("(", 60));
+                assertEquals(before, m.kernelFilter(), "a bad summary pattern");
+                assertThrows(IllegalArgumentException.class, () -> m.waitForExit(999_999_999, 10));
+                assertEquals(before, m.kernelFilter(), "a wait for no process");
+            } finally {
+                a.destroyForcibly().waitFor();
+            }
         }
     }
 

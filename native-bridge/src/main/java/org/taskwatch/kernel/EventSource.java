@@ -1,5 +1,7 @@
 package org.taskwatch.kernel;
 
+import java.util.Optional;
+
 /**
  * A running stream of process events for one {@link EventHandler}: the kernel's proc connector
  * ({@link ProcEventReader}, {@code "netlink"}) or, where that is out of reach, a poller of /proc
@@ -50,6 +52,19 @@ public interface EventSource extends AutoCloseable {
 
     /** Ends one {@link #track} of {@code tgid}. */
     void untrack(int tgid);
+
+    /** Its kernel-side filter, where it has one (the proc connector); empty for the /proc poller. */
+    default Optional<KernelFilter> kernelFilter() {
+        return Optional.empty();
+    }
+
+    /**
+     * The proc connector it reads (its kernel release, its receive buffer), where it reads one;
+     * empty for the /proc poller.
+     */
+    default Optional<ProcConnector> procConnector() {
+        return Optional.empty();
+    }
 
     /** Whether the source's thread is alive. */
     boolean isRunning();

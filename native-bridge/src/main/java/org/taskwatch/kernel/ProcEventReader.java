@@ -3,6 +3,7 @@ package org.taskwatch.kernel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -26,7 +27,7 @@ import java.util.concurrent.TimeUnit;
  * {@link #clearFilter} and {@link #close} may be called from any thread (close sends IGNORE once
  * the reader has stopped).
  */
-public final class ProcEventReader implements EventSource {
+public final class ProcEventReader implements EventSource, KernelFilter {
     private static final long DROP_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     private static final int[] EVERY_PROCESS = new int[0];
 
@@ -69,6 +70,26 @@ public final class ProcEventReader implements EventSource {
 
     public ProcConnector connector() {
         return connector;
+    }
+
+    @Override
+    public Optional<ProcConnector> procConnector() {
+        return Optional.of(connector);
+    }
+
+    @Override
+    public Optional<KernelFilter> kernelFilter() {
+        return Optional.of(this);
+    }
+
+    @Override
+    public BpfProgram filter() {
+        return connector.filter();
+    }
+
+    @Override
+    public int kernelEventMask() {
+        return connector.kernelEventMask();
     }
 
     @Override
@@ -128,6 +149,7 @@ public final class ProcEventReader implements EventSource {
      * /proc (well under a millisecond), its leader first by {@code pthread_exit}, is reported
      * ended at its leader's exit, with the leader's status.
      */
+    @Override
     public void setFilter(BpfProgram program) throws NativeException {
         synchronized (this) { // with replaceSocket
             if (!reopening.isEmpty()) {
@@ -142,6 +164,7 @@ public final class ProcEventReader implements EventSource {
     }
 
     /** Detaches the kernel filter; the reader re-reads every process's threads, whose messages it had not all seen. */
+    @Override
     public void clearFilter() throws NativeException {
         synchronized (this) {
             filterWanted = null;

@@ -6,7 +6,7 @@ import java.util.Arrays;
 
 /**
  * Test helper: lays out one proc connector netlink message exactly as the kernel does
- * (KERNEL.md), in native byte order, with every header field settable so that tests can also
+ * (docs/kernel.md), in native byte order, with every header field settable so that tests can also
  * build malformed messages. Offsets are written as literals here on purpose, independent of the
  * codec's constants.
  *
@@ -16,7 +16,7 @@ import java.util.Arrays;
  * 36 what u32 | 40 cpu u32 | 44 timestamp_ns u64 | 52.. event data (24 bytes)
  * </pre>
  */
-final class ProcMessageBuilder {
+public final class ProcMessageBuilder {
     static final int SIZE = 76;
 
     int nlLen = SIZE;
@@ -46,7 +46,7 @@ final class ProcMessageBuilder {
         return this;
     }
 
-    ProcMessageBuilder header(int cpu, long timestamp, int cnSeq) {
+    public ProcMessageBuilder header(int cpu, long timestamp, int cnSeq) {
         this.cpu = cpu;
         this.timestamp = timestamp;
         this.cnSeq = cnSeq;
@@ -70,44 +70,44 @@ final class ProcMessageBuilder {
         return comm(name.getBytes(StandardCharsets.UTF_8));
     }
 
-    static ProcMessageBuilder fork(int parentPid, int parentTgid, int childPid, int childTgid) {
+    public static ProcMessageBuilder fork(int parentPid, int parentTgid, int childPid, int childTgid) {
         return new ProcMessageBuilder(0x1).u32(0, parentPid).u32(1, parentTgid).u32(2, childPid).u32(3, childTgid);
     }
 
-    static ProcMessageBuilder exec(int pid, int tgid) {
+    public static ProcMessageBuilder exec(int pid, int tgid) {
         return new ProcMessageBuilder(0x2).u32(0, pid).u32(1, tgid);
     }
 
-    static ProcMessageBuilder uid(int pid, int tgid, int ruid, int euid) {
+    public static ProcMessageBuilder uid(int pid, int tgid, int ruid, int euid) {
         return new ProcMessageBuilder(0x4).u32(0, pid).u32(1, tgid).u32(2, ruid).u32(3, euid);
     }
 
-    static ProcMessageBuilder gid(int pid, int tgid, int rgid, int egid) {
+    public static ProcMessageBuilder gid(int pid, int tgid, int rgid, int egid) {
         return new ProcMessageBuilder(0x40).u32(0, pid).u32(1, tgid).u32(2, rgid).u32(3, egid);
     }
 
-    static ProcMessageBuilder sid(int pid, int tgid) {
+    public static ProcMessageBuilder sid(int pid, int tgid) {
         return new ProcMessageBuilder(0x80).u32(0, pid).u32(1, tgid);
     }
 
-    static ProcMessageBuilder ptrace(int pid, int tgid, int tracerPid, int tracerTgid) {
+    public static ProcMessageBuilder ptrace(int pid, int tgid, int tracerPid, int tracerTgid) {
         return new ProcMessageBuilder(0x100).u32(0, pid).u32(1, tgid).u32(2, tracerPid).u32(3, tracerTgid);
     }
 
-    static ProcMessageBuilder comm(int pid, int tgid, String name) {
+    public static ProcMessageBuilder comm(int pid, int tgid, String name) {
         return new ProcMessageBuilder(0x200).u32(0, pid).u32(1, tgid).comm(name);
     }
 
-    static ProcMessageBuilder coredump(int pid, int tgid, int parentPid, int parentTgid) {
+    public static ProcMessageBuilder coredump(int pid, int tgid, int parentPid, int parentTgid) {
         return new ProcMessageBuilder(0x40000000).u32(0, pid).u32(1, tgid).u32(2, parentPid).u32(3, parentTgid);
     }
 
-    static ProcMessageBuilder exit(int pid, int tgid, int exitCode, int exitSignal, int parentPid, int parentTgid) {
+    public static ProcMessageBuilder exit(int pid, int tgid, int exitCode, int exitSignal, int parentPid, int parentTgid) {
         return new ProcMessageBuilder(0x80000000).u32(0, pid).u32(1, tgid).u32(2, exitCode).u32(3, exitSignal)
                 .u32(4, parentPid).u32(5, parentTgid);
     }
 
-    static ProcMessageBuilder ack(int err) {
+    public static ProcMessageBuilder ack(int err) {
         return new ProcMessageBuilder(0).u32(0, err);
     }
 
@@ -134,7 +134,7 @@ final class ProcMessageBuilder {
     }
 
     /** A fresh native-order direct buffer holding just this message. */
-    ByteBuffer build() {
+    public ByteBuffer build() {
         ByteBuffer buf = ProcEventCodec.newBuffer(SIZE);
         writeTo(buf, 0);
         return buf;
