@@ -1,11 +1,11 @@
 package org.taskwatch.monitor;
 
+import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.taskwatch.kernel.CommandRule;
 import org.taskwatch.kernel.IntIntMap;
-import org.taskwatch.kernel.NativeException;
 import org.taskwatch.kernel.ProcFiles;
 import org.taskwatch.kernel.ProcFs;
 import org.taskwatch.kernel.TaskstatsExits;
@@ -45,7 +45,7 @@ final class ProcessNames implements AutoCloseable {
 
     /** Opens an {@link ExitNames}. */
     interface ExitNamesOpener {
-        ExitNames open() throws NativeException;
+        ExitNames open() throws IOException;
     }
 
     /** The kernel's: a taskstats listener on every CPU's exits. */
@@ -123,7 +123,7 @@ final class ProcessNames implements AutoCloseable {
         try {
             pending = opener.open();
             opened = true;
-        } catch (NativeException e) {
+        } catch (IOException e) {
             problem = e.getMessage(); // not tried again
         }
     }
