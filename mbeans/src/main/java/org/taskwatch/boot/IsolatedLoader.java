@@ -13,7 +13,8 @@ import java.util.jar.JarFile;
 
 /**
  * The class loader taskwatch runs in: the jar itself and the dependency jars its manifest names
- * ({@value #CLASS_PATH_ATTRIBUTE}, relative to the jar's directory, as {@code Class-Path} is),
+ * ({@value #CLASS_PATH_ATTRIBUTE}, relative to the jar's directory, as {@code Class-Path} is;
+ * for a symbolic link, the directory of the file it points to),
  * with the platform class loader as parent. So it sees the JDK and its own jars, never the
  * application class path: a host's Jolokia or JNA, in whatever version, is neither used by
  * taskwatch nor shadowed by it.
@@ -67,7 +68,7 @@ final class IsolatedLoader {
         }
         List<URL> urls = new ArrayList<>();
         urls.add(url(jar));
-        Path dir = jar.toAbsolutePath().getParent();
+        Path dir = jar.toRealPath().getParent(); // a symlinked jar: lib/ is beside the file it names
         for (String name : names.split(",")) {
             Path dependency = dir.resolve(name);
             if (!Files.isRegularFile(dependency)) {

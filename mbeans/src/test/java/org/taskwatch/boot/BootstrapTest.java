@@ -55,6 +55,16 @@ class BootstrapTest {
     }
 
     @Test
+    void aSymlinkedJarFindsLibBesideTheFileItPointsTo(@TempDir Path dir) throws IOException {
+        Path home = Files.createDirectories(dir.resolve("share"));
+        Path jar = jar(home.resolve("tw.jar"), "lib/a.jar");
+        Files.createDirectories(home.resolve("lib"));
+        Files.writeString(home.resolve("lib/a.jar"), "");
+        Path link = Files.createSymbolicLink(dir.resolve("agent.jar"), jar);
+        assertEquals(home.resolve("lib/a.jar").toUri().toURL(), IsolatedLoader.classPath(link)[1]);
+    }
+
+    @Test
     void aMissingDependencyIsNamed(@TempDir Path dir) throws IOException {
         Path jar = jar(dir.resolve("tw.jar"), "lib/a.jar");
         IOException e = assertThrows(IOException.class, () -> IsolatedLoader.classPath(jar));
