@@ -13,17 +13,17 @@ import java.util.jar.JarFile;
 
 /**
  * The class loader taskwatch runs in: the jar itself and the dependency jars its manifest names
- * ({@value #CLASS_PATH_ATTRIBUTE}, relative to the jar's directory, as {@code Class-Path} is;
- * for a symbolic link, the directory of the file it points to),
- * with the platform class loader as parent. So it sees the JDK and its own jars, never the
- * application class path: a host's Jolokia or JNA, in whatever version, is neither used by
- * taskwatch nor shadowed by it.
+ * ({@value #CLASS_PATH_ATTRIBUTE}, relative to the jar's directory as {@code Class-Path} is; for
+ * a symbolic link, the directory of the file it points to), with the platform class loader as
+ * parent. So it sees the JDK and its own jars, never the application class path: a host's
+ * Jolokia or JNA, in whatever version, is neither used by taskwatch nor shadowed by it.
  *
- * <p>Why a class loader rather than relocated (shaded) packages: JNA's native library binds its
- * JNI functions by the names of JNA's classes ({@code Java_com_sun_jna_Native_...}), so JNA
- * cannot be renamed; and Jolokia finds its services and detectors by class names written in
- * resource files. Each JNA copy extracts its own native library to a temporary file of its own,
- * so two copies in two class loaders both load.
+ * <p>Why a class loader rather than relocated (shaded) packages: JNA's native library exports
+ * its JNI functions under JNA's class names ({@code Java_com_sun_jna_Native_...}) and looks up
+ * {@code com/sun/jna/Pointer} and others by name, so JNA cannot be renamed; and Jolokia finds
+ * its services and detectors by class names written in resource files. Each JNA copy unpacks
+ * its native library to a temporary file of its own, and the JVM and the dynamic linker load
+ * two files as two libraries, so two copies in two class loaders both work.
  *
  * <p>The manifest deliberately has no {@code Class-Path}: under {@code -javaagent} the JVM puts
  * the agent jar on the application class path, and a {@code Class-Path} there would bring the
