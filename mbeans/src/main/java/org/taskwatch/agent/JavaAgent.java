@@ -1,6 +1,5 @@
 package org.taskwatch.agent;
 
-import java.lang.instrument.Instrumentation;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -13,7 +12,8 @@ import java.util.Map;
  * properties file under them. JMX remote and Jolokia are off unless asked for
  * ({@code jmx.enabled=true}, {@code jolokia.enabled=true}): the host JVM usually has its own.
  *
- * <p>A failure never stops the host JVM: it is printed to stderr and the JVM goes on without
+ * <p>Started by {@link org.taskwatch.boot.AgentBoot} inside taskwatch's own class loader. A
+ * failure never stops the host JVM: it is printed to stderr and the JVM goes on without
  * taskwatch.
  */
 public final class JavaAgent {
@@ -21,15 +21,8 @@ public final class JavaAgent {
 
     private JavaAgent() {}
 
-    public static void premain(String args, Instrumentation inst) {
-        start(args);
-    }
-
-    public static void agentmain(String args, Instrumentation inst) {
-        start(args);
-    }
-
-    static synchronized void start(String args) {
+    /** Starts the agent with {@code key=value,...} options; called once per JVM by the bootstrap. */
+    public static synchronized void start(String args) {
         if (running != null) {
             System.err.println("taskwatch: agent already running in this JVM");
             return;

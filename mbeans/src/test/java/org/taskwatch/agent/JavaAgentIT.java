@@ -72,4 +72,26 @@ class JavaAgentIT {
         assertTrue(lines.contains("app ran"), out);
         assertTrue(out.contains("taskwatch: not started: jmx.port: must be a whole number (0 to 65535)"), out);
     }
+
+    @Test
+    void aJarWithoutItsLibDirectoryNamesWhatIsMissing(@TempDir Path dir) throws Exception {
+        Path jar = Files.copy(AgentProcess.jar(), dir.resolve("taskwatch-mbeans.jar"));
+        Path app = Files.writeString(dir.resolve("App.java"),
+                "public class App { public static void main(String[] a) { System.out.println(\"app ran\"); } }");
+        Process jvm = new ProcessBuilder(AgentProcess.java(), "-javaagent:" + jar + "=maxWatches=50", app.toString())
+                .redirectErrorStream(true).start();
+        String out = new String(jvm.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(jvm.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, jvm.exitValue(), out);
+        assertTrue(out.lines().toList().contains("app ran"), out);
+        String missing = "missing " + dir.resolve("lib/taskwatch-native-bridge-");
+        assertTrue(out.contains("taskwatch: not started: " + missing), out);
+        assertTrue(out.contains("the jars taskwatch-mbeans.jar needs belong in lib/ beside it"), out);
+
+        Process cli = new ProcessBuilder(AgentProcess.java(), "-jar", jar.toString(), "--version").redirectErrorStream(true).start();
+        String cliOut = new String(cli.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(cli.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(1, cli.exitValue(), cliOut);
+        assertTrue(cliOut.startsWith("taskwatch: " + missing), cliOut);
+    }
 }
