@@ -124,7 +124,7 @@ class PackageIT {
             return; // nothing was touched (an installed taskwatch stays as it was)
         }
         if (installed()) {
-            Run r = run(List.of("dpkg", "--purge", "taskwatch"));
+            Run r = dpkg(List.of("--purge", "taskwatch"));
             if (r.exit() != 0) {
                 problems.add("dpkg --purge taskwatch: " + r);
             }
@@ -186,9 +186,9 @@ class PackageIT {
     @Test
     @Order(3)
     void installs() throws Exception {
-        ok(run(List.of("dpkg", "-i", deb.toString())));
+        ok(dpkg(List.of("-i", deb.toString())));
         assertTrue(installed());
-        installedPaths = ok(run(List.of("dpkg", "-L", "taskwatch"))).lines().toList();
+        installedPaths = ok(dpkg(List.of("-L", "taskwatch"))).lines().toList();
         for (String p : List.of("/usr/bin/taskwatch", "/usr/lib/nagios/plugins/check_taskwatch", UNIT.toString(),
                 CONFIG.toString(), "/usr/share/taskwatch/taskwatch.jar", "/usr/share/taskwatch/check_taskwatch.jar",
                 "/usr/share/taskwatch/zabbix/taskwatch_template.yaml", "/usr/share/taskwatch/zabbix/taskwatch.conf",
@@ -201,6 +201,17 @@ class PackageIT {
         // readable by the service's group only: it may hold passwords
         assertEquals("root:taskwatch 640", ok(run(List.of("stat", "-c", "%U:%G %a", CONFIG.toString()))).trim());
         assertEquals("taskwatch:taskwatch", ok(run(List.of("stat", "-c", "%U:%G", "/var/lib/taskwatch"))).trim());
+        // a Java runtime upgraded (dpkg's file trigger on /usr/lib/jvm): the archive is made again
+        try (Stream<Path> s = Files.list(CDS_DIR)) {
+            for (Path jsa : s.filter(p -> p.getFileName().toString().endsWith(".jsa")).toList()) {
+                Files.delete(jsa);
+            }
+        }
+        ok(run(List.of("dpkg-trigger", "--no-await", "/usr/lib/jvm")));
+        ok(dpkg(List.of("--triggers-only", "taskwatch")));
+        try (Stream<Path> s = Files.list(CDS_DIR)) {
+            assertEquals(1, s.filter(p -> p.getFileName().toString().endsWith(".jsa")).count(), "the archive, remade");
+        }
         String zabbix = Files.readString(Path.of("/usr/share/taskwatch/zabbix/taskwatch.conf"));
         assertTrue(zabbix.contains(",/usr/lib/nagios/plugins/check_taskwatch ") && !zabbix.contains("/opt/taskwatch/"),
                 "the Zabbix agent's parameters call the installed plugin");
@@ -335,7 +346,7 @@ class PackageIT {
         String installedVersion = ok(run(List.of("dpkg-query", "-W", "-f", "${Version}", "taskwatch")));
         Path next = secondBuild(installedVersion + "+1");
         // as apt -o Dpkg::Options::=--force-confold does; without a terminal dpkg cannot ask
-        ok(run(List.of("dpkg", "--force-confdef", "--force-confold", "-i", next.toString())));
+        ok(dpkg(List.of("--force-confdef", "--force-confold", "-i", next.toString())));
         assertEquals(installedVersion + "+1", ok(run(List.of("dpkg-query", "-W", "-f", "${Version}", "taskwatch"))));
         assertEquals(editedConfig, Files.readString(CONFIG), "the edited configuration was replaced");
         assertTrue(Files.readString(Path.of(CONFIG + ".dpkg-dist")).contains("# a key of the next version"),
@@ -351,7 +362,7 @@ class PackageIT {
     void removeStopsTheAgentWithSigtermAndLeavesNoProcessNorListener() throws Exception {
         Agent agent = startAgent("java");
         awaitBanner(agent); // on the edited ports: the edit survived the upgrade and is what runs
-        ok(run(List.of("dpkg", "-r", "taskwatch")));
+        ok(dpkg(List.of("-r", "taskwatch")));
         // prerm waited for it: it ended on SIGTERM (0), not killed (137)
         assertTrue(agent.process().waitFor(10, TimeUnit.SECONDS), "the agent still runs after dpkg -r");
         assertEquals(0, agent.process().exitValue(), "the agent's exit status");
@@ -372,7 +383,7 @@ class PackageIT {
     @Test
     @Order(10)
     void purgeLeavesNoFile() throws Exception {
-        ok(run(List.of("dpkg", "-P", "taskwatch")));
+        ok(dpkg(List.of("-P", "taskwatch")));
         assertFalse(installed());
         assertFalse(installedPaths.isEmpty());
         List<String> left = new ArrayList<>();
@@ -632,6 +643,23 @@ class PackageIT {
         } finally {
             Files.deleteIfExists(out);
             Files.deleteIfExists(err);
+        }
+    }
+
+    /**
+     * dpkg with these arguments; while another dpkg or apt holds the lock (the machine is
+     * shared), it waits and tries again, up to 5 minutes.
+     */
+    private static Run dpkg(List<String> args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("dpkg"));
+        cmd.addAll(args);
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (true) {
+            Run r = run(cmd);
+            if (r.exit() != 2 || !r.err().contains("lock") || System.nanoTime() > deadline) {
+                return r;
+            }
+            Thread.sleep(2000);
         }
     }
 
