@@ -29,7 +29,8 @@ public final class DefaultConfig {
     /** The file's text: a header, then each key as its comment and a commented-out key=default. */
     static String text() {
         StringBuilder b = new StringBuilder();
-        b.append("# taskwatch agent settings, read by the service: taskwatch agent --config /etc/taskwatch/taskwatch.properties\n")
+        b.append("# taskwatch agent settings, read by the service\n")
+                .append("# (taskwatch agent --config /etc/taskwatch/taskwatch.properties)\n")
                 .append("#\n")
                 .append("# Every key is listed with its default, commented out. To change one, remove the '#' before the key,\n")
                 .append("# edit the value, then restart the agent: systemctl restart taskwatch. A bad key or value stops the\n")

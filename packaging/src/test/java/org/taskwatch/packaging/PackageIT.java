@@ -164,23 +164,22 @@ class PackageIT {
         try (DirectoryStream<Path> s = Files.newDirectoryStream(Path.of("target"), "taskwatch-*.tar.gz")) {
             tarball = s.iterator().next();
         }
-        TreeSet<String> inTar = new TreeSet<>();
-        for (String l : ok(run(List.of("tar", "-tzvf", tarball.toString()))).lines().toList()) {
+        // the tarball's top directory and the package's "./" are not part of the tree
+        assertEquals(tree(ok(run(List.of("dpkg-deb", "-c", deb.toString()))), "^\\./"),
+                tree(ok(run(List.of("tar", "-tzvf", tarball.toString()))), "^[^/]+/"));
+    }
+
+    /** "mode owner /path" of each entry of a tar listing (tar -tv, dpkg-deb -c), less the prefix. */
+    private static TreeSet<String> tree(String listing, String prefix) {
+        TreeSet<String> t = new TreeSet<>();
+        for (String l : listing.lines().toList()) {
             String[] f = l.split("\\s+");
-            String name = f[f.length - 1].replaceFirst("^[^/]+/", "");
+            String name = f[f.length - 1].replaceFirst(prefix, "").replaceFirst("/$", "");
             if (!name.isEmpty()) {
-                inTar.add(f[0] + " " + f[1] + " /" + name.replaceFirst("/$", ""));
+                t.add(f[0] + " " + f[1] + " /" + name);
             }
         }
-        TreeSet<String> inDeb = new TreeSet<>();
-        for (String l : ok(run(List.of("dpkg-deb", "-c", deb.toString()))).lines().toList()) {
-            String[] f = l.split("\\s+");
-            String name = f[f.length - 1].replaceFirst("^\\./", "");
-            if (!name.isEmpty()) {
-                inDeb.add(f[0] + " " + f[1] + " /" + name.replaceFirst("/$", ""));
-            }
-        }
-        assertEquals(inDeb, inTar);
+        return t;
     }
 
     @Test
