@@ -237,7 +237,9 @@ class PackageIT {
     @Test
     @Order(5)
     void theUnitPassesSystemdAnalyzeVerify() throws Exception {
-        Run r = run(List.of("systemd-analyze", "verify", UNIT.toString()));
+        // --man=no: machines without man-db (or whose dpkg leaves out /usr/share/man) cannot open
+        // Documentation=man:taskwatch(1); lintian checks the manual page itself
+        Run r = run(List.of("systemd-analyze", "verify", "--man=no", UNIT.toString()));
         assertEquals(0, r.exit(), r.toString());
         assertEquals("", r.out() + r.err(), "systemd-analyze says something about the unit");
     }
