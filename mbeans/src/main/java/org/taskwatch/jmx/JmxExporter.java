@@ -78,7 +78,7 @@ public final class JmxExporter implements TaskMonitor.WatchLifecycleListener, Au
     private static final MBeanTexts MONITOR_TEXTS = new MBeanTexts(
             "taskwatch: watches on Linux processes and their fork, exec and exit events", DESCRIPTIONS, PARAMETERS);
     private static final MBeanTexts WATCH_TEXTS = new MBeanTexts("taskwatch: one watch, what it matched, and how its"
-            + " process ended (the MBean stays a while after the exit to show it)", Map.of(
+            + " process ended", Map.of(
             "Kind", "process, tree, command or all",
             "Target", "The pid, the tree's root pid, the regex, or all",
             "Events", "The event types it delivers",
@@ -87,10 +87,10 @@ public final class JmxExporter implements TaskMonitor.WatchLifecycleListener, Au
                     + " match)",
             "LastEvent", "The last event delivered for it, empty if none",
             "ExitCode", "The status its process passed to exit (0-255), 0 when killed by a signal; -1 when the"
-                    + " status could not be learned; empty while it runs",
+                    + " status could not be learned; null while it runs",
             "Signal", "The signal that killed its process, 0 if none; -1 when the status could not be learned;"
-                    + " empty while it runs",
-            "CoreDumped", "Whether its process dumped core; empty while it runs"));
+                    + " null while it runs",
+            "CoreDumped", "Whether its process dumped core; null while it runs"));
 
     /** How long the MBean of a watch whose process exited stays, by default (its ExitCode is read then). */
     public static final int DEFAULT_ENDED_WATCH_SECONDS = 600;

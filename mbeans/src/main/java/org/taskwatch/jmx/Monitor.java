@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.management.ImmutableDescriptor;
 import javax.management.MBeanNotificationInfo;
 import javax.management.Notification;
 import javax.management.ObjectName;
@@ -52,20 +53,26 @@ final class Monitor implements MonitorMXBean, MonitorListener {
      * One entry for the one notification class, naming every type (the JDK's MBeans do the same):
      * MBeanNotificationInfo's name is the notification's class, and clients key their lists on
      * it (Jolokia's {@code list} keeps one entry per name), so one entry per type would show as one.
+     * What each type means is in the description (what Jolokia shows) and, one row per type, in
+     * the descriptor (what JConsole shows as a table).
      */
     static MBeanNotificationInfo[] notificationInfo() {
         EventType[] kinds = EventType.values();
         String[] types = new String[kinds.length + 1];
-        StringBuilder description = new StringBuilder("Events of watched processes, and loss; one type each:");
+        String[] meanings = new String[kinds.length + 1];
         for (int i = 0; i < kinds.length; i++) {
             types[i] = OpenTypes.notificationType(kinds[i]);
-            description.append(' ').append(types[i]).append(": ").append(describe(kinds[i])).append(';');
+            meanings[i] = describe(kinds[i]);
         }
         types[kinds.length] = LOST;
-        description.append(' ').append(LOST).append(": events were lost before delivery (kernel buffer overrun or full"
-                + " handoff), userData.lost says how many");
-        return new MBeanNotificationInfo[] {
-            new MBeanNotificationInfo(types, Notification.class.getName(), description.toString())};
+        meanings[kinds.length] = "events were lost before delivery (kernel buffer overrun or full handoff),"
+                + " userData.lost says how many";
+        StringBuilder description = new StringBuilder("Events of watched processes, and loss; one type each:");
+        for (int i = 0; i < types.length; i++) {
+            description.append(i == 0 ? " " : "; ").append(types[i]).append(": ").append(meanings[i]);
+        }
+        return new MBeanNotificationInfo[] {new MBeanNotificationInfo(types, Notification.class.getName(),
+                description.toString(), new ImmutableDescriptor(types, meanings))};
     }
 
     private static String describe(EventType t) {

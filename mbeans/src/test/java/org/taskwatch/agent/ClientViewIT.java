@@ -109,6 +109,9 @@ class ClientViewIT {
         Set<String> declared = new HashSet<>();
         for (MBeanNotificationInfo i : mbs.getMBeanInfo(MONITOR).getNotifications()) {
             declared.addAll(List.of(i.getNotifTypes()));
+            for (String t : i.getNotifTypes()) { // one row per type in JConsole's descriptor table
+                assertTrue(i.getDescriptor().getFieldValue(t) instanceof String d && !d.isBlank(), t + ": " + i);
+            }
         }
         assertEquals(declared, listed, "Jolokia list against MBeanInfo: " + notif);
         assertEquals(new HashSet<>(TYPES), listed, notif.toString());
