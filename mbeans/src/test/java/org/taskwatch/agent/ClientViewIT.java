@@ -151,7 +151,7 @@ class ClientViewIT {
         long id = watch(pid, "exit");
         p.destroy(); // SIGTERM
         assertEquals(128 + 15, Spawn.waitFor(p), "Java reports the shell-style status of SIGTERM");
-        CompositeData exit = awaitExit(pid);
+        CompositeData exit = AgentIT.awaitJmx(received, pid);
         assertEquals(0, exit.get("exitCode"));
         assertEquals(15, exit.get("signal"));
         assertEquals(false, exit.get("coreDumped"));
@@ -178,22 +178,6 @@ class ClientViewIT {
         }
         assertEquals(3, mbs.getAttribute(watchName(qid), "ExitCode"));
         assertEquals(0, mbs.getAttribute(watchName(qid), "Signal"));
-    }
-
-    private static CompositeData awaitExit(int pid) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        synchronized (received) {
-            while (System.nanoTime() < deadline) {
-                for (Notification n : received) {
-                    CompositeData d = (CompositeData) n.getUserData();
-                    if (n.getType().equals("taskwatch.process.exit") && d.get("pid").equals(pid)) {
-                        return d;
-                    }
-                }
-                received.wait(100);
-            }
-        }
-        throw new AssertionError("no exit notification for " + pid);
     }
 
     @Test
