@@ -4,7 +4,7 @@ import java.nio.ByteBuffer;
 import org.taskwatch.kernel.ProcEventCodec;
 
 /**
- * Hand-built proc connector datagrams, laid out as the kernel sends them (KERNEL.md: one
+ * Hand-built proc connector datagrams, laid out as the kernel sends them (docs/kernel.md, Message layout: one
  * 76-byte netlink message, native byte order). Offsets are literals on purpose, independent of
  * the codec's constants, like the native-bridge tests' ProcMessageBuilder.
  */

@@ -106,7 +106,7 @@ public class NonMatchingEventBenchmark {
                 first = ProcDatagrams.exit(process, process, 3 << 8, 17, parent, now);
                 break;
             case "thread":
-                // the kernel names the process's parent in a clone's parent fields (docs/kernel.md)
+                // the kernel names the process's parent in a clone's parent fields (docs/kernel.md, What the events mean)
                 first = ProcDatagrams.fork(parent, parent, thread, process, now);
                 second = ProcDatagrams.exit(thread, process, 0, -1, 0, now);
                 break;

@@ -120,9 +120,27 @@ public final class Agent implements AutoCloseable {
                 try {
                     c.close();
                 } catch (Exception e) { // keep closing the rest: the monitor's IGNORE must go out
-                    System.err.println("taskwatch: while stopping: " + e);
+                    if (!(c == jolokia && e instanceof IllegalStateException && shuttingDown())) {
+                        System.err.println("taskwatch: while stopping: " + e);
+                    }
+                    // else: on SIGTERM this runs in a shutdown hook, and Jolokia's stop ends by
+                    // removing a shutdown hook of its own, which the JDK refuses once hooks run
+                    // ("Shutdown in progress"). The rest of its stop is done by then, and that hook
+                    // of its, running now, stops its HTTP server.
                 }
             }
+        }
+    }
+
+    /** Whether the JVM runs its shutdown hooks now (it then refuses to add or remove one). */
+    private static boolean shuttingDown() {
+        Thread probe = new Thread(() -> { });
+        try {
+            Runtime.getRuntime().addShutdownHook(probe);
+            Runtime.getRuntime().removeShutdownHook(probe);
+            return false;
+        } catch (IllegalStateException e) {
+            return true;
         }
     }
 }

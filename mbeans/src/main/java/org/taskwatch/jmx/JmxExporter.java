@@ -9,7 +9,6 @@ import javax.management.InstanceAlreadyExistsException;
 import javax.management.InstanceNotFoundException;
 import javax.management.JMException;
 import javax.management.MBeanServer;
-import javax.management.StandardMBean;
 import org.taskwatch.kernel.EventType;
 import org.taskwatch.monitor.TaskMonitor;
 import org.taskwatch.monitor.Watch;
@@ -60,7 +59,8 @@ public final class JmxExporter implements TaskMonitor.WatchLifecycleListener, Au
                     "Median microseconds from the kernel's timestamp to notification sent, over the last minute (0: none)"),
             Map.entry("LatencyP99Micros",
                     "99th percentile microseconds from the kernel's timestamp to notification sent, over the last minute"),
-            Map.entry("Watches", "Every watch: id, kind, target, events, matched, created"));
+            Map.entry("Watches", "Every watch: id, kind, target, events, matched, created (epoch milliseconds)"
+                    + " and createdIso (the same instant, ISO-8601 UTC)"));
     private static final Map<String, String[]> PARAMETERS = Map.ofEntries(
             Map.entry("watch", new String[] {"pid", "The process id", "events", EVENTS}),
             Map.entry("watchTree", new String[] {"pid", "The root process id (1: every process)", "events", EVENTS}),
@@ -74,6 +74,23 @@ public final class JmxExporter implements TaskMonitor.WatchLifecycleListener, Au
             Map.entry("processStatus", new String[] {"pid", "The process id"}),
             Map.entry("eventCounts", new String[] {"windowSeconds", "The window, in seconds (1 to 3600)"}),
             Map.entry("health", new String[] {"windowSeconds", "The window for lost events, in seconds (1 to 3600)"}));
+
+    private static final MBeanTexts MONITOR_TEXTS = new MBeanTexts(
+            "taskwatch: watches on Linux processes and their fork, exec and exit events", DESCRIPTIONS, PARAMETERS);
+    private static final MBeanTexts WATCH_TEXTS = new MBeanTexts("taskwatch: one watch, what it matched, and how its"
+            + " process ended", Map.of(
+            "Kind", "process, tree, command or all",
+            "Target", "The pid, the tree's root pid, the regex, or all",
+            "Events", "The event types it delivers",
+            "Matched", "Events delivered for it since it began",
+            "AbandonedMatches", "Command searches given up because the pattern backtracked too much (counted as no"
+                    + " match)",
+            "LastEvent", "The last event delivered for it, empty if none",
+            "ExitCode", "The status its process passed to exit (0-255), 0 when killed by a signal; -1 when the"
+                    + " status could not be learned; null while it runs",
+            "Signal", "The signal that killed its process, 0 if none; -1 when the status could not be learned;"
+                    + " null while it runs",
+            "CoreDumped", "Whether its process dumped core; null while it runs"));
 
     /** How long the MBean of a watch whose process exited stays, by default (its ExitCode is read then). */
     public static final int DEFAULT_ENDED_WATCH_SECONDS = 600;
@@ -109,10 +126,8 @@ public final class JmxExporter implements TaskMonitor.WatchLifecycleListener, Au
     public static JmxExporter export(MBeanServer server, TaskMonitor monitor, int endedWatchSeconds)
             throws JMException {
         JmxExporter e = new JmxExporter(server, monitor, endedWatchSeconds);
-        MonitorMXBean guarded = GuardedArguments.wrap(e.adapter);
-        server.registerMBean(new DescribedEmitterMBean(guarded, MonitorMXBean.class, e.adapter.emitter(),
-                "taskwatch: watches on Linux processes and their fork, exec and exit events", DESCRIPTIONS, PARAMETERS),
-                JmxNames.monitor());
+        server.registerMBean(new DescribedEmitterMBean(e.adapter, MonitorMXBean.class, e.adapter.emitter(),
+                MONITOR_TEXTS), JmxNames.monitor());
         monitor.addListener(e.adapter);
         monitor.addWatchLifecycleListener(e);
         for (Watch w : monitor.watches()) {
@@ -124,7 +139,8 @@ public final class JmxExporter implements TaskMonitor.WatchLifecycleListener, Au
     @Override
     public void added(Watch watch) {
         try {
-            server.registerMBean(new StandardMBean(new WatchView(watch), WatchMXBean.class, true), JmxNames.watch(watch.id()));
+            server.registerMBean(new DescribedMBean(new WatchView(watch), WatchMXBean.class, WATCH_TEXTS),
+                    JmxNames.watch(watch.id()));
         } catch (InstanceAlreadyExistsException ignored) {
             // registered already
         } catch (JMException e) {

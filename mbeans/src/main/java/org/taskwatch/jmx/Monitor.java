@@ -1,8 +1,10 @@
 package org.taskwatch.jmx;
 
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.management.ImmutableDescriptor;
 import javax.management.MBeanNotificationInfo;
 import javax.management.Notification;
 import javax.management.ObjectName;
@@ -26,6 +28,8 @@ import org.taskwatch.monitor.Watch;
  */
 final class Monitor implements MonitorMXBean, MonitorListener {
     static final String NAME = "org.taskwatch:type=Monitor";
+    /** The type of the notification that says events were lost. */
+    static final String LOST = "taskwatch.monitor.lost";
 
     private final TaskMonitor monitor;
     /** How far one listener may fall behind before its notifications are dropped for it. */
@@ -45,32 +49,45 @@ final class Monitor implements MonitorMXBean, MonitorListener {
         return emitter;
     }
 
+    /**
+     * One entry for the one notification class, naming every type (the JDK's MBeans do the same):
+     * MBeanNotificationInfo's name is the notification's class, and clients key their lists on
+     * it (Jolokia's {@code list} keeps one entry per name), so one entry per type would show as one.
+     * What each type means is in the description (what Jolokia shows) and, one row per type, in
+     * the descriptor (what JConsole shows as a table).
+     */
     static MBeanNotificationInfo[] notificationInfo() {
-        EventType[] types = EventType.values();
-        MBeanNotificationInfo[] out = new MBeanNotificationInfo[types.length + 1];
-        for (int i = 0; i < types.length; i++) {
-            out[i] = new MBeanNotificationInfo(new String[] {OpenTypes.notificationType(types[i])},
-                    Notification.class.getName(), describe(types[i]));
+        EventType[] kinds = EventType.values();
+        String[] types = new String[kinds.length + 1];
+        String[] meanings = new String[kinds.length + 1];
+        for (int i = 0; i < kinds.length; i++) {
+            types[i] = OpenTypes.notificationType(kinds[i]);
+            meanings[i] = describe(kinds[i]);
         }
-        out[types.length] = new MBeanNotificationInfo(new String[] {"taskwatch.monitor.lost"},
-                Notification.class.getName(), "Events were lost before delivery (kernel buffer overrun or full handoff);"
-                        + " userData.lost says how many");
-        return out;
+        types[kinds.length] = LOST;
+        meanings[kinds.length] = "events were lost before delivery (kernel buffer overrun or full handoff),"
+                + " userData.lost says how many";
+        StringBuilder description = new StringBuilder("Events of watched processes, and loss; one type each:");
+        for (int i = 0; i < types.length; i++) {
+            description.append(i == 0 ? " " : "; ").append(types[i]).append(": ").append(meanings[i]);
+        }
+        return new MBeanNotificationInfo[] {new MBeanNotificationInfo(types, Notification.class.getName(),
+                description.toString(), new ImmutableDescriptor(types, meanings))};
     }
 
     private static String describe(EventType t) {
         switch (t) {
-            case FORK: return "A watched process forked a new process (userData.childPid)";
-            case EXEC: return "A watched process executed a new program";
-            case EXIT: return "A watched process exited (userData.exitCode, signal, coreDumped)";
-            case THREAD_CREATE: return "A watched process created a thread";
-            case THREAD_EXIT: return "A thread of a watched process ended";
-            case COMM: return "A watched process changed its name (userData.comm)";
-            case UID: return "A watched process changed its user id";
-            case GID: return "A watched process changed its group id";
-            case SID: return "A watched process started a new session";
-            case PTRACE: return "A watched process was attached to or detached from a tracer";
-            default: return "A watched process dumped core";
+            case FORK: return "a watched process forked a new process (userData.childPid)";
+            case EXEC: return "a watched process executed a new program";
+            case EXIT: return "a watched process exited (userData.exitCode, signal, coreDumped)";
+            case THREAD_CREATE: return "a watched process created a thread";
+            case THREAD_EXIT: return "a thread of a watched process ended";
+            case COMM: return "a watched process changed its name (userData.comm)";
+            case UID: return "a watched process changed its user id";
+            case GID: return "a watched process changed its group id";
+            case SID: return "a watched process started a new session";
+            case PTRACE: return "a watched process was attached to or detached from a tracer";
+            default: return "a watched process dumped core";
         }
     }
 
@@ -91,7 +108,7 @@ final class Monitor implements MonitorMXBean, MonitorListener {
     @Override
     public void onLost(long count, String cause) {
         try {
-            Notification n = new Notification("taskwatch.monitor.lost", name, sequence.incrementAndGet(),
+            Notification n = new Notification(LOST, name, sequence.incrementAndGet(),
                     System.currentTimeMillis(), count + " events lost (" + cause + ")");
             n.setUserData(OpenTypes.lost(count, cause));
             emitter.sendNotification(n);
@@ -249,6 +266,7 @@ final class Monitor implements MonitorMXBean, MonitorListener {
             v.put("events", w.events());
             v.put("matched", w.matched());
             v.put("created", w.createdMillis());
+            v.put("createdIso", Instant.ofEpochMilli(w.createdMillis()).toString());
             t.put(composite(OpenTypes.WATCH_ROW, v));
         }
         return t;

@@ -82,9 +82,10 @@ final class OpenTypes {
                     "target", SimpleType.STRING, "the pid, tree root, regex, or all",
                     "events", SimpleType.STRING, "event types",
                     "matched", SimpleType.LONG, "events delivered",
-                    "created", SimpleType.LONG, "creation time, milliseconds since the epoch"));
+                    "created", SimpleType.LONG, "creation time, milliseconds since the epoch",
+                    "createdIso", SimpleType.STRING, "creation time, ISO-8601 UTC (the same instant as created)"));
             WATCHES = new TabularType("Watches", "Every watch", WATCH_ROW, new String[] {"id"});
-            LOST = type("taskwatch.monitor.lost", "Events lost", items(
+            LOST = type(Monitor.LOST, "Events lost", items(
                     "pid", SimpleType.INTEGER, "always 0: loss is not about one process",
                     "tgid", SimpleType.INTEGER, "always 0",
                     "ppid", SimpleType.INTEGER, "always 0",

@@ -16,6 +16,15 @@ public interface WatchMXBean {
 
     String getLastEvent();
 
-    /** The watched process's exit status (128+N when killed by signal N), or null while it runs. */
+    /**
+     * How the watched process ended, as in the exit notification's {@code exitCode}: the status
+     * it passed to exit (0-255), 0 when killed by a signal, -1 when unknown; null while it runs.
+     */
     Integer getExitCode();
+
+    /** The signal that killed the watched process, 0 if none, -1 when unknown; null while it runs. */
+    Integer getSignal();
+
+    /** Whether the watched process dumped core; null while it runs. */
+    Boolean getCoreDumped();
 }

@@ -4,7 +4,7 @@ import java.util.Locale;
 import org.taskwatch.kernel.ExitStatus;
 import org.taskwatch.monitor.Watch;
 
-/** The {@link WatchMXBean} of one watch. */
+/** The {@link WatchMXBean} of one watch: its exit in the exit notification's terms (exitCode, signal, coreDumped). */
 final class WatchView implements WatchMXBean {
     private final Watch watch;
 
@@ -22,6 +22,18 @@ final class WatchView implements WatchMXBean {
     @Override
     public Integer getExitCode() {
         ExitStatus s = watch.exitStatus();
-        return s == null ? null : s.shellStatus();
+        return s == null ? null : s.exitCode();
+    }
+
+    @Override
+    public Integer getSignal() {
+        ExitStatus s = watch.exitStatus();
+        return s == null ? null : s.signal();
+    }
+
+    @Override
+    public Boolean getCoreDumped() {
+        ExitStatus s = watch.exitStatus();
+        return s == null ? null : s.coreDumped();
     }
 }

@@ -139,7 +139,8 @@ class AgentIT {
         }
     }
 
-    private static CompositeData awaitJmx(List<Notification> seen, int pid) throws InterruptedException {
+    /** The userData of the exit notification of {@code pid} among {@code seen} (filled by a listener), within 10 s. */
+    static CompositeData awaitJmx(List<Notification> seen, int pid) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         synchronized (seen) {
             while (System.nanoTime() < deadline) {

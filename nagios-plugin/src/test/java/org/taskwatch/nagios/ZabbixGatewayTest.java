@@ -174,7 +174,7 @@ class ZabbixGatewayTest {
             keys.add(k.replace("{#JMXOBJ}", cmdObj));
             keys.add(k.replace("{#JMXOBJ}", procObj));
         }
-        for (String attribute : List.of("Kind", "Target", "Matched", "ExitCode")) {
+        for (String attribute : List.of("Kind", "Target", "Matched", "ExitCode", "Signal")) {
             assertTrue(prototypes.contains("jmx[\"{#JMXOBJ}\"," + attribute + "]"), prototypes.toString());
         }
         Map<String, ZabbixGateway.Answer> m = ask(keys);
@@ -185,8 +185,35 @@ class ZabbixGatewayTest {
         assertEquals(Long.toString(sleeper.pid()), m.get("jmx[\"" + procObj + "\",Target]").value());
         // the sleep still runs, so its watch has no exit code yet: Zabbix marks the item unsupported
         assertTrue(sleeper.isAlive());
-        ZabbixGateway.Answer exit = m.get("jmx[\"" + procObj + "\",ExitCode]");
-        assertNull(exit.value(), exit.toString());
-        assertFalse(exit.error().isEmpty());
+        for (String attribute : List.of("ExitCode", "Signal")) {
+            ZabbixGateway.Answer exit = m.get("jmx[\"" + procObj + "\"," + attribute + "]");
+            assertNull(exit.value(), exit.toString());
+            assertFalse(exit.error().isEmpty());
+        }
+    }
+
+    @Test
+    void aKilledProcessReadsAsExitCodeZeroAndItsSignal() throws Exception {
+        Process p = Spawn.start("/bin/sleep", "600");
+        long id = (Long) jmx.getMBeanServerConnection().invoke(new ObjectName("org.taskwatch:type=Monitor"), "watch",
+                new Object[] {(int) p.pid(), "exit"}, new String[] {"int", "java.lang.String"});
+        p.destroy(); // SIGTERM
+        assertEquals(128 + 15, Spawn.waitFor(p), "Java reports the shell's status");
+        String obj = "org.taskwatch:type=Watch,id=" + id;
+        List<String> keys = new ArrayList<>();
+        for (Map<String, Object> proto : ZabbixTemplate.maps(template.discoveryRules().get(0).get("item_prototypes"))) {
+            String k = (String) proto.get("key");
+            if (k.endsWith(",ExitCode]") || k.endsWith(",Signal]")) {
+                keys.add(k.replace("{#JMXOBJ}", obj));
+            }
+        }
+        assertEquals(2, keys.size(), keys.toString());
+        Map<String, ZabbixGateway.Answer> m = ask(keys);
+        for (int i = 0; i < 100 && m.values().stream().anyMatch(a -> a.value() == null); i++) { // until the exit is in
+            Thread.sleep(50);
+            m = ask(keys);
+        }
+        assertEquals("0", m.get("jmx[\"" + obj + "\",ExitCode]").value(), m.toString());
+        assertEquals("15", m.get("jmx[\"" + obj + "\",Signal]").value(), m.toString());
     }
 }

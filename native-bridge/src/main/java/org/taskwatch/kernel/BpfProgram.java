@@ -51,7 +51,7 @@ public final class BpfProgram {
     /** Pids per {@code jeq} chain at the leaves of a search. */
     static final int LEAF = 16;
 
-    /** Offsets the filter reads (KERNEL.md): the first u32 of event_data after pid is the tgid for every type but fork. */
+    /** Offsets the filter reads (docs/kernel.md, Message layout and Kernel-side filtering): the first u32 of event_data after pid is the tgid for every type but fork. */
     static final int OFF_TGID = ProcEventCodec.OFF_DATA + 4;
     static final int OFF_FORK_PARENT_TGID = ProcEventCodec.OFF_DATA + 4;
     static final int OFF_FORK_CHILD_TGID = ProcEventCodec.OFF_DATA + 12;

@@ -11,7 +11,7 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>{@link #open} creates the netlink socket, sizes its receive buffer, turns off ENOBUFS
  * (drops are counted from {@code SO_MEMINFO} and per-CPU sequence gaps instead), binds to the
- * proc group and performs the handshake from KERNEL.md: LISTEN for all events, wait for the
+ * proc group and performs the handshake of docs/kernel.md (Socket and subscription): LISTEN for all events, wait for the
  * kernel's ack (no ack means no connector: a clear error), then LISTEN with the event-type mask
  * on 6.6+ kernels. {@link #close} always sends IGNORE first: the kernel's listener count drops
  * only on IGNORE, never on close.
@@ -27,7 +27,7 @@ import java.util.concurrent.locks.LockSupport;
  * and {@link #close} from any thread (close only after the reader has stopped calling receive).
  */
 public final class ProcConnector implements AutoCloseable {
-    /** 8 MiB: about 10,000 events of burst at ~832 bytes each (KERNEL.md). */
+    /** 8 MiB: about 10,000 events of burst at ~832 bytes each (docs/kernel.md, Overflow). */
     public static final int DEFAULT_RECEIVE_BUFFER = 8 << 20;
     static final int RECEIVE_TIMEOUT_MILLIS = 200;
     static final int ACK_TIMEOUT_MILLIS = 1000;

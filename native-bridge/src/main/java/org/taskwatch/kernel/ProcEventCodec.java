@@ -9,7 +9,7 @@ import java.nio.ByteOrder;
  *
  * <p>Decoding is strict and allocates nothing: a message that is short, truncated, not from the
  * connector or of an unknown type yields a negative status (counted by the caller) and leaves
- * no partial event behind. Offsets are from the start of each netlink message (KERNEL.md):
+ * no partial event behind. Offsets are from the start of each netlink message (docs/kernel.md, Message layout):
  * nlmsghdr 0-15, cn_msg 16-35, proc_event 36-51 (what, cpu, timestamp), event data from 52.
  */
 public final class ProcEventCodec {

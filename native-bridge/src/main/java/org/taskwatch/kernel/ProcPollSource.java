@@ -41,7 +41,7 @@ public final class ProcPollSource implements EventSource {
     public static final Duration DEFAULT_INTERVAL = Duration.ofMillis(100);
     public static final Duration MIN_INTERVAL = Duration.ofMillis(10);
     public static final Duration MAX_INTERVAL = Duration.ofSeconds(60);
-    /** Linux 6.15 added PIDFD_INFO_EXIT (KERNEL.md). */
+    /** Linux 6.15 added PIDFD_INFO_EXIT (docs/kernel.md, pidfd). */
     static final int EXIT_INFO_MAJOR = 6;
     static final int EXIT_INFO_MINOR = 15;
     /** Failed scans in a row after which /proc is taken to be gone for good. */

@@ -7,7 +7,7 @@ import java.util.List;
  * process exit is reported once, when the process is really gone, with its real status.
  *
  * <p>It keeps the live non-leader threads of every process (tid to tgid) and their count per
- * process. Two cases need it (KERNEL.md): a leader that calls {@code pthread_exit} early sends
+ * process. Two cases need it (docs/kernel.md, What the events mean): a leader that calls {@code pthread_exit} early sends
  * its EXIT (code 0) first, and the process ends only with its last thread, whose EXIT carries
  * the real status; and a non-leader thread that calls execve makes the old leader send an EXIT
  * while the process goes on with an EXEC. A leader EXIT while other threads live is therefore a

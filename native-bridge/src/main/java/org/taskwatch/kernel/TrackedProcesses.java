@@ -9,7 +9,7 @@ import java.util.Map;
 /**
  * The processes someone watches, each held by a pidfd so that the poller can learn how it ended:
  * from Linux 6.15 {@code PIDFD_GET_INFO} gives the exit status of a reaped process to whoever
- * opened a pidfd on it before the reap (KERNEL.md), child or not. The pidfd is opened by
+ * opened a pidfd on it before the reap (docs/kernel.md, pidfd), child or not. The pidfd is opened by
  * {@link #track} at once, on the caller's thread: a process that ends before the next scan is
  * still caught.
  *

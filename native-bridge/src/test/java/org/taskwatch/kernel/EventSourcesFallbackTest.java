@@ -11,7 +11,7 @@ import org.taskwatch.testing.KernelTests;
 /**
  * {@code source=auto} where the proc connector is really out of reach: a JVM started by
  * {@code unshare} in a pid namespace of its own (as in a container), where the kernel ignores
- * LISTEN (KERNEL.md). There {@code netlink} fails with the reason and {@code auto} falls back to
+ * LISTEN (docs/kernel.md, Privileges and namespaces). There {@code netlink} fails with the reason and {@code auto} falls back to
  * the /proc poller, which still reports a tracked child's exit status.
  */
 class EventSourcesFallbackTest {

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link ProcEventCodec}: datagrams laid out by hand exactly as the kernel sends them
- * ({@link ProcMessageBuilder}, KERNEL.md), every field of every event type checked against the
+ * ({@link ProcMessageBuilder}, docs/kernel.md, Message layout), every field of every event type checked against the
  * value written, malformed messages rejected with the right status, and the byte layout of the
  * LISTEN/IGNORE control messages.
  */

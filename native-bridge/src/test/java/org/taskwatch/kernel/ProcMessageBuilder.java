@@ -6,7 +6,7 @@ import java.util.Arrays;
 
 /**
  * Test helper: lays out one proc connector netlink message exactly as the kernel does
- * (docs/kernel.md), in native byte order, with every header field settable so that tests can also
+ * (docs/kernel.md, Message layout), in native byte order, with every header field settable so that tests can also
  * build malformed messages. Offsets are written as literals here on purpose, independent of the
  * codec's constants.
  *

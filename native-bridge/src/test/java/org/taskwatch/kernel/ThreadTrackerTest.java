@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@link ThreadTracker}: hand-made fork/exit/exec frames, as the codec leaves them, classified
- * into process and thread events. Covers the cases KERNEL.md describes: thread clones, a leader
+ * into process and thread events. Covers the cases docs/kernel.md describes (What the events mean): thread clones, a leader
  * that exits before its threads (the process exit comes with the last thread, with its status),
  * execve from a non-leader thread (the old leader's EXIT is not the process's), and pid reuse.
  */
