@@ -280,7 +280,7 @@ public final class TaskMonitor implements AutoCloseable {
             throw new IllegalArgumentException("pid: must be a positive process id, got " + pid);
         }
         char state = proc.state(pid);
-        // a zombie leader whose other threads still run is a live process (KERNEL.md: early leader exit)
+        // a zombie leader whose other threads still run is a live process (docs/kernel.md, What the events mean)
         boolean alive = state != 0 && state != 'X' && proc.tgid(pid) == pid
                 && (state != 'Z' || proc.tasks(pid).size() > 1);
         WaitResult ended = alive ? null : cachedExit(pid, Long.MIN_VALUE);
