@@ -16,6 +16,12 @@ public interface WatchMXBean {
 
     String getLastEvent();
 
+    /**
+     * The client the watch ends with ({@code JMX connection ID}, {@code Jolokia client ID}), or
+     * empty: it stays until unwatched.
+     */
+    String getOwner();
+
     /** The watched process's exit status (128+N when killed by signal N), or null while it runs. */
     Integer getExitCode();
 }
