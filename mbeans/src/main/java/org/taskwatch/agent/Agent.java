@@ -74,9 +74,8 @@ public final class Agent implements AutoCloseable {
         owners.addKind(WatchOwners.JOLOKIA, jolokia::clients);
         jolokia.afterEachClientCheck(() -> {
             List<Watch> ended = owners.check(WatchOwners.JOLOKIA);
-            if (!ended.isEmpty()) {
-                log("jolokia: the notification clients of watches " + ClientConnections.ids(ended)
-                        + " are gone: those watches ended");
+            for (Watch w : ended) {
+                log("jolokia: watch " + w.id() + " (" + w.owner() + ") ended: its notification client is gone");
             }
         });
     }
