@@ -59,9 +59,14 @@ public final class WatchOwners {
 
     /**
      * A watch its caller just made: from now on it ends with {@code owner}; when that client is
-     * gone already (it ended while the call ran), the watch ends at once.
+     * gone already (it ended while the call ran), the watch ends at once. Where no endpoint
+     * reports the ends of that kind of client (a connector server started without the agent),
+     * the watch stays without an owner: nothing would ever end it.
      */
     public void claim(Watch w, Owner owner) {
+        if (!kinds.containsKey(owner.kind())) {
+            return;
+        }
         synchronized (lock) {
             if (alive(owner)) {
                 w.owner(owner);
