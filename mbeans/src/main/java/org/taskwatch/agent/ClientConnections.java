@@ -26,9 +26,12 @@ import org.taskwatch.monitor.WatchOwners;
  * dies without it (SIGKILL, a crash, a network cut) is noticed by the connector's connection
  * timeout ({@code jmx.remote.x.server.connection.timeout}): the server ends a connection that
  * made no call for that long. Live JDK clients call at least once a minute (their connection
- * check, {@code jmx.remote.x.client.connection.check.period}, 60 s), and a notification
- * listener's fetch counts as a call while the server holds it (up to the client's fetch timeout,
- * 60 s), so the timeout must be longer than a minute: {@code jmx.connectionTimeoutSeconds}.
+ * check, {@code jmx.remote.x.client.connection.check.period}, 60 s), so the timeout must be
+ * longer than a minute: {@code jmx.connectionTimeoutSeconds}. A notification listener's fetch
+ * counts as a call while the server holds it, which it does at most that timeout too; so a dead
+ * client is noticed within the timeout after its last call, twice that with a listener. RMI's
+ * distributed GC would also close the connection ({@code unreferenced}), but only after its
+ * lease, 10 minutes.
  *
  * <p>Threads: the connector server's notification listener runs on the thread that ended the
  * connection (the client's close, or the connection's timeout thread).
