@@ -7,7 +7,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
+import javax.management.ListenerNotFoundException;
 import javax.management.Notification;
+import javax.management.NotificationListener;
 import javax.management.remote.JMXConnectionNotification;
 import javax.management.remote.JMXConnectorServer;
 import javax.management.remote.rmi.RMIConnection;
@@ -38,6 +40,7 @@ import org.taskwatch.monitor.WatchOwners;
  */
 final class ClientConnections {
     private final JMXConnectorServer server;
+    private volatile NotificationListener ends;
 
     ClientConnections(JMXConnectorServer server) {
         this.server = server;
@@ -58,7 +61,7 @@ final class ClientConnections {
     void ownWatches(WatchOwners owners, Consumer<String> log) {
         // the server drops an ending connection from its ids before it notifies: see WatchOwners
         owners.addKind(WatchOwners.JMX, () -> Set.of(server.getConnectionIds()));
-        server.addNotificationListener((Notification n, Object handback) -> {
+        server.addNotificationListener(ends = (Notification n, Object handback) -> {
             if (n instanceof JMXConnectionNotification c && (JMXConnectionNotification.CLOSED.equals(c.getType())
                     || JMXConnectionNotification.FAILED.equals(c.getType()))) {
                 List<Watch> ended = owners.ended(new WatchOwners.Owner(WatchOwners.JMX, c.getConnectionId()));
@@ -69,6 +72,18 @@ final class ClientConnections {
                 }
             }
         }, null, null);
+    }
+
+    /** Before the server stops: the connections it closes then end no watches (the agent is stopping). */
+    void close() {
+        NotificationListener l = ends;
+        if (l != null) {
+            try {
+                server.removeNotificationListener(l);
+            } catch (ListenerNotFoundException ignored) {
+                // removed already
+            }
+        }
     }
 
     static String ids(List<Watch> watches) {

@@ -160,6 +160,7 @@ public final class JmxRemote implements AutoCloseable {
 
     @Override
     public void close() {
+        connections.close();
         try {
             server.stop();
         } catch (IOException ignored) {
