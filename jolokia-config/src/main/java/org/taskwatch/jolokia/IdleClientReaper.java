@@ -7,7 +7,9 @@ import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -31,7 +33,8 @@ import org.jolokia.server.core.util.jmx.SingleMBeanServerAccess;
  * <p>Every {@code timeout / 4} (at most a minute) it unregisters, as the client's own {@code
  * unregister} would, every client that has neither pinged nor pulled for {@code timeout} and has
  * no open SSE stream (a live stream is a live client; a closed one is noticed by Jolokia's
- * heartbeat within 20 s).
+ * heartbeat within 20 s). A timeout of 0 expires nobody, and the rounds run once a minute. After
+ * each round a hook runs: the agent ends the watches of the clients gone ({@link #clients}).
  *
  * <p>Jolokia offers no API for this. Its clients are found through the handbacks of their
  * subscriptions to taskwatch's MBeans (Jolokia's public {@link ListenerRegistration}); from a
@@ -57,6 +60,7 @@ final class IdleClientReaper implements AutoCloseable {
         return t;
     });
     private volatile boolean broken;
+    private volatile Runnable afterRound = () -> {};
 
     /**
      * @param handbacks the handbacks of the listeners now registered on the MBeans Jolokia serves
@@ -68,18 +72,51 @@ final class IdleClientReaper implements AutoCloseable {
         this.handbacks = handbacks;
         this.timeoutMillis = timeout.toMillis();
         this.log = log;
-        long period = Math.max(1000, Math.min(timeoutMillis / 4, MAX_PERIOD.toMillis()));
+        long period = timeoutMillis == 0 ? MAX_PERIOD.toMillis()
+                : Math.max(1000, Math.min(timeoutMillis / 4, MAX_PERIOD.toMillis()));
         timer.scheduleWithFixedDelay(this::reapQuietly, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    /** {@code r} runs on this thread after each round (whether or not a client expired). */
+    void afterEachRound(Runnable r) {
+        afterRound = r;
     }
 
     private void reapQuietly() {
         try {
-            reap(System.currentTimeMillis() - timeoutMillis);
+            if (timeoutMillis != 0) {
+                reap(System.currentTimeMillis() - timeoutMillis);
+            }
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
             // a change in Jolokia: say so, then keep out of its way
             broken = true;
             log.accept("cannot expire idle Jolokia notification clients with this Jolokia version: " + e);
         }
+        try {
+            afterRound.run();
+        } catch (RuntimeException e) {
+            log.accept("after the Jolokia client check: " + e);
+        }
+    }
+
+    /**
+     * The ids of the notification clients with a subscription now (to the MBeans whose handbacks
+     * this reaper sees).
+     *
+     * @throws IllegalStateException when this Jolokia version's clients cannot be told
+     */
+    Set<String> clients() {
+        Set<String> ids = new HashSet<>();
+        try {
+            for (Object h : handbacks.get()) {
+                if (h instanceof ListenerRegistration r) {
+                    ids.add(fieldOfType(r.getCallback(), NotificationSubscription.class).getClient().getId());
+                }
+            }
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            throw new IllegalStateException("cannot tell Jolokia's notification clients with this Jolokia version: " + e, e);
+        }
+        return ids;
     }
 
     /** Unregisters the clients idle since before {@code oldest} (epoch millis). */

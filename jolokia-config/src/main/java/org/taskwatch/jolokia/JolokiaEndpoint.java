@@ -11,6 +11,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.jolokia.core.api.LogHandler;
 import org.jolokia.jvmagent.JolokiaServer;
@@ -31,7 +32,7 @@ public final class JolokiaEndpoint implements AutoCloseable {
 
     private final JolokiaServer server;
     private final String url;
-    private final IdleClientReaper reaper; // null when idle clients are kept
+    private final IdleClientReaper reaper;
 
     private JolokiaEndpoint(JolokiaServer server, String url, IdleClientReaper reaper) {
         this.server = server;
@@ -61,8 +62,8 @@ public final class JolokiaEndpoint implements AutoCloseable {
         server.start();
         int port = server.getAddress().getPort();
         String scheme = s.keyStore().isEmpty() ? "http" : "https";
-        IdleClientReaper reaper = s.clientTimeoutSeconds() == 0 ? null : new IdleClientReaper(handbacks,
-                Duration.ofSeconds(s.clientTimeoutSeconds()), message -> System.err.println("taskwatch: " + message));
+        IdleClientReaper reaper = new IdleClientReaper(handbacks, Duration.ofSeconds(s.clientTimeoutSeconds()),
+                message -> System.err.println("taskwatch: " + message));
         return new JolokiaEndpoint(server, scheme + "://" + hostForUrl(s.host()) + ":" + port + "/jolokia/", reaper);
     }
 
@@ -117,12 +118,29 @@ public final class JolokiaEndpoint implements AutoCloseable {
         return url;
     }
 
+    /**
+     * The ids of the notification clients with a subscription now (to the MBeans whose handbacks
+     * were given to {@link #start}).
+     *
+     * @throws IllegalStateException when this Jolokia version's clients cannot be told
+     */
+    public Set<String> clients() {
+        return reaper.clients();
+    }
+
+    /**
+     * {@code check} runs after each look for idle clients (every {@code clientTimeoutSeconds / 4},
+     * from 1 s to a minute), on the expiry thread: clients that expired or unregistered are gone from
+     * {@link #clients} by then.
+     */
+    public void afterEachClientCheck(Runnable check) {
+        reaper.afterEachRound(check);
+    }
+
     /** Stops serving and frees the port. */
     @Override
     public void close() {
-        if (reaper != null) {
-            reaper.close();
-        }
+        reaper.close();
         server.stop();
     }
 

@@ -9,6 +9,8 @@ import org.taskwatch.jmx.JmxExporter;
 import org.taskwatch.jolokia.JolokiaEndpoint;
 import org.taskwatch.kernel.ProcConnector;
 import org.taskwatch.monitor.TaskMonitor;
+import org.taskwatch.monitor.Watch;
+import org.taskwatch.monitor.WatchOwners;
 
 /**
  * A running agent: the monitor, its MBeans in an MBeanServer, and the endpoints that serve them
@@ -51,9 +53,11 @@ public final class Agent implements AutoCloseable {
             exporter = JmxExporter.export(mbs, monitor, config.getInt(ConfigKey.ENDED_WATCH_SECONDS));
             if (config.getBoolean(ConfigKey.JMX_ENABLED)) {
                 jmx = JmxRemote.start(mbs, JmxSettings.of(config));
+                jmx.connections().ownWatches(monitor.owners(), Agent::log);
             }
             if (config.getBoolean(ConfigKey.JOLOKIA_ENABLED)) {
                 jolokia = JolokiaEndpoint.start(config.jolokiaSettings(), exporter::notificationHandbacks);
+                ownWatches(jolokia, monitor.owners());
             }
         } catch (JMException e) {
             closeAll(jolokia, jmx, exporter, monitor);
@@ -63,6 +67,21 @@ public final class Agent implements AutoCloseable {
             throw e;
         }
         return new Agent(monitor, exporter, jmx, jolokia, banner(config, monitor, jmx, jolokia));
+    }
+
+    /** Watches handed to a Jolokia notification client end when it unregisters or expires. */
+    private static void ownWatches(JolokiaEndpoint jolokia, WatchOwners owners) {
+        owners.addKind(WatchOwners.JOLOKIA, jolokia::clients);
+        jolokia.afterEachClientCheck(() -> {
+            List<Watch> ended = owners.check(WatchOwners.JOLOKIA);
+            for (Watch w : ended) {
+                log("jolokia: watch " + w.id() + " (" + w.owner() + ") ended: its notification client is gone");
+            }
+        });
+    }
+
+    private static void log(String line) {
+        System.err.println("taskwatch: " + line);
     }
 
     private static List<String> banner(AgentConfig config, TaskMonitor monitor, JmxRemote jmx, JolokiaEndpoint jolokia) {

@@ -21,6 +21,10 @@ public enum ConfigKey {
     JMX_KEY_STORE_PASSWORD("jmx.ssl.keyStorePassword", "", Kind.SECRET, "password of jmx.ssl.keyStore"),
     JMX_NEED_CLIENT_AUTH("jmx.ssl.needClientAuth", "false", Kind.BOOLEAN,
             "require client certificates (trusted by the JVM's trust store) for JMX over TLS"),
+    JMX_CONNECTION_TIMEOUT_SECONDS("jmx.connectionTimeoutSeconds", Integer.toString(JmxSettings.DEFAULT_CONNECTION_TIMEOUT_SECONDS),
+            Kind.range(1, 86400), "a JMX connection without a call for this long is ended, with the watches made over it:"
+                    + " how soon a client gone without closing (killed, cut off) is noticed. JDK clients call at least once"
+                    + " a minute (jmx.remote.x.client.connection.check.period): keep it above their period"),
     JOLOKIA_ENABLED("jolokia.enabled", "true", Kind.BOOLEAN, "serve Jolokia HTTP-JSON"),
     JOLOKIA_HOST("jolokia.host", "127.0.0.1", Kind.ADDRESS, "address Jolokia binds to"),
     JOLOKIA_PORT("jolokia.port", "8778", Kind.PORT, "Jolokia's port (0: any free port)"),

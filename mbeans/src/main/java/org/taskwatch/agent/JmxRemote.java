@@ -45,11 +45,13 @@ public final class JmxRemote implements AutoCloseable {
     private final RMIConnectorServer server;
     private final Registry registry;
     private final String url;
+    private final ClientConnections connections;
 
     private JmxRemote(RMIConnectorServer server, Registry registry, String url) {
         this.server = server;
         this.registry = registry;
         this.url = url;
+        this.connections = new ClientConnections(server);
     }
 
     /** Plain and unauthenticated on {@code host:port}; port 0 picks a free one. */
@@ -96,6 +98,8 @@ public final class JmxRemote implements AutoCloseable {
         // notifications kept for remote clients to fetch (the JDK's default, 1000, is a
         // fraction of a second of a fork storm); a client that falls further behind gets NOTIFS_LOST
         env.put("jmx.remote.x.notification.buffer.size", NOTIFICATION_BUFFER);
+        // a client gone without closing (killed, cut off) is noticed after this long without a call
+        env.put("jmx.remote.x.server.connection.timeout", Long.toString(s.connectionTimeoutSeconds() * 1000L));
         if (!s.passwordFile().isEmpty()) {
             env.put("jmx.remote.x.password.file", readable(s.passwordFile(), "jmx.passwordFile"));
         }
@@ -105,7 +109,7 @@ public final class JmxRemote implements AutoCloseable {
         // no JNDI: the stub goes straight into our own registry object, as the JDK's own agent
         // does (a JNDI bind would connect to the registry over the network, through TLS too)
         String url = "service:jmx:rmi://" + s.host() + ":" + port;
-        RMIJRMPServerImpl rmiServer = new RMIJRMPServerImpl(port, clientSockets, serverSockets, env);
+        RMIJRMPServerImpl rmiServer = ClientConnections.identifying(port, clientSockets, serverSockets, env);
         RMIConnectorServer server = new RMIConnectorServer(new JMXServiceURL(url), env, rmiServer, mbs);
         try {
             server.start();
@@ -144,6 +148,11 @@ public final class JmxRemote implements AutoCloseable {
         }
     }
 
+    /** The remote clients' connections, which own the watches made over them. */
+    ClientConnections connections() {
+        return connections;
+    }
+
     /** The URL clients use. */
     public String url() {
         return url;
@@ -151,6 +160,7 @@ public final class JmxRemote implements AutoCloseable {
 
     @Override
     public void close() {
+        connections.close();
         try {
             server.stop();
         } catch (IOException ignored) {

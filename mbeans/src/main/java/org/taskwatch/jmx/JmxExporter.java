@@ -19,13 +19,21 @@ import org.taskwatch.monitor.Watch;
  */
 public final class JmxExporter implements TaskMonitor.WatchLifecycleListener, AutoCloseable {
     private static final String EVENTS = "Comma-separated event types: " + EventType.NAMES;
+    private static final String OWNED = " Made over a remote JMX connection, it ends when the connection closes or"
+            + " fails, unless kept (keep)";
     private static final Map<String, String> DESCRIPTIONS = Map.ofEntries(
-            Map.entry("watch", "Watch one process; returns the watch id. Ends by itself after the process's exit"),
+            Map.entry("watch", "Watch one process; returns the watch id. Ends by itself after the process's exit."
+                    + OWNED),
             Map.entry("watchTree", "Watch a process and all its descendants, alive now and to come; pid 1 watches"
-                    + " every process. Returns the watch id"),
+                    + " every process. Returns the watch id." + OWNED),
             Map.entry("watchCommand", "Watch every process whose command (comm, exe path or command line) matches the"
-                    + " regex at exec, from now on. Returns the watch id"),
+                    + " regex at exec, from now on. Returns the watch id." + OWNED),
             Map.entry("unwatch", "End a watch; false when there is no such watch"),
+            Map.entry("keep", "Keep a watch after its client ends (its remote JMX connection closes or fails, its"
+                    + " Jolokia client goes): it stays until unwatched. False when there is no such watch"),
+            Map.entry("endWith", "End a watch when the Jolokia notification client ends (unregisters, or expires after"
+                    + " jolokia.clientTimeoutSeconds); the client needs a subscription to this MBean. False when there is"
+                    + " no such watch"),
             Map.entry("waitForExit", "Block until the process exits or the timeout passes; answers from the cache of"
                     + " recent exits for a process that is already gone"),
             Map.entry("summary", "Counts over the last window for processes whose command matches: running, forks,"
@@ -67,6 +75,9 @@ public final class JmxExporter implements TaskMonitor.WatchLifecycleListener, Au
             Map.entry("watchCommand", new String[] {"regex", "A Java regex, searched in comm, exe path and command line",
                     "events", EVENTS}),
             Map.entry("unwatch", new String[] {"id", "The watch id"}),
+            Map.entry("keep", new String[] {"id", "The watch id"}),
+            Map.entry("endWith", new String[] {"id", "The watch id", "jolokiaClient",
+                    "The id Jolokia's notification register command returned"}),
             Map.entry("waitForExit", new String[] {"pid", "The process id", "timeoutMillis",
                     "How long to wait, in milliseconds"}),
             Map.entry("summary", new String[] {"commandRegex", "A Java regex, searched in comm, exe path and command line",
@@ -86,6 +97,8 @@ public final class JmxExporter implements TaskMonitor.WatchLifecycleListener, Au
             "AbandonedMatches", "Command searches given up because the pattern backtracked too much (counted as no"
                     + " match)",
             "LastEvent", "The last event delivered for it, empty if none",
+            "Owner", "The client it ends with (a JMX connection, a Jolokia notification client), empty when it"
+                    + " stays until unwatched",
             "ExitCode", "The status its process passed to exit (0-255), 0 when killed by a signal; -1 when the"
                     + " status could not be learned; null while it runs",
             "Signal", "The signal that killed its process, 0 if none; -1 when the status could not be learned;"

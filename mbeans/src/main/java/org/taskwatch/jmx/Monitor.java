@@ -20,6 +20,7 @@ import org.taskwatch.monitor.MonitorListener;
 import org.taskwatch.monitor.Statistics;
 import org.taskwatch.monitor.TaskMonitor;
 import org.taskwatch.monitor.Watch;
+import org.taskwatch.monitor.WatchOwners;
 
 /**
  * The {@link MonitorMXBean} over a {@link TaskMonitor}, and the source of its notifications:
@@ -126,17 +127,40 @@ final class Monitor implements MonitorMXBean, MonitorListener {
 
     @Override
     public long watch(int pid, String events) {
-        return monitor.watch(pid, events).id();
+        return owned(monitor.watch(pid, events));
     }
 
     @Override
     public long watchTree(int pid, String events) {
-        return monitor.watchTree(pid, events).id();
+        return owned(monitor.watchTree(pid, events));
     }
 
     @Override
     public long watchCommand(String regex, String events) {
-        return monitor.watchCommand(regex, events).id();
+        return owned(monitor.watchCommand(regex, events));
+    }
+
+    /** A watch made over a remote JMX connection ends with it; one made in-process or over Jolokia stays. */
+    private long owned(Watch w) {
+        String connection = ConnectionPrincipal.current();
+        if (connection != null) {
+            monitor.owners().claim(w, new WatchOwners.Owner(WatchOwners.JMX, connection));
+        }
+        return w.id();
+    }
+
+    @Override
+    public boolean keep(long id) {
+        return monitor.owners().keep(id);
+    }
+
+    @Override
+    public boolean endWith(long id, String jolokiaClient) {
+        if (jolokiaClient == null || jolokiaClient.isBlank()) {
+            throw new IllegalArgumentException("jolokiaClient: the id Jolokia's notification register gave, got '"
+                    + jolokiaClient + "'");
+        }
+        return monitor.owners().handOver(id, new WatchOwners.Owner(WatchOwners.JOLOKIA, jolokiaClient));
     }
 
     @Override

@@ -17,6 +17,18 @@ public interface MonitorMXBean {
 
     boolean unwatch(long id);
 
+    /**
+     * The watch no longer ends with the client that made it (a remote JMX connection, or the
+     * Jolokia client it was handed to): it stays until unwatched. False when there is no such watch.
+     */
+    boolean keep(long id);
+
+    /**
+     * The watch ends with the Jolokia notification client {@code jolokiaClient} (which must have a
+     * subscription to this MBean): when it unregisters or expires. False when there is no such watch.
+     */
+    boolean endWith(long id, String jolokiaClient);
+
     CompositeData waitForExit(int pid, long timeoutMillis) throws InterruptedException;
 
     CompositeData summary(String commandRegex, int windowSeconds);

@@ -17,6 +17,12 @@ public interface WatchMXBean {
     String getLastEvent();
 
     /**
+     * The client the watch ends with ({@code JMX connection ID}, {@code Jolokia client ID}), or
+     * empty: it stays until unwatched.
+     */
+    String getOwner();
+
+    /**
      * How the watched process ended, as in the exit notification's {@code exitCode}: the status
      * it passed to exit (0-255), 0 when killed by a signal, -1 when unknown; null while it runs.
      */

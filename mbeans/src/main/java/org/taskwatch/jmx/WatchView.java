@@ -20,6 +20,12 @@ final class WatchView implements WatchMXBean {
     @Override public String getLastEvent() { return watch.lastEvent(); }
 
     @Override
+    public String getOwner() {
+        Object o = watch.owner();
+        return o == null ? "" : o.toString();
+    }
+
+    @Override
     public Integer getExitCode() {
         ExitStatus s = watch.exitStatus();
         return s == null ? null : s.exitCode();

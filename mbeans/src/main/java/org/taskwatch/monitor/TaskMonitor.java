@@ -55,6 +55,7 @@ public final class TaskMonitor implements AutoCloseable {
     private final EventSource source;
     private final KernelFilterPolicy filter;
     private final Summaries summaries;
+    private final WatchOwners owners = new WatchOwners(this);
     private final Thread delivery;
     private volatile boolean running = true;
     private volatile String lastReaderError;
@@ -181,6 +182,11 @@ public final class TaskMonitor implements AutoCloseable {
             l.added(w);
         }
         return w;
+    }
+
+    /** Which client each watch ends with: remote JMX connections, Jolokia notification clients. */
+    public WatchOwners owners() {
+        return owners;
     }
 
     public Watch watchById(long id) {

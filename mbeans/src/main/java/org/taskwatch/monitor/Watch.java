@@ -43,6 +43,8 @@ public final class Watch {
      * when the watch ends.
      */
     private volatile Pidfd pidfd;
+    /** Who this watch ends with ({@link WatchOwners}); null: nobody, it stays until unwatched. */
+    private volatile WatchOwners.Owner owner;
 
     Watch(long id, WatchKind kind, int pid, Pattern pattern, int mask, boolean internal, Pidfd pidfd) {
         this.pidfd = pidfd;
@@ -93,6 +95,14 @@ public final class Watch {
 
     boolean wants(EventType type) {
         return type.in(mask);
+    }
+
+    /** The client whose end ends this watch, or null when it stays until unwatched (see {@link WatchOwners}). */
+    public WatchOwners.Owner owner() { return owner; }
+
+    /** Set by {@link WatchOwners}, under its lock. */
+    void owner(WatchOwners.Owner o) {
+        owner = o;
     }
 
     /** Command searches that ran out of steps (a pattern with catastrophic backtracking), counted as no match. */

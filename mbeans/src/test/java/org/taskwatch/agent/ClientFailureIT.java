@@ -138,7 +138,7 @@ class ClientFailureIT {
                     threads.add(number(mbs, THREADING, "ThreadCount").intValue());
                 }
                 // Each killed client leaves, for a while, its server side: the JMX connection's
-                // timeout thread (it ends the connection after 2 minutes without the client) and
+                // timeout thread (it ends the connection after jmx.connectionTimeoutSeconds, 90 s, without the client) and
                 // RMI connection threads (idle ones end after a minute). A few per client, and
                 // bounded by those timeouts; a leak would be unbounded. +20 for 5 clients allows 4
                 // each. The soak benchmark shows them gone once the timeouts pass.
