@@ -457,6 +457,15 @@ public final class ProcConnector implements AutoCloseable {
     /** Messages missing from the per-CPU sequences while no kernel filter was on: lost before they reached us. */
     public long sequenceGaps() { return sequenceGaps; }
 
+    /**
+     * Whether {@link #sequenceGaps} counted every lost message since {@code nanos} ({@link
+     * System#nanoTime}): no kernel filter was on all that time, so every drop of the socket then was
+     * a gap too. Any thread.
+     */
+    boolean gapsCountedSince(long nanos) {
+        return !gapsExpected && unfilteredSinceNanos - nanos <= 0;
+    }
+
     /** The socket's drop counter ({@code SO_MEMINFO}): messages the kernel could not queue. */
     public long kernelDrops() {
         try {
