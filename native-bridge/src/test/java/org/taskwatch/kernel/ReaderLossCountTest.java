@@ -58,7 +58,9 @@ class ReaderLossCountTest {
             EventFrame f = new EventFrame();
             while (!Thread.currentThread().isInterrupted()) {
                 try {
-                    if (big.receive(f) == ProcConnector.EVENT) {
+                    int r = big.receive(f);
+                    // acks of other sockets' LISTEN and IGNORE take sequence numbers too: kept to bound the count
+                    if (r == ProcConnector.EVENT || r == ProcConnector.SKIPPED && f.kernelWhat() == ProcEventCodec.WHAT_NONE) {
                         synchronized (independent) {
                             independent.add(Seen.of(f));
                         }
@@ -114,12 +116,17 @@ class ReaderLossCountTest {
             Thread.sleep(500); // the socket's drop counter is read at most every 100 ms
 
             long truth;
+            long acks;
             long from = timeOfExit(receivedInOrder, received, startMarker);
             long to = timeOfExit(receivedInOrder, received, endMarker);
             synchronized (independent) {
                 synchronized (received) {
-                    truth = independent.stream().filter(s -> s.nanos() > from && s.nanos() < to)
+                    Set<Long> keys = new HashSet<>();
+                    List<Seen> window = independent.stream().filter(s -> s.nanos() > from && s.nanos() < to)
+                            .filter(s -> keys.add(s.key())).toList();
+                    truth = window.stream().filter(s -> s.what() != ProcEventCodec.WHAT_NONE)
                             .filter(s -> !received.contains(s.key())).count();
+                    acks = window.stream().filter(s -> s.what() == ProcEventCodec.WHAT_NONE).count();
                 }
             }
             long reported;
@@ -128,10 +135,14 @@ class ReaderLossCountTest {
             }
             System.out.println("overrun: the independent reader counts " + truth + " events the reader under test"
                     + " did not receive; it reported " + reported + " lost (" + causes + "); socket drops "
-                    + tiny.kernelDrops() + ", sequence gaps " + tiny.sequenceGaps());
+                    + tiny.kernelDrops() + ", sequence gaps " + tiny.sequenceGaps() + "; other sockets' acks meanwhile: "
+                    + acks);
             assertEquals(0, big.kernelDrops(), "the independent reader itself lost nothing");
             assertTrue(truth > 0, "holding the reader during a storm overflowed its buffer");
-            assertEquals(truth, reported, "each lost event counted once: " + causes);
+            // exact, but for acks of other sockets (other tests subscribing meanwhile), which the
+            // reader under test may have lost too and never hands to its handler
+            assertTrue(reported >= truth && reported <= truth + acks,
+                    "each lost event counted once: " + truth + " lost, " + reported + " counted: " + causes);
         } finally {
             release.countDown();
             reader.close();
