@@ -262,7 +262,8 @@ class ProcConnectorFilterKernelTest {
             List<ProcEvent> forks = events.matching(e -> e instanceof ProcEvent.Fork f && f.tgid() == pa);
             Set<Integer> children = new HashSet<>();
             forks.forEach(f -> children.add(((ProcEvent.Fork) f).childTgid()));
-            assertEquals(n, forks.size(), "every fork of A, across " + swaps + " swaps");
+            assertEquals(n, forks.size(), "every fork of A, across " + swaps + " swaps (socket drops meanwhile: "
+                    + (c.kernelDrops() - drops) + ", loss reported: " + events.lost.get() + ")");
             assertEquals(n, children.size());
             assertTrue(swaps >= 20, "swaps while A ran: " + swaps);
             assertTrue(events.matching(e -> e.tgid() == pb && e.timestampNanos() > lastSwap).isEmpty(),
