@@ -51,7 +51,7 @@ class ReaderLossCountTest {
         List<String> causes = new ArrayList<>();
         CountDownLatch held = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        long[] holdAt = {-1}; // the pid whose exit the reader under test waits in
+        java.util.concurrent.atomic.AtomicLong holdAt = new java.util.concurrent.atomic.AtomicLong(-1); // the pid whose exit the reader under test waits in
 
         ProcConnector big = ProcConnector.open(64 << 20);
         Thread drain = new Thread(() -> {
@@ -82,7 +82,7 @@ class ReaderLossCountTest {
                         receivedInOrder.add(s);
                     }
                 }
-                if (s.exitOf(holdAt[0])) { // hold the reader: the kernel queues until the buffer is full, then drops
+                if (s.exitOf(holdAt.get())) { // hold the reader: the kernel queues until the buffer is full, then drops
                     held.countDown();
                     try {
                         release.await();
@@ -102,9 +102,10 @@ class ReaderLossCountTest {
         }, "reader-under-test");
         try {
             long startMarker = marker(independent, received, receivedInOrder);
-            Process hold = Spawn.start("/bin/true");
-            synchronized (received) {
-                holdAt[0] = hold.pid();
+            Process hold = Spawn.sh("read line"); // ends when told: its pid is known before its exit comes
+            holdAt.set(hold.pid());
+            try (java.io.OutputStream in = hold.getOutputStream()) {
+                in.write('\n');
             }
             assertEquals(0, Spawn.waitFor(hold));
             assertTrue(held.await(10, TimeUnit.SECONDS), "the reader under test got the hold process's exit");
