@@ -88,12 +88,11 @@ public final class Agent implements AutoCloseable {
         List<String> lines = new ArrayList<>();
         ProcConnector c = monitor.connector();
         if (c != null) {
-            lines.add("event source " + monitor.eventSource() + " (kernel " + c.kernel().release() + ", receive buffer "
-                    + c.receiveBufferBytes() / 1024 + " KiB"
-                    + (c.receiveBufferForced() ? "" : ", capped by net.core.rmem_max: no CAP_NET_ADMIN") + ")");
+            lines.add("event source " + monitor.eventSource() + " (kernel " + c.kernel().release() + ", "
+                    + c.receiveBufferText() + ")");
         } else {
             lines.add("event source " + monitor.eventSource() + " (DEGRADED: " + monitor.source().degradedReason()
-                    + "; it misses " + monitor.source().limitations() + ")");
+                    + "; " + monitor.source().limitations() + ")");
         }
         lines.add("event threads " + monitor.priority());
         lines.add("exit names " + monitor.exitNames());

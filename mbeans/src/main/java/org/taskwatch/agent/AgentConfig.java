@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.time.Duration;
 import org.taskwatch.jolokia.JolokiaSettings;
+import org.taskwatch.kernel.DescriptorBudget;
 import org.taskwatch.kernel.EventSourceSettings;
 import org.taskwatch.monitor.MonitorSettings;
 
@@ -170,7 +171,16 @@ public final class AgentConfig {
 
     /** Things the operator should fix that do not stop the agent (e.g. a readable password file). */
     public List<String> warnings() {
-        return warnings;
+        // a maxWatches set beyond the descriptors is refused; the default may still be beyond them
+        long most = DescriptorBudget.maxWatches();
+        if (getInt(ConfigKey.MAX_WATCHES) <= most) {
+            return warnings;
+        }
+        List<String> w = new ArrayList<>(warnings);
+        w.add("maxWatches " + get(ConfigKey.MAX_WATCHES) + ": this process's descriptors (RLIMIT_NOFILE "
+                + DescriptorBudget.openFileLimit() + ") allow about " + most + " process watches, and further ones are"
+                + " refused; raise the limit (ulimit -n, or LimitNOFILE= in the systemd unit) or set maxWatches");
+        return List.copyOf(w);
     }
 
     public MonitorSettings monitorSettings() {

@@ -3,6 +3,7 @@ package org.taskwatch.agent;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import org.taskwatch.kernel.DescriptorBudget;
 
 /**
  * Every configuration key of the agent, with its default and meaning: the one place they are
@@ -41,7 +42,8 @@ public enum ConfigKey {
             "event source: netlink (the proc connector), procfs (polling fallback), or auto (netlink, else procfs)"),
     POLL_MILLIS("source.pollMillis", "100", Kind.range(10, 60_000), "procfs fallback: milliseconds between scans of /proc"),
     RECEIVE_BUFFER_BYTES("receiveBufferBytes", "8388608", Kind.range(65_536, 1 << 30),
-            "netlink socket receive buffer (beyond net.core.rmem_max only with CAP_NET_ADMIN)"),
+            "netlink socket receive buffer in bytes, 65536 (64 KiB) to 1073741824 (1 GiB); beyond net.core.rmem_max"
+                    + " only with CAP_NET_ADMIN"),
     COALESCE_MICROS("coalesceMicros", "250", Kind.range(0, 100_000),
             "netlink: while events stream in, the reader wakes at most once per this many microseconds and takes"
                     + " what arrived meanwhile in one system call; an event waits at most this long. 0: a wake-up per event"),
@@ -51,7 +53,9 @@ public enum ConfigKey {
                     + " so. 0: leave it"),
     HANDOFF_CAPACITY("handoffCapacity", "65536", Kind.range(16, 1 << 24),
             "matched events queued between the reader and delivery; beyond it they are counted lost"),
-    MAX_WATCHES("maxWatches", "10000", Kind.range(1, 1_000_000), "watches at once"),
+    MAX_WATCHES("maxWatches", "10000", Kind.WATCHES,
+            "watches at once, 1 to 1000000; each process watch holds a descriptor (a pidfd), so at most the open-file"
+                    + " limit (RLIMIT_NOFILE, ulimit -n) less " + DescriptorBudget.RESERVE + " kept for the rest"),
     MAX_PATTERN_LENGTH("maxPatternLength", "1024", Kind.range(1, 65_536), "characters in a command regex"),
     RECENT_EXITS("recentExits", "4096", Kind.range(16, 1 << 22), "exits kept to answer waitForExit and processStatus after the fact"),
     MAX_WAITERS("maxWaiters", "256", Kind.range(1, 65_536), "concurrent waitForExit callers"),
@@ -146,6 +150,16 @@ public enum ConfigKey {
             }
         };
         static final Kind SOURCE = oneOf("auto", "netlink", "procfs");
+        /** Watches at once: a range, and no more than this process's descriptors allow. */
+        static final Kind WATCHES = new Kind() {
+            private final Kind range = range(1, 1_000_000);
+
+            @Override
+            String problem(String v) {
+                String p = range.problem(v);
+                return p != null ? p : DescriptorBudget.problemWithMaxWatches(Long.parseLong(v));
+            }
+        };
 
         static Kind oneOf(String... words) {
             return new Kind() {

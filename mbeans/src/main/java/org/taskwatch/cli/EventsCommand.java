@@ -70,12 +70,10 @@ final class EventsCommand {
         org.taskwatch.kernel.ProcConnector c = monitor.connector();
         if (c == null) {
             err.println("taskwatch events: note: no proc connector (" + monitor.source().degradedReason()
-                    + "); polling /proc instead, which misses: " + monitor.source().limitations());
-        } else if (!c.receiveBufferForced()) {
-            err.println("taskwatch events: note: receive buffer " + c.receiveBufferBytes() / 1024
-                    + " KiB, capped by net.core.rmem_max (no CAP_NET_ADMIN): a burst beyond it loses events,"
-                    + " which are counted and reported; run as root or grant CAP_NET_ADMIN for "
-                    + MonitorSettings.defaults().eventSource().receiveBufferBytes() / 1024 + " KiB");
+                    + "); polling /proc instead, which " + monitor.source().limitations());
+        } else if (c.receiveBufferCapped()) {
+            err.println("taskwatch events: note: " + c.receiveBufferText() + ": a burst beyond it loses events,"
+                    + " which are counted and reported; run as root or grant CAP_NET_ADMIN for all that was asked");
         }
         if (o.value("--command") != null && !monitor.exitNames().startsWith("taskstats")) {
             err.println("taskwatch events: note: exit names " + monitor.exitNames());

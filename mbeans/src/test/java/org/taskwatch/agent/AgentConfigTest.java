@@ -33,6 +33,61 @@ class AgentConfigTest {
     }
 
     @Test
+    void theTableStatesTheBoundsTheAgentEnforces() {
+        // the README (the table is the meaning) once spoke of a 4 KiB buffer the agent refuses
+        for (ConfigKey k : List.of(ConfigKey.RECEIVE_BUFFER_BYTES, ConfigKey.MAX_WATCHES)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> AgentConfig.defaults().with(k, "0"));
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("must be ([0-9]+) to ([0-9]+)").matcher(e.getMessage());
+            assertTrue(m.find(), e.getMessage());
+            assertTrue(k.meaning().contains(m.group(1) + " ") && k.meaning().contains(" " + m.group(2)),
+                    k.key() + ": the table says '" + k.meaning() + "', the agent: " + e.getMessage());
+        }
+    }
+
+    /** The soft and hard "Max open files" of /proc/self/limits: the independent reading of RLIMIT_NOFILE. */
+    private static String[] openFileLimits() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+            if (line.startsWith("Max open files")) {
+                return line.substring("Max open files".length()).trim().split("\\s+");
+            }
+        }
+        throw new AssertionError("no Max open files in /proc/self/limits");
+    }
+
+    private static void setOpenFileLimits(String soft, String hard) throws Exception {
+        // util-linux's prlimit on this JVM: the limit an operator's ulimit -n would set
+        org.taskwatch.testing.Spawn.run(List.of("prlimit", "--pid", Long.toString(ProcessHandle.current().pid()),
+                "--nofile=" + soft + ":" + hard));
+    }
+
+    @Test
+    void maxWatchesBeyondTheDescriptorsIsRefused() throws Exception {
+        String[] saved = openFileLimits();
+        setOpenFileLimits("4096", saved[1]);
+        try {
+            assertEquals("4096", openFileLimits()[0]);
+            long most = 4096 - org.taskwatch.kernel.DescriptorBudget.RESERVE;
+            AgentConfig base = AgentConfig.defaults();
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> base.with(ConfigKey.MAX_WATCHES, Long.toString(most + 1)));
+            assertTrue(e.getMessage().startsWith("maxWatches: each process watch holds a descriptor"), e.getMessage());
+            assertTrue(e.getMessage().contains("may open 4096 (RLIMIT_NOFILE)"), e.getMessage());
+            assertTrue(e.getMessage().contains("at most " + most + " watches"), e.getMessage());
+            assertTrue(e.getMessage().endsWith("got '" + (most + 1) + "'"), e.getMessage());
+            AgentConfig fits = base.with(ConfigKey.MAX_WATCHES, Long.toString(most));
+            assertEquals(most, fits.monitorSettings().maxWatches());
+            assertEquals(List.of(), fits.warnings());
+            // the default (10000) is not the operator's doing: a warning for the banner, not a refusal
+            assertEquals(1, base.warnings().size(), base.warnings().toString());
+            assertTrue(base.warnings().get(0).startsWith("maxWatches 10000: this process's descriptors (RLIMIT_NOFILE"
+                    + " 4096) allow about " + most + " process watches"), base.warnings().toString());
+        } finally {
+            setOpenFileLimits(saved[0], saved[1]);
+        }
+    }
+
+    @Test
     void theAgentsDefaultsAreTheLibrarysDefaults() {
         // the agent's keys (README table) and MonitorSettings.defaults() (CLI, -javaagent without
         // options, embedders) state the same defaults twice: they must not drift apart

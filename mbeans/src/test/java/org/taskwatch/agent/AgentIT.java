@@ -273,12 +273,17 @@ class AgentIT {
         try (AgentProcess a = agent("--set", "source=procfs", "--set", "source.pollMillis=50")) {
             assertTrue(a.output().contains("taskwatch agent: event source procfs (DEGRADED: "), a.output());
             assertTrue(a.output().contains("source=procfs") && a.output().contains("misses"), a.output());
+            String sourceLine = a.output().lines().filter(l -> l.contains("event source procfs")).findFirst().orElseThrow();
+            assertTrue(sourceLine.contains("; misses processes that start and end between two scans of /proc (every 50 ms)")
+                    && sourceLine.indexOf("misses") == sourceLine.lastIndexOf("misses"), "said once, plainly: " + sourceLine);
             JolokiaClient j = new JolokiaClient(a.jolokiaUrl);
             assertEquals("procfs", JolokiaClient.value(j.get("read/org.taskwatch:type=Monitor/EventSource")));
             Map<?, ?> health = (Map<?, ?>) JolokiaClient.value(j.post("{\"type\":\"exec\","
                     + "\"mbean\":\"org.taskwatch:type=Monitor\",\"operation\":\"health\",\"arguments\":[60]}"));
             assertEquals("degraded", health.get("state"), health.toString());
             assertTrue(String.valueOf(health.get("reason")).contains("procfs"), health.toString());
+            assertTrue(String.valueOf(health.get("reason")).contains("): misses processes that start and end"),
+                    health.toString());
             assertTrue(String.valueOf(JolokiaClient.value(j.get("read/org.taskwatch:type=Monitor/KernelFilter")))
                     .contains("polls /proc"));
 

@@ -45,7 +45,8 @@ class ClientFailureIT {
     private static final ObjectName THREADING = name("java.lang:type=Threading");
     private static final Duration PATIENCE = Duration.ofSeconds(30);
     /** /bin/true runs per chunk of the event loop: fork, exec and exit, 3 events each. */
-    private static final int CHUNK = 2000;
+    /** Runs of /bin/true per shell: a few seconds even where a fork and exec take several ms. */
+    private static final int CHUNK = 200;
 
     @BeforeAll
     static void kernel() {
@@ -82,10 +83,10 @@ class ClientFailureIT {
 
                 long droppedBefore = number(mbs, "NotificationsDropped");
                 long deliveredBefore = number(mbs, "EventsDelivered");
-                // a few thousand events at a time until the stuck client's mailbox (10,000) and
+                // a few hundred runs at a time until the stuck client's mailbox (10,000) and
                 // the socket buffers between it and the agent are full, and drops begin
                 int runs = 0;
-                while (number(mbs, "NotificationsDropped") == droppedBefore && runs < 10 * CHUNK) {
+                while (number(mbs, "NotificationsDropped") == droppedBefore && runs < 20_000) {
                     assertEquals(0, Spawn.waitFor(Spawn.sh("i=0; while [ $i -lt " + CHUNK
                             + " ]; do /bin/true; i=$((i+1)); done")));
                     runs += CHUNK;

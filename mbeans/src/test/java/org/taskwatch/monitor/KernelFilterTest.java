@@ -70,7 +70,10 @@ class KernelFilterTest {
             assertTrue(m.kernelFilter().startsWith("none"), m.kernelFilter());
             before = m.statistics().received();
             assertEquals(0, Spawn.waitFor(Spawn.sh(BURST)));
-            Thread.sleep(300);
+            long caughtUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (m.statistics().received() - before < 600 && System.nanoTime() < caughtUp) {
+                Thread.sleep(20); // however long a busy machine keeps the reader from them
+            }
             assertTrue(m.statistics().received() - before >= 600, "everything comes through again");
             m.unwatch(tree.id());
             assertTrue(m.kernelFilter().startsWith("bpf:"), "back on once the tree is gone: " + m.kernelFilter());

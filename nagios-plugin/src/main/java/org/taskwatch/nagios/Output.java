@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * The plugin's output, per the monitoring-plugins guidelines: one status line
- * {@code TASKWATCH <STATE> - text | perfdata}, then (with -vv and more) further lines. Text that
+ * {@code TASKWATCH <STATE> - text | perfdata}, then (with -v) the long output, then (with -vv and
+ * more) further lines. Text that
  * came from elsewhere (process names, patterns, error messages) is made safe first: a '|' would
  * start the perfdata early and a line break would end the status line, so '|' becomes '¦' and
  * control characters become '?'.
@@ -27,6 +28,11 @@ final class Output {
             }
         }
         b.append('\n');
+        if (verbosity >= 1) {
+            for (String l : r.longOutput()) {
+                b.append(safe(l)).append('\n');
+            }
+        }
         if (verbosity >= 2) {
             for (String t : trace) {
                 b.append(safe(t)).append('\n');

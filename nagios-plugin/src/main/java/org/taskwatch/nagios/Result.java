@@ -9,8 +9,15 @@ import java.util.List;
  * @param more added to the first line from {@code -v} on
  * @param details lines after the first from {@code -vv} on
  * @param raw the number {@code --raw} prints, null when there is none
+ * @param longOutput lines after the first from {@code -v} on (Nagios' long output): what is too
+ *     long for the status line
  */
-record Result(State state, String text, String more, List<Perfdata> perfdata, List<String> details, String raw) {
+record Result(State state, String text, String more, List<Perfdata> perfdata, List<String> details, String raw,
+        List<String> longOutput) {
+    Result(State state, String text, String more, List<Perfdata> perfdata, List<String> details, String raw) {
+        this(state, text, more, perfdata, details, raw, List.of());
+    }
+
     static Result unknown(String reason) {
         return new Result(State.UNKNOWN, reason, null, List.of(), List.of(), null);
     }

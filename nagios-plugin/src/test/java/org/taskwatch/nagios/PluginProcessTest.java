@@ -434,6 +434,42 @@ class PluginProcessTest {
     }
 
     @Test
+    void healthStatesTheLossOnce() throws Exception {
+        agent.value(health("degraded", "169948 events lost in the last 300 s (last cause: socket buffer)", 169948, 169948));
+        Plugin.Run r = check("--health");
+        assertEquals(1, r.exit());
+        assertEquals("agent degraded: 169948 events lost in the last 300 s (last cause: socket buffer); event source"
+                + " netlink", r.text());
+        assertEquals("'lost'=169948;0;;0 'lost_total'=169948c", r.perfdata());
+
+        // degraded for another reason, with a loss: both are said, each once
+        agent.value(health("degraded", "reopening the proc connector after: recvmmsg(fd=5): EBADF", 1, 3));
+        assertEquals("agent degraded: reopening the proc connector after: recvmmsg(fd=5): EBADF; event source netlink,"
+                + " 1 event lost in the last 300 s", check("--health").text());
+    }
+
+    @Test
+    void aLongHealthReasonIsCutOnTheStatusLineAndWholeInTheLongOutput() throws Exception {
+        String reason = "event source procfs (the proc connector did not acknowledge LISTEN within 1000 ms): misses "
+                + "processes that start and end between two scans (every 100 ms) unless tracked, a second exec between"
+                + " two scans, thread, comm, uid, gid, sid, ptrace and coredump events, and exit statuses of untracked"
+                + " processes".repeat(4);
+        agent.value(health("degraded", reason, 0, 0));
+        Plugin.Run r = check("--health");
+        assertEquals(1, r.exit());
+        assertEquals(1, r.stdout().split("\n").length, "one line without -v: " + r.stdout());
+        assertTrue(r.text().length() <= 180, r.text().length() + " characters of status text: " + r.line());
+        assertEquals("agent degraded: event source procfs (the proc connector did not acknowledge LISTEN within 1000"
+                + " ms) ... (-v for all); event source netlink, no events lost in the last 300 s", r.text());
+
+        Plugin.Run v = check0("--health", "-v");
+        String[] lines = v.stdout().split("\n");
+        assertEquals(r.line().replace("300 s |", "300 s; 0 lost since the agent started |"), lines[0],
+                "-v adds only the short 'more' to the status line");
+        assertEquals("agent degraded: " + reason, lines[1], "the whole reason, in the long output");
+    }
+
+    @Test
     void healthStatesAndLosses() throws Exception {
         agent.value(health("ok", "", 0, 12));
         Plugin.Run ok = check("--health");

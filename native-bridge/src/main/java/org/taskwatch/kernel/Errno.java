@@ -12,6 +12,8 @@ final class Errno {
     static final int ENOMEM = 12;
     static final int EACCES = 13;
     static final int EINVAL = 22;
+    static final int ENFILE = 23;
+    static final int EMFILE = 24;
     static final int ENOTTY = 25;
     static final int ENOSYS = 38;
     static final int EOPNOTSUPP = 95;
@@ -35,6 +37,8 @@ final class Errno {
             case ENOMEM: return "ENOMEM";
             case EACCES: return "EACCES";
             case EINVAL: return "EINVAL";
+            case ENFILE: return "ENFILE";
+            case EMFILE: return "EMFILE";
             case ENOTTY: return "ENOTTY";
             case ENOSYS: return "ENOSYS";
             case EOPNOTSUPP: return "EOPNOTSUPP";

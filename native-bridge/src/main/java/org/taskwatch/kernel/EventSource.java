@@ -32,7 +32,10 @@ public interface EventSource extends AutoCloseable {
     /** Why a degraded source is in use (the connector's error, or the configuration); empty when not degraded. */
     String degradedReason();
 
-    /** One sentence on what this source misses; empty when it misses nothing. */
+    /**
+     * What this source misses, as a clause that begins with "misses" and follows the source's name
+     * or reason ("event source procfs (why): misses ..."); empty when it misses nothing.
+     */
     String limitations();
 
     ExitStatusCoverage exitStatusCoverage();

@@ -85,4 +85,7 @@ final class LibC {
     static native long syscall(long number, int fd, ByteBuffer buf, long count);
 
     static native String strerror(int errnum);
+
+    /** {@code prlimit(2)}: {@code struct rlimit} is {@code {rlim_t cur, max}}, two longs; null for none. */
+    static native int prlimit(int pid, int resource, long[] newLimit, long[] oldLimit);
 }

@@ -44,6 +44,11 @@ public final class Pidfd implements AutoCloseable {
         return pid;
     }
 
+    /** The descriptor's number. */
+    int descriptor() {
+        return fd;
+    }
+
     /** Waits up to {@code timeoutMillis} (-1: for ever); true once the process has exited. */
     public boolean awaitExit(int timeoutMillis) throws NativeException {
         return Syscalls.pollIn(fd, timeoutMillis);

@@ -457,6 +457,15 @@ public final class ProcConnector implements AutoCloseable {
     /** Messages missing from the per-CPU sequences while no kernel filter was on: lost before they reached us. */
     public long sequenceGaps() { return sequenceGaps; }
 
+    /**
+     * Whether {@link #sequenceGaps} counted every lost message since {@code nanos} ({@link
+     * System#nanoTime}): no kernel filter was on all that time, so every drop of the socket then was
+     * a gap too. Any thread.
+     */
+    boolean gapsCountedSince(long nanos) {
+        return !gapsExpected && unfilteredSinceNanos - nanos <= 0;
+    }
+
     /** The socket's drop counter ({@code SO_MEMINFO}): messages the kernel could not queue. */
     public long kernelDrops() {
         try {
@@ -466,11 +475,34 @@ public final class ProcConnector implements AutoCloseable {
         }
     }
 
-    /** The receive buffer the kernel granted, in bytes. */
+    /**
+     * The receive buffer as the kernel reports it, in bytes: twice what it granted, the other half
+     * being its allowance for bookkeeping ({@code socket(7)}, {@code SO_RCVBUF}).
+     */
     public int receiveBufferBytes() { return receiveBufferBytes; }
 
     /** Whether the wanted buffer was forced past {@code rmem_max} (needs CAP_NET_ADMIN). */
     public boolean receiveBufferForced() { return receiveBufferForced; }
+
+    /** Whether the kernel granted less than was asked ({@code net.core.rmem_max}, without CAP_NET_ADMIN). */
+    public boolean receiveBufferCapped() {
+        return receiveBufferBytes / 2 < requestedReceiveBufferBytes;
+    }
+
+    /**
+     * The receive buffer in words for the banner: "receive buffer 8192 KiB", or, when capped,
+     * "receive buffer 4096 KiB of the 8192 KiB asked (net.core.rmem_max, no CAP_NET_ADMIN)".
+     */
+    public String receiveBufferText() {
+        return receiveBufferText(requestedReceiveBufferBytes, receiveBufferBytes);
+    }
+
+    /** {@link #receiveBufferText} for a request and the kernel's report of it (twice what it granted). */
+    static String receiveBufferText(int requested, int reported) {
+        int granted = reported / 2;
+        return "receive buffer " + granted / 1024 + " KiB" + (granted >= requested ? ""
+                : " of the " + requested / 1024 + " KiB asked (net.core.rmem_max, no CAP_NET_ADMIN)");
+    }
 
     public KernelVersion kernel() { return kernel; }
 

@@ -11,7 +11,8 @@ import java.util.concurrent.TimeUnit;
  * The netlink event source: a reader thread that receives from a {@link ProcConnector}, classifies
  * process and thread events ({@link ThreadTracker}), and calls an {@link EventHandler} for each
  * event, all without allocating. Loss is reported to the handler as soon as it is seen: the socket's drop counter
- * (checked at most every 100 ms), per-CPU sequence gaps, ENOBUFS.
+ * (checked at most every 100 ms), per-CPU sequence gaps, ENOBUFS. A drop that is also a gap is one
+ * lost event, reported once ({@link LossCount}).
  *
  * <p>Nothing the kernel sends and nothing the handler throws stops the thread: bad messages
  * are counted by the connector, handler exceptions go to {@link EventHandler#onError}. Only a
@@ -238,9 +239,8 @@ public final class ProcEventReader implements EventSource, KernelFilter {
         // tracker's operations are idempotent, so nothing is counted twice
         relearnEverything();
         EventFrame frame = new EventFrame();
-        long drops = connector.kernelDrops();
-        long gaps = 0;
-        long nextDropCheck = System.nanoTime() + DROP_CHECK_NANOS;
+        LossCount loss = new LossCount(connector.kernelDrops());
+        long dropsRead = System.nanoTime(); // when the drop counter was last read
         long batches = -1;
         while (running) {
             int r;
@@ -251,8 +251,8 @@ public final class ProcEventReader implements EventSource, KernelFilter {
                 if (!replaceSocket(e)) {
                     return;
                 }
-                drops = connector.kernelDrops();
-                gaps = 0;
+                loss = new LossCount(connector.kernelDrops());
+                dropsRead = System.nanoTime();
                 batches = -1;
                 continue;
             }
@@ -269,19 +269,18 @@ public final class ProcEventReader implements EventSource, KernelFilter {
             } else if (r == ProcConnector.OVERRUN) {
                 guarded.loss(-1, "overrun");
             }
-            long g = connector.sequenceGaps();
-            if (g != gaps) {
-                guarded.loss(g - gaps, "sequence gap");
-                gaps = g;
+            long gapLoss = loss.gaps(connector.sequenceGaps());
+            if (gapLoss > 0) {
+                guarded.loss(gapLoss, "sequence gap");
             }
             long now = System.nanoTime();
-            if (r == ProcConnector.TIMEOUT || now - nextDropCheck >= 0) {
-                nextDropCheck = now + DROP_CHECK_NANOS;
-                long d = connector.kernelDrops();
-                if (d > drops) {
-                    guarded.loss(d - drops, "socket buffer");
+            if (r == ProcConnector.TIMEOUT || now - dropsRead >= DROP_CHECK_NANOS) {
+                boolean gapsCounted = connector.gapsCountedSince(dropsRead);
+                long dropLoss = loss.drops(connector.kernelDrops(), gapsCounted);
+                dropsRead = now;
+                if (dropLoss > 0) {
+                    guarded.loss(dropLoss, "socket buffer");
                 }
-                drops = Math.max(drops, d);
             }
         }
     }

@@ -130,15 +130,15 @@ public final class ProcPollSource implements EventSource {
 
     @Override
     public String limitations() {
-        return "polls /proc every " + TimeUnit.NANOSECONDS.toMillis(intervalNanos) + " ms: it misses processes that"
-                + " start and end between two scans (unless tracked), a second exec between two scans, execs of a"
-                + " program by the same name where the kernel hides its code addresses, thread, comm, uid, gid,"
-                + " sid, ptrace and coredump events and the CPU of each event, names a reparented child's new parent"
-                + " as its forker, times events by the scan that saw them, and "
+        return "misses processes that start and end between two scans of /proc (every "
+                + TimeUnit.NANOSECONDS.toMillis(intervalNanos) + " ms) unless tracked, a second exec between two scans,"
+                + " execs of a program by the same name where the kernel hides its code addresses, thread, comm, uid,"
+                + " gid, sid, ptrace and coredump events and the CPU of each event; it names a reparented child's new"
+                + " parent as its forker, times events by the scan that saw them, "
                 + (coverage == ExitStatusCoverage.TRACKED
                         ? "knows exit statuses only of tracked processes"
                         : "knows no exit status (pidfd exit info needs Linux 6.15)")
-                + "; pids are those of its own pid namespace.";
+                + " and sees the pids of its own pid namespace";
     }
 
     @Override

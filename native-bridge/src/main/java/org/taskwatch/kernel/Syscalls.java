@@ -161,6 +161,17 @@ final class Syscalls {
         return fd;
     }
 
+    static final int RLIMIT_NOFILE = 7;
+
+    /** This process's soft limit on open descriptors ({@code RLIMIT_NOFILE}, what {@code ulimit -n} shows). */
+    static long openFileLimit() throws NativeException {
+        long[] limit = new long[2];
+        if (LibC.prlimit(0, RLIMIT_NOFILE, null, limit) != 0) {
+            throw new NativeException("prlimit(RLIMIT_NOFILE)", Native.getLastError());
+        }
+        return limit[0];
+    }
+
     /** Waits up to {@code timeoutMillis} (-1: forever) for POLLIN; true when readable. */
     static boolean pollIn(int fd, int timeoutMillis) throws NativeException {
         int[] pollfd = {fd, POLLIN};

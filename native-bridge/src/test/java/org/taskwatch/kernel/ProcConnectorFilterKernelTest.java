@@ -260,10 +260,12 @@ class ProcConnectorFilterKernelTest {
             Thread.sleep(200);
 
             List<ProcEvent> forks = events.matching(e -> e instanceof ProcEvent.Fork f && f.tgid() == pa);
-            Set<Integer> children = new HashSet<>();
-            forks.forEach(f -> children.add(((ProcEvent.Fork) f).childTgid()));
-            assertEquals(n, forks.size(), "every fork of A, across " + swaps + " swaps");
-            assertEquals(n, children.size());
+            assertEquals(n, forks.size(), "every fork of A, across " + swaps + " swaps (socket drops meanwhile: "
+                    + (c.kernelDrops() - drops) + ", loss reported: " + events.lost.get() + ")");
+            // each once: the same child and time would be the same message twice (a child pid alone may
+            // repeat: a busy machine with pid_max 32768 reuses pids within the minute this takes there)
+            Set<ProcEvent> distinct = new HashSet<>(forks);
+            assertEquals(n, distinct.size(), "no fork delivered twice");
             assertTrue(swaps >= 20, "swaps while A ran: " + swaps);
             assertTrue(events.matching(e -> e.tgid() == pb && e.timestampNanos() > lastSwap).isEmpty(),
                     "B's events stop with the last swap");

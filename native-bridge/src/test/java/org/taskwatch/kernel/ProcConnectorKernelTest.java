@@ -44,6 +44,23 @@ class ProcConnectorKernelTest {
     }
 
     @Test
+    void theReceiveBufferIsDescribedAsAskedAndGranted() throws Exception {
+        // the kernel reports twice what it granted (socket(7)): the banner said "16384 KiB" for 8 MiB asked
+        ProcConnector c = reader.connector();
+        int asked = ProcConnector.DEFAULT_RECEIVE_BUFFER;
+        long rmemMax = Long.parseLong(java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/sys/net/core/rmem_max")).get(0).trim());
+        long granted = c.receiveBufferForced() ? asked : Math.min(asked, rmemMax);
+        assertEquals(2 * granted, c.receiveBufferBytes(), "the kernel's report: twice what it granted");
+        assertEquals(granted < asked, c.receiveBufferCapped());
+        assertEquals("receive buffer " + granted / 1024 + " KiB" + (granted < asked ? " of the 8192 KiB asked"
+                + " (net.core.rmem_max, no CAP_NET_ADMIN)" : ""), c.receiveBufferText());
+        // without CAP_NET_ADMIN, what rmem_max allows: said only when it is less than was asked
+        assertEquals("receive buffer 4096 KiB of the 8192 KiB asked (net.core.rmem_max, no CAP_NET_ADMIN)",
+                ProcConnector.receiveBufferText(8 << 20, 8 << 20));
+        assertEquals("receive buffer 64 KiB", ProcConnector.receiveBufferText(64 << 10, 128 << 10));
+    }
+
+    @Test
     void aCoalescingPeriodOutsideTheRangeIsRefusedWithItsValue() {
         for (int bad : new int[] {-1, ProcConnector.MAX_COALESCE_MICROS + 1}) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

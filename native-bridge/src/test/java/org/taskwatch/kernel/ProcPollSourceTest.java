@@ -138,6 +138,9 @@ class ProcPollSourceTest {
                     "exit status")) {
                 assertTrue(s.limitations().contains(missed), "limitations name " + missed + ": " + s.limitations());
             }
+            // it follows the source's name or reason ("...: misses ...", "which misses ..."): said once
+            assertTrue(s.limitations().startsWith("misses processes that "), s.limitations());
+            assertEquals(1, s.limitations().split("misses", -1).length - 1, s.limitations());
         }
     }
 
