@@ -9,6 +9,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.taskwatch.kernel.DescriptorBudget;
 import org.taskwatch.kernel.EventFrame;
 import org.taskwatch.kernel.EventHandler;
 import org.taskwatch.kernel.EventSource;
@@ -131,7 +132,8 @@ public final class TaskMonitor implements AutoCloseable {
     public Watch watch(int pid, String events) {
         int mask = EventType.parseList(events);
         // the kernel lets its events through before the watch exists
-        Watch w = added(filter.registering(pid, mask, () -> registry.watchProcess(pid, mask, false, openPidfd(pid))));
+        Watch w = added(filter.registering(pid, mask,
+                () -> registry.watchProcess(pid, mask, false, budgetedPidfd(pid))));
         source.track(pid); // a poller keeps a pidfd to learn the exit status
         details.remember(pid);
         return w;
@@ -153,7 +155,21 @@ public final class TaskMonitor implements AutoCloseable {
         return added(filter.registering(-1, 0, () -> registry.watchCommand(regex, mask, false)));
     }
 
-    /** A hold on the process for the watch, or null (no pidfds, out of descriptors): after a loss its status is then unknown. */
+    /**
+     * A hold on the process for a public watch, or null (no pidfds: after a loss its status is
+     * then unknown).
+     *
+     * @throws IllegalArgumentException when it would leave too few descriptors, saying what to do
+     */
+    private static Pidfd budgetedPidfd(int pid) {
+        try {
+            return pid > 0 ? DescriptorBudget.openPidfd(pid) : null;
+        } catch (NativeException e) {
+            return null;
+        }
+    }
+
+    /** A waiter's hold on its process, or null: waiters are few (maxWaiters) and need no budget. */
     private static Pidfd openPidfd(int pid) {
         try {
             return pid > 0 ? Pidfd.open(pid) : null;
