@@ -62,7 +62,10 @@ final class OpenTypes {
                             + " an exit or when unknown",
                     "lastExitSignal", SimpleType.INTEGER, "the signal that killed it, 0 if none",
                     "lastExitCoreDumped", SimpleType.BOOLEAN, "whether it dumped core",
-                    "lastExitMillis", SimpleType.LONG, "when, milliseconds since the epoch, 0 before one"));
+                    "lastExitMillis", SimpleType.LONG, "when, milliseconds since the epoch, 0 before one",
+                    "lastNonZeroExit", SimpleType.STRING, "the last exit with a non-zero status or by a signal, in words;"
+                            + " empty before one",
+                    "lastNonZeroExitMillis", SimpleType.LONG, "when, milliseconds since the epoch, 0 before one"));
             WAIT_RESULT = type("WaitForExitResult", "How a waited-for process ended", items(
                     "pid", SimpleType.INTEGER, "the process id",
                     "exited", SimpleType.BOOLEAN, "false when the wait timed out",
@@ -252,14 +255,21 @@ final class OpenTypes {
         v.put("stateSince", s.sinceIso());
         v.put("stateSinceMillis", s.sinceMillis());
         org.taskwatch.monitor.ServiceWatch.LastExit x = s.lastExit();
-        v.put("lastExit", x == null ? "" : "pid " + x.pid() + " " + x.status().describe() + " at "
-                + java.time.Instant.ofEpochMilli(x.millis()) + (x.command().isEmpty() ? "" : " (" + x.command() + ")"));
+        v.put("lastExit", describe(x));
         v.put("lastExitPid", x == null ? 0 : x.pid());
         v.put("lastExitCode", x == null ? -1 : x.status().exitCode());
         v.put("lastExitSignal", x == null ? 0 : Math.max(0, x.status().signal()));
         v.put("lastExitCoreDumped", x != null && x.status().coreDumped());
         v.put("lastExitMillis", x == null ? 0L : x.millis());
+        v.put("lastNonZeroExit", describe(s.lastNonZeroExit()));
+        v.put("lastNonZeroExitMillis", s.lastNonZeroExit() == null ? 0L : s.lastNonZeroExit().millis());
         return v;
+    }
+
+    /** "pid 123 exit 3 at 2026-...Z (/bin/sh crasher.sh)", or "" for none. */
+    private static String describe(org.taskwatch.monitor.ServiceWatch.LastExit x) {
+        return x == null ? "" : "pid " + x.pid() + " " + x.status().describe() + " at "
+                + java.time.Instant.ofEpochMilli(x.millis()) + (x.command().isEmpty() ? "" : " (" + x.command() + ")");
     }
 
     private static void putStatus(Map<String, Object> v, org.taskwatch.kernel.ExitStatus s) {

@@ -52,4 +52,8 @@ public interface ServiceWatchMXBean {
     boolean isLastExitCoreDumped();
 
     long getLastExitMillis();
+
+    String getLastNonZeroExit();
+
+    long getLastNonZeroExitMillis();
 }

@@ -70,6 +70,8 @@ final class ServiceWatchView implements ServiceWatchMXBean {
     @Override public int getLastExitSignal() { return (Integer) v().get("lastExitSignal"); }
     @Override public boolean isLastExitCoreDumped() { return (Boolean) v().get("lastExitCoreDumped"); }
     @Override public long getLastExitMillis() { return (Long) v().get("lastExitMillis"); }
+    @Override public String getLastNonZeroExit() { return (String) v().get("lastNonZeroExit"); }
+    @Override public long getLastNonZeroExitMillis() { return (Long) v().get("lastNonZeroExitMillis"); }
 
     /** The same as one composite value (Monitor's {@code watchState}). */
     static CompositeDataSupport composite(ServiceWatches services, ServiceWatch w) {

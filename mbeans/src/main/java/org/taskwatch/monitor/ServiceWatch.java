@@ -24,7 +24,7 @@ public final class ServiceWatch {
     /** A point-in-time copy of everything a client reads. */
     public record Snapshot(String name, ServiceSpec spec, int running, int pid, long starts, long exits,
             long nonZeroExits, long signalExits, long restarts, boolean crashLoop, State state, String reason,
-            long sinceMillis, LastExit lastExit, long startedMillis) {
+            long sinceMillis, LastExit lastExit, LastExit lastNonZeroExit, long startedMillis) {
         public String sinceIso() {
             return Instant.ofEpochMilli(sinceMillis).toString();
         }
@@ -161,7 +161,7 @@ public final class ServiceWatch {
         }
         reason = why;
         return new Snapshot(spec.name(), spec, running, pid, starts, exits, nonZeroExits, signalExits, restarts, loop,
-                state, reason, sinceMillis, lastExit, startedMillis);
+                state, reason, sinceMillis, lastExit, lastFailure, startedMillis);
     }
 
     private String lastNonZero() {
