@@ -44,6 +44,7 @@ final class OpenTypes {
                     "match", SimpleType.STRING, "what it follows: command:REGEX, pidfile:PATH, pid:N or tree:PID",
                     "expect", SimpleType.STRING, "running processes expected (range, e.g. 1:8)",
                     "running", SimpleType.INTEGER, "its processes running now",
+                    "runningVsExpected", SimpleType.INTEGER, "-1 fewer than expected, 0 as expected, 1 more",
                     "pid", SimpleType.INTEGER, "the pid followed (pidfile, pid, tree; 0: none yet, and always for command)",
                     "starts", SimpleType.LONG, "starts since the agent started: matching execs, or new pids in the pid file",
                     "exits", SimpleType.LONG, "exits of its processes since the agent started",
@@ -242,6 +243,7 @@ final class OpenTypes {
         v.put("match", s.spec().match());
         v.put("expect", s.spec().expect().toString());
         v.put("running", s.running());
+        v.put("runningVsExpected", s.spec().expect().compare(s.running()));
         v.put("pid", s.pid());
         v.put("starts", s.starts());
         v.put("exits", s.exits());

@@ -17,6 +17,8 @@ public interface ServiceWatchMXBean {
 
     int getRunning();
 
+    int getRunningVsExpected();
+
     int getPid();
 
     long getStarts();

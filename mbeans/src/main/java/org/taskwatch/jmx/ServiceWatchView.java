@@ -52,6 +52,7 @@ final class ServiceWatchView implements ServiceWatchMXBean {
     @Override public String getEvents() { return org.taskwatch.kernel.EventType.toList(watch.spec().mask()); }
     @Override public String getExpect() { return watch.spec().expect().toString(); }
     @Override public int getRunning() { return (Integer) v().get("running"); }
+    @Override public int getRunningVsExpected() { return (Integer) v().get("runningVsExpected"); }
     @Override public int getPid() { return (Integer) v().get("pid"); }
     @Override public long getStarts() { return (Long) v().get("starts"); }
     @Override public long getExits() { return (Long) v().get("exits"); }

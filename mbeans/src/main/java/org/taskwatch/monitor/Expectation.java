@@ -54,6 +54,18 @@ public record Expectation(long start, long end, boolean inside, String text) {
         return inside == within;
     }
 
+    /**
+     * -1 when {@code value} is below what is expected, 1 when above, 0 when as expected (for
+     * Zabbix's "fewer" and "more" triggers). A value inside an {@code @} range is "more": such a
+     * range forbids a band, and the band's end is the nearest way out of it upwards.
+     */
+    public int compare(long value) {
+        if (!alerts(value)) {
+            return 0;
+        }
+        return !inside && value < start ? -1 : 1;
+    }
+
     @Override
     public String toString() {
         return text;
