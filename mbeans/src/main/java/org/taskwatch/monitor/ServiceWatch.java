@@ -129,37 +129,41 @@ public final class ServiceWatch {
 
     /**
      * The state now, given {@code running}: critical when the count is outside the expectation
-     * or the watch crash-loops, warning after a non-zero exit (for exitWarningSeconds), else ok.
+     * or the watch crash-loops (the reason says both when both), warning after a non-zero exit
+     * (for exitWarningSeconds), else ok.
      * "Since" moves only when the state does.
      */
     synchronized Snapshot evaluate(int running, long nowNanos) {
         boolean loop = crashLoop(nowNanos);
-        State s;
-        String why;
+        State s = State.OK;
+        StringBuilder why = new StringBuilder();
         if (spec.expect().alerts(running)) {
             s = State.CRITICAL;
-            why = running + " running, expected " + spec.expect();
+            why.append(running).append(" running, expected ").append(spec.expect());
             if (running == 0 && exits == 0) {
-                why += ": not running since before the agent started";
+                why.append(": not running since before the agent started");
             }
-        } else if (loop) {
+        }
+        if (loop) { // said beside a count that is off too: a crash loop is what an operator acts on
             s = State.CRITICAL;
-            why = "crash loop: " + restartNanos.size() + " restarts within "
-                    + TimeUnit.NANOSECONDS.toSeconds(nowNanos - restartNanos.peekFirst()) + " s";
-        } else if (lastNonZeroNanos != Long.MIN_VALUE
+            why.append(why.length() == 0 ? "" : "; ").append("crash loop: ").append(restartNanos.size())
+                    .append(" restarts within ").append(TimeUnit.NANOSECONDS.toSeconds(nowNanos - restartNanos.peekFirst()))
+                    .append(" s");
+        }
+        if (s == State.OK && lastNonZeroNanos != Long.MIN_VALUE
                 && nowNanos - lastNonZeroNanos <= TimeUnit.SECONDS.toNanos(spec.exitWarningSeconds())) {
             s = State.WARNING;
-            why = "non-zero exit " + TimeUnit.NANOSECONDS.toSeconds(nowNanos - lastNonZeroNanos) + " s ago"
-                    + lastNonZero();
-        } else {
-            s = State.OK;
-            why = running + " running";
+            why.append("non-zero exit ").append(TimeUnit.NANOSECONDS.toSeconds(nowNanos - lastNonZeroNanos))
+                    .append(" s ago").append(lastNonZero());
+        }
+        if (s == State.OK) {
+            why.append(running).append(" running");
         }
         if (s != state) {
             state = s;
             sinceMillis = System.currentTimeMillis();
         }
-        reason = why;
+        reason = why.toString();
         return new Snapshot(spec.name(), spec, running, pid, starts, exits, nonZeroExits, signalExits, restarts, loop,
                 state, reason, sinceMillis, lastExit, lastFailure, startedMillis);
     }

@@ -42,7 +42,9 @@ final class WatchCheck implements Check {
         List<String> more = new ArrayList<>();
         if (r.bool("crashLoop")) {
             state = State.CRITICAL;
-            more.add(r.string("reason").startsWith("crash loop") ? r.string("reason") : "crash loop");
+            String reason = r.string("reason");
+            int at = reason.indexOf("crash loop");
+            more.add(at < 0 ? "crash loop" : reason.substring(at));
         }
         long failedAt = r.number("lastNonZeroExitMillis");
         long ago = (System.currentTimeMillis() - failedAt) / 1000;
