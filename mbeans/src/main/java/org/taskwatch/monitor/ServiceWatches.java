@@ -69,43 +69,59 @@ public final class ServiceWatches implements MonitorListener, AutoCloseable {
      * Makes the declared watches {@code specs}: new names start, names gone end, a name whose
      * spec changed restarts (new counters), an unchanged one keeps its state and counters. A
      * watch that cannot start (a pid that does not run) starts following nothing: its state
-     * says so.
+     * says so. All or nothing: the new watches are made first, and only when every one could be
+     * are the old ones ended and the new ones published.
      *
-     * @return what changed, e.g. "1 added, 1 removed, 2 unchanged"
-     * @throws IllegalArgumentException when a spec cannot work here (a regex over
-     *     maxPatternLength, too many watches); what was applied before stays
+     * @return what changed, e.g. "1 added, 0 changed, 1 removed, 2 unchanged"
+     * @throws IllegalArgumentException naming the watch, when one cannot work here (too many
+     *     watches, a regex over maxPatternLength); nothing changed then
      */
     public synchronized String apply(List<ServiceSpec> specs) {
         Map<String, ServiceSpec> wanted = new LinkedHashMap<>();
         for (ServiceSpec s : specs) {
             wanted.put(s.name(), s);
         }
-        int added = 0;
+        List<ServiceWatch> fresh = new ArrayList<>();
+        for (ServiceSpec s : wanted.values()) {
+            ServiceWatch old = byName.get(s.name());
+            if (old == null || !s.equals(old.spec())) {
+                try {
+                    fresh.add(create(s));
+                } catch (IllegalArgumentException e) {
+                    fresh.forEach(this::release);
+                    throw new IllegalArgumentException("watch." + s.name() + ".match: " + e.getMessage(), e);
+                }
+            }
+        }
         int removed = 0;
-        int kept = 0;
         int changed = 0;
         for (ServiceWatch w : new ArrayList<>(byName.values())) {
             ServiceSpec s = wanted.get(w.name());
-            if (s == null) {
-                end(w);
-                removed++;
-            } else if (!s.equals(w.spec())) {
-                end(w);
-                changed++;
-            } else {
-                kept++;
+            if (s == null || !s.equals(w.spec())) {
+                byName.remove(w.name());
+                release(w);
+                for (Listener l : listeners) {
+                    l.removed(w);
+                }
+                if (s == null) {
+                    removed++;
+                } else {
+                    changed++;
+                }
             }
         }
-        for (ServiceSpec s : wanted.values()) {
-            if (!byName.containsKey(s.name())) {
-                start(s);
-                added++;
+        for (ServiceWatch w : fresh) {
+            byName.put(w.name(), w);
+            for (Listener l : listeners) {
+                l.added(w);
             }
         }
-        return added - changed + " added, " + changed + " changed, " + removed + " removed, " + kept + " unchanged";
+        int kept = wanted.size() - fresh.size();
+        return fresh.size() - changed + " added, " + changed + " changed, " + removed + " removed, " + kept + " unchanged";
     }
 
-    private void start(ServiceSpec spec) {
+    /** A declared watch with its table watch, not yet published. */
+    private ServiceWatch create(ServiceSpec spec) {
         ServiceWatch w = new ServiceWatch(spec);
         switch (spec.kind()) {
             case COMMAND:
@@ -125,20 +141,17 @@ public final class ServiceWatches implements MonitorListener, AutoCloseable {
                 }
                 break;
         }
-        byName.put(spec.name(), w);
-        for (Listener l : listeners) {
-            l.added(w);
-        }
+        return w;
     }
 
-    /** Registers the table watch (a process's may fail: it exited meanwhile, then it follows nothing). */
+    /** Registers the table watch; a process that exited meanwhile leaves it following nothing. */
     private void follow(ServiceWatch w, int pid, boolean start) {
         Watch t;
         try {
             t = monitor.watchNamed(w.spec(), pid);
-        } catch (IllegalArgumentException gone) {
-            if (w.spec().kind() == ServiceSpec.Kind.COMMAND) {
-                throw gone;
+        } catch (IllegalArgumentException e) {
+            if (w.spec().kind() == ServiceSpec.Kind.COMMAND || alive(pid)) {
+                throw e; // a limit, not a process gone
             }
             return;
         }
@@ -146,16 +159,13 @@ public final class ServiceWatches implements MonitorListener, AutoCloseable {
         w.follow(t, pid, start, System.nanoTime());
     }
 
-    private void end(ServiceWatch w) {
-        byName.remove(w.name());
+    /** Ends its table watch: it follows nothing more. */
+    private void release(ServiceWatch w) {
         Watch t = w.watch();
         w.unfollow();
         if (t != null) {
             byWatchId.remove(t.id());
             monitor.endNamed(t);
-        }
-        for (Listener l : listeners) {
-            l.removed(w);
         }
     }
 

@@ -267,7 +267,7 @@ class DeclaredWatchesIT {
         Process s1 = spawn("sleep", "3600" + tag);
         spawn("sleep", "3600" + tag);
         String old = "watch.old.match = pid:" + s1.pid();
-        String head = config();
+        String head = config("maxWatches = 3");
         Files.writeString(conf, head + sleepers() + "\n" + old + "\n");
         try (AgentProcess a = AgentProcess.start("--config", conf.toString());
                 JMXConnector c = JMXConnectorFactory.connect(new JMXServiceURL(a.jmxUrl))) {
@@ -306,6 +306,17 @@ class DeclaredWatchesIT {
             assertArrayEquals(new String[] {"added", "sleepers"}, (String[]) attr(mbs, MONITOR, "DeclaredWatches"));
             assertEquals(1L, num(mbs, watch("sleepers"), "Starts"));
             assertTrue(a.process.isAlive());
+
+            // a file the running agent cannot apply (more watches than maxWatches): all or nothing
+            Files.writeString(conf, head + sleepers() + "\nwatch.added.match = tree:" + s1.pid()
+                    + "\nwatch.x1.match = command:^x1" + tag + "\nwatch.x2.match = command:^x2" + tag + "\n");
+            hangUp(a);
+            await("the second failed reload said so", () -> String.valueOf(attr(mbs, MONITOR, "ConfigStatus"))
+                    .contains("watch.x2.match: too many watches: the limit is 3"));
+            assertArrayEquals(new String[] {"added", "sleepers"}, (String[]) attr(mbs, MONITOR, "DeclaredWatches"));
+            assertEquals(2L, num(mbs, MONITOR, "WatchCount"), "x1, made before x2 failed, was ended again");
+            assertFalse(mbs.isRegistered(watch("x1")));
+            assertEquals(1L, num(mbs, watch("sleepers"), "Starts"));
         }
     }
 
