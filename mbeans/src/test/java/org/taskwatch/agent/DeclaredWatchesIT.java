@@ -157,6 +157,12 @@ class DeclaredWatchesIT {
                     + pidfile + "), sleepers (command:^sleep 3600" + tag + "$)"), a.output());
             try (JMXConnector c = JMXConnectorFactory.connect(new JMXServiceURL(a.jmxUrl))) {
                 MBeanServerConnection mbs = c.getMBeanServerConnection();
+                List<javax.management.openmbean.CompositeData> exits = new java.util.concurrent.CopyOnWriteArrayList<>();
+                mbs.addNotificationListener(MONITOR, (n, hb) -> {
+                    if (n.getType().equals("taskwatch.process.exit")) {
+                        exits.add((javax.management.openmbean.CompositeData) n.getUserData());
+                    }
+                }, null, null);
                 // seeded by the scan at start: right from the first read
                 assertEquals(2, procCount("^sleep 3600" + tag + "$"));
                 assertEquals(2L, num(mbs, watch("sleepers"), "Running"));
@@ -176,6 +182,11 @@ class DeclaredWatchesIT {
                 assertEquals(15L, num(mbs, watch("sleepers"), "LastExitSignal"));
                 assertEquals(0L, num(mbs, watch("sleepers"), "LastExitCode"), "as notifications decode it");
                 assertEquals(victim.pid(), num(mbs, watch("sleepers"), "LastExitPid"));
+                await("the exit notification", () -> exits.stream().anyMatch(d -> (Integer) d.get("tgid") == victim.pid()));
+                javax.management.openmbean.CompositeData note = exits.stream()
+                        .filter(d -> (Integer) d.get("tgid") == victim.pid()).findFirst().orElseThrow();
+                assertArrayEquals(new String[] {"sleepers"}, (String[]) note.get("watchNames"));
+                assertEquals(15, note.get("signal"), "decoded as the MBean decodes it");
                 assertEquals(procCount("^sleep 3600" + tag + "$"), num(mbs, watch("sleepers"), "Running"));
                 assertEquals("critical", attr(mbs, watch("sleepers"), "State"));
                 assertEquals("1 running, expected 2:3", attr(mbs, watch("sleepers"), "Reason"));
