@@ -23,6 +23,7 @@ public final class Agent implements AutoCloseable {
     private final JmxRemote jmx;
     private final JolokiaEndpoint jolokia;
     private final List<String> banner;
+    private AgentConfig config; // guarded by this: the configuration running now (a reload replaces it)
 
     private Agent(TaskMonitor monitor, JmxExporter exporter, JmxRemote jmx, JolokiaEndpoint jolokia, List<String> banner) {
         this.monitor = monitor;
@@ -30,6 +31,11 @@ public final class Agent implements AutoCloseable {
         this.jmx = jmx;
         this.jolokia = jolokia;
         this.banner = banner;
+    }
+
+    private Agent withConfig(AgentConfig c) {
+        this.config = c;
+        return this;
     }
 
     /**
@@ -50,6 +56,9 @@ public final class Agent implements AutoCloseable {
         JmxRemote jmx = null;
         JolokiaEndpoint jolokia = null;
         try {
+            // before the MBeans: a client's first read finds the declared watches seeded from /proc
+            String applied = monitor.services().apply(config.declaredWatches());
+            monitor.services().configStatus(loaded(config, "loaded", applied));
             exporter = JmxExporter.export(mbs, monitor, config.getInt(ConfigKey.ENDED_WATCH_SECONDS));
             if (config.getBoolean(ConfigKey.JMX_ENABLED)) {
                 jmx = JmxRemote.start(mbs, JmxSettings.of(config));
@@ -66,7 +75,42 @@ public final class Agent implements AutoCloseable {
             closeAll(jolokia, jmx, exporter, monitor);
             throw e;
         }
-        return new Agent(monitor, exporter, jmx, jolokia, banner(config, monitor, jmx, jolokia));
+        return new Agent(monitor, exporter, jmx, jolokia, banner(config, monitor, jmx, jolokia)).withConfig(config);
+    }
+
+    private static String loaded(AgentConfig c, String what, String applied) {
+        return (c.file() == null ? "no configuration file" : what + " " + c.file()) + " at "
+                + java.time.Instant.now() + ": " + c.declaredWatches().size() + " declared watches (" + applied + ")";
+    }
+
+    /**
+     * Applies a re-read configuration (SIGHUP): its declared watches replace the running ones
+     * (new ones start, removed ones end, unchanged ones keep state and counters). Other settings
+     * need a restart: the result says which of them differ.
+     *
+     * @return one line for the log
+     */
+    public synchronized String reload(AgentConfig next) {
+        String applied;
+        try {
+            applied = monitor.services().apply(next.declaredWatches());
+        } catch (IllegalArgumentException e) {
+            return reloadFailed(e.getMessage());
+        }
+        List<String> differ = config.differingKeys(next);
+        config = next;
+        String status = loaded(next, "reloaded", applied);
+        monitor.services().configStatus(status);
+        return status + (differ.isEmpty() ? "" : "; changed settings that need a restart: " + String.join(", ", differ));
+    }
+
+    /** A reload that could not be applied: nothing changed; the status says why. */
+    public synchronized String reloadFailed(String why) {
+        String status = "reload at " + java.time.Instant.now() + " failed, nothing changed (still running the"
+                + " configuration " + (config.file() == null ? "it started with" : "of " + config.file() + " as loaded before")
+                + "): " + why;
+        monitor.services().configStatus(status);
+        return status;
     }
 
     /** Watches handed to a Jolokia notification client end when it unregisters or expires. */
@@ -96,6 +140,10 @@ public final class Agent implements AutoCloseable {
         }
         lines.add("event threads " + monitor.priority());
         lines.add("exit names " + monitor.exitNames());
+        if (!config.declaredWatches().isEmpty()) {
+            lines.add("declared watches " + String.join(", ",
+                    config.declaredWatches().stream().map(s -> s.name() + " (" + s.match() + ")").toList()));
+        }
         if (jmx != null) {
             lines.add("JMX " + jmx.url() + authNote(!config.get(ConfigKey.JMX_PASSWORD_FILE).isEmpty(),
                     !config.get(ConfigKey.JMX_KEY_STORE).isEmpty()));

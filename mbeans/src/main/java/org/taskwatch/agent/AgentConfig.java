@@ -17,6 +17,7 @@ import org.taskwatch.jolokia.JolokiaSettings;
 import org.taskwatch.kernel.DescriptorBudget;
 import org.taskwatch.kernel.EventSourceSettings;
 import org.taskwatch.monitor.MonitorSettings;
+import org.taskwatch.monitor.ServiceSpec;
 
 /**
  * The agent's configuration: every {@link ConfigKey} with a checked value. Built from the
@@ -26,10 +27,22 @@ import org.taskwatch.monitor.MonitorSettings;
 public final class AgentConfig {
     private final EnumMap<ConfigKey, String> values;
     private final List<String> warnings;
+    /** The {@code watch.NAME.PROPERTY} keys as given, and the declared watches they make. */
+    private final Map<String, String> watchKeys;
+    private final List<ServiceSpec> declared;
+    private final Path file; // the configuration file, or null
 
     private AgentConfig(EnumMap<ConfigKey, String> values, List<String> warnings) {
+        this(values, warnings, Map.of(), List.of(), null);
+    }
+
+    private AgentConfig(EnumMap<ConfigKey, String> values, List<String> warnings, Map<String, String> watchKeys,
+            List<ServiceSpec> declared, Path file) {
         this.values = values;
         this.warnings = warnings;
+        this.watchKeys = watchKeys;
+        this.declared = declared;
+        this.file = file;
     }
 
     public static AgentConfig defaults() {
@@ -67,7 +80,7 @@ public final class AgentConfig {
         if (hasSecret(m) && othersMayRead(file)) {
             w.add("config file " + file + " holds a password and others may read it: chmod 600 " + file);
         }
-        return new AgentConfig(c.values, List.copyOf(w));
+        return new AgentConfig(c.values, List.copyOf(w), c.watchKeys, c.declared, file);
     }
 
     /**
@@ -77,14 +90,21 @@ public final class AgentConfig {
      */
     public AgentConfig with(Map<String, String> overrides) {
         EnumMap<ConfigKey, String> v = new EnumMap<>(values);
+        Map<String, String> watches = new java.util.TreeMap<>(watchKeys);
         for (Map.Entry<String, String> e : overrides.entrySet()) {
+            if (e.getKey().trim().startsWith(WatchDeclarations.PREFIX)) {
+                watches.put(e.getKey().trim(), e.getValue());
+                continue;
+            }
             ConfigKey k = ConfigKey.byName(e.getKey().trim());
             if (k == null) {
                 throw new IllegalArgumentException("unknown key '" + e.getKey() + "'" + suggestion(e.getKey()));
             }
             v.put(k, k.check(e.getValue()));
         }
-        AgentConfig c = new AgentConfig(v, warnings);
+        List<ServiceSpec> specs = watches.equals(watchKeys) ? declared
+                : WatchDeclarations.parse(watches, Integer.parseInt(v.get(ConfigKey.MAX_PATTERN_LENGTH)));
+        AgentConfig c = new AgentConfig(v, warnings, Map.copyOf(watches), specs, file);
         c.checkTogether();
         return c;
     }
@@ -181,6 +201,27 @@ public final class AgentConfig {
                 + DescriptorBudget.openFileLimit() + ") allow about " + most + " process watches, and further ones are"
                 + " refused; raise the limit (ulimit -n, or LimitNOFILE= in the systemd unit) or set maxWatches");
         return List.copyOf(w);
+    }
+
+    /** The watches declared in the file ({@code watch.NAME.PROPERTY}), sorted by name. */
+    public List<ServiceSpec> declaredWatches() {
+        return declared;
+    }
+
+    /** The configuration file these values were read from, or null. */
+    public Path file() {
+        return file;
+    }
+
+    /** The fixed keys whose values differ in {@code other} (a reload applies none of them: they need a restart). */
+    public List<String> differingKeys(AgentConfig other) {
+        List<String> out = new ArrayList<>();
+        for (ConfigKey k : ConfigKey.values()) {
+            if (!values.get(k).equals(other.values.get(k))) {
+                out.add(k.key());
+            }
+        }
+        return out;
     }
 
     public MonitorSettings monitorSettings() {

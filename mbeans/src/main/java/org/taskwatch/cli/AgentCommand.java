@@ -15,7 +15,8 @@ import org.taskwatch.agent.ConfigKey;
 /**
  * {@code taskwatch agent}: the monitor's MBeans in the platform MBeanServer, served over JMX
  * remote and Jolokia as configured (file, then flags); runs until SIGINT/SIGTERM, then
- * unsubscribes (IGNORE) and exits 0.
+ * unsubscribes (IGNORE) and exits 0. SIGHUP re-reads the file (and the flags) and applies its
+ * declared watches; a bad file changes nothing and says why (stderr, Monitor's ConfigStatus).
  */
 final class AgentCommand {
     /** Exit status when the agent cannot start (connector, port, file). */
@@ -57,6 +58,16 @@ final class AgentCommand {
         Termination.onSignal(() -> { // before the banner: whoever reads it may stop us at once
             agent.close(); // sends IGNORE
             stopped.countDown();
+        });
+        Reload.onHangup(() -> {
+            String line;
+            try {
+                line = agent.reload(config(o));
+            } catch (IOException | IllegalArgumentException e) {
+                line = agent.reloadFailed(e.getMessage());
+            }
+            err.println("taskwatch agent: " + line);
+            err.flush();
         });
         for (String line : agent.banner()) {
             out.println("taskwatch agent: " + line);

@@ -10,6 +10,8 @@ import javax.management.InstanceNotFoundException;
 import javax.management.JMException;
 import javax.management.MBeanServer;
 import org.taskwatch.kernel.EventType;
+import org.taskwatch.monitor.ServiceWatch;
+import org.taskwatch.monitor.ServiceWatches;
 import org.taskwatch.monitor.TaskMonitor;
 import org.taskwatch.monitor.Watch;
 
@@ -17,7 +19,7 @@ import org.taskwatch.monitor.Watch;
  * Puts a {@link TaskMonitor} into an MBeanServer: {@code org.taskwatch:type=Monitor}, and one
  * {@code org.taskwatch:type=Watch,id=N} per public watch, registered and unregistered with it.
  */
-public final class JmxExporter implements TaskMonitor.WatchLifecycleListener, AutoCloseable {
+public final class JmxExporter implements TaskMonitor.WatchLifecycleListener, ServiceWatches.Listener, AutoCloseable {
     private static final String EVENTS = "Comma-separated event types: " + EventType.NAMES;
     private static final String OWNED = " Made over a remote JMX connection, it ends when the connection closes or"
             + " fails, unless kept (keep)";
@@ -28,12 +30,19 @@ public final class JmxExporter implements TaskMonitor.WatchLifecycleListener, Au
                     + " every process. Returns the watch id." + OWNED),
             Map.entry("watchCommand", "Watch every process whose command (comm, exe path or command line) matches the"
                     + " regex at exec, from now on. Returns the watch id." + OWNED),
-            Map.entry("unwatch", "End a watch; false when there is no such watch"),
+            Map.entry("unwatch", "End a watch; false when there is no such watch. A declared watch is refused"
+                    + " (it ends when removed from the configuration file)"),
             Map.entry("keep", "Keep a watch after its client ends (its remote JMX connection closes or fails, its"
                     + " Jolokia client goes): it stays until unwatched. False when there is no such watch"),
             Map.entry("endWith", "End a watch when the Jolokia notification client ends (unregisters, or expires after"
                     + " jolokia.clientTimeoutSeconds); the client needs a subscription to this MBean. False when there is"
                     + " no such watch"),
+            Map.entry("watchState", "A declared watch's processes, counters and state (ok, warning, critical, with"
+                    + " the reason), by its name in the configuration file"),
+            Map.entry("ConfigStatus", "What the last load or reload (SIGHUP) of the configuration file did, or why"
+                    + " it failed (the agent then runs on with the configuration it had)"),
+            Map.entry("DeclaredWatches", "The names of the watches declared in the configuration file; each is"
+                    + " org.taskwatch:type=Watch,name=NAME"),
             Map.entry("waitForExit", "Block until the process exits or the timeout passes; answers from the cache of"
                     + " recent exits for a process that is already gone"),
             Map.entry("summary", "Counts over the last window for processes whose command matches: running, forks,"
@@ -83,6 +92,7 @@ public final class JmxExporter implements TaskMonitor.WatchLifecycleListener, Au
             Map.entry("summary", new String[] {"commandRegex", "A Java regex, searched in comm, exe path and command line",
                     "windowSeconds", "The window, in seconds"}),
             Map.entry("processStatus", new String[] {"pid", "The process id"}),
+            Map.entry("watchState", new String[] {"name", "The declared watch's name"}),
             Map.entry("eventCounts", new String[] {"windowSeconds", "The window, in seconds (1 to 3600)"}),
             Map.entry("health", new String[] {"windowSeconds", "The window for lost events, in seconds (1 to 3600)"}));
 
@@ -146,11 +156,18 @@ public final class JmxExporter implements TaskMonitor.WatchLifecycleListener, Au
         for (Watch w : monitor.watches()) {
             e.added(w);
         }
+        monitor.services().addListener(e);
+        for (ServiceWatch w : monitor.services().all()) {
+            e.added(w);
+        }
         return e;
     }
 
     @Override
     public void added(Watch watch) {
+        if (watch.name() != null) {
+            return; // a declared watch's table entry: its MBean is by name
+        }
         try {
             server.registerMBean(new DescribedMBean(new WatchView(watch), WatchMXBean.class, WATCH_TEXTS),
                     JmxNames.watch(watch.id()));
@@ -163,6 +180,9 @@ public final class JmxExporter implements TaskMonitor.WatchLifecycleListener, Au
 
     @Override
     public void removed(Watch watch) {
+        if (watch.name() != null) {
+            return; // a declared watch's table entry: it had no id MBean
+        }
         if (watch.exitStatus() != null && endedWatchMillis > 0) {
             try {
                 expiry.schedule(() -> unregister(watch), endedWatchMillis, TimeUnit.MILLISECONDS);
@@ -172,6 +192,28 @@ public final class JmxExporter implements TaskMonitor.WatchLifecycleListener, Au
             }
         }
         unregister(watch);
+    }
+
+    @Override
+    public void added(ServiceWatch w) {
+        try {
+            server.registerMBean(ServiceWatchView.mbean(monitor.services(), w), JmxNames.watch(w.name()));
+        } catch (InstanceAlreadyExistsException ignored) {
+            // registered already
+        } catch (JMException e) {
+            throw new IllegalStateException("cannot register the MBean of " + w + ": " + e, e);
+        }
+    }
+
+    @Override
+    public void removed(ServiceWatch w) {
+        try {
+            server.unregisterMBean(JmxNames.watch(w.name()));
+        } catch (InstanceNotFoundException ignored) {
+            // gone already
+        } catch (JMException e) {
+            throw new IllegalStateException("cannot unregister the MBean of " + w + ": " + e, e);
+        }
     }
 
     private void unregister(Watch watch) {

@@ -15,6 +15,11 @@ public final class JmxNames {
         return of("org.taskwatch:type=Watch,id=" + id);
     }
 
+    /** A declared watch: {@code org.taskwatch:type=Watch,name=NAME} (names are [A-Za-z0-9_-]: no quoting). */
+    public static ObjectName watch(String name) {
+        return of("org.taskwatch:type=Watch,name=" + name);
+    }
+
     static ObjectName of(String name) {
         try {
             return new ObjectName(name);

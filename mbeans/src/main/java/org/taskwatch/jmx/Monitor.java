@@ -239,6 +239,21 @@ final class Monitor implements MonitorMXBean, MonitorListener {
         return composite(OpenTypes.HEALTH, v);
     }
 
+    @Override
+    public CompositeData watchState(String name) {
+        org.taskwatch.monitor.ServiceWatch w = monitor.services().get(name == null ? "" : name);
+        if (w == null) {
+            throw new IllegalArgumentException("no watch named '" + name + "' is declared" + declaredList());
+        }
+        return ServiceWatchView.composite(monitor.services(), w);
+    }
+
+    private String declaredList() {
+        String[] names = getDeclaredWatches();
+        return names.length == 0 ? " (the agent's configuration declares none)"
+                : " (declared: " + String.join(", ", names) + ")";
+    }
+
     private static CompositeData composite(javax.management.openmbean.CompositeType type, Map<String, Object> v) {
         try {
             return new CompositeDataSupport(type, v);
@@ -263,6 +278,13 @@ final class Monitor implements MonitorMXBean, MonitorListener {
         TaskMonitor.Health h = monitor.health(60);
         String state = h.state().name().toLowerCase(java.util.Locale.ROOT);
         return h.reason().isEmpty() ? state : state + ": " + h.reason();
+    }
+
+    @Override public String getConfigStatus() { return monitor.services().configStatus(); }
+
+    @Override
+    public String[] getDeclaredWatches() {
+        return monitor.services().all().stream().map(org.taskwatch.monitor.ServiceWatch::name).toArray(String[]::new);
     }
 
     @Override public int getWatchCount() { return monitor.watchCount(); }

@@ -39,6 +39,9 @@ public interface MonitorMXBean {
 
     CompositeData health(int windowSeconds);
 
+    /** A declared watch's state and counters, by name. */
+    CompositeData watchState(String name);
+
     String getEventSource();
 
     String getKernelFilter();
@@ -53,6 +56,12 @@ public interface MonitorMXBean {
     String getExitNames();
 
     String getHealth();
+
+    /** What the last load or reload (SIGHUP) of the configuration file did, or why it failed. */
+    String getConfigStatus();
+
+    /** The names of the declared watches. */
+    String[] getDeclaredWatches();
 
     int getWatchCount();
 

@@ -24,6 +24,8 @@ import org.taskwatch.monitor.MonitorEvent;
  */
 final class OpenTypes {
     static final ArrayType<long[]> LONG_ARRAY = ArrayType.getPrimitiveArrayType(long[].class);
+    static final ArrayType<String[]> STRING_ARRAY;
+    static final CompositeType WATCH_STATE;
     static final CompositeType WAIT_RESULT;
     static final CompositeType SUMMARY;
     static final CompositeType PROCESS_STATUS;
@@ -36,6 +38,35 @@ final class OpenTypes {
 
     static {
         try {
+            STRING_ARRAY = ArrayType.getArrayType(SimpleType.STRING);
+            WATCH_STATE = type("DeclaredWatchState", "A declared watch: its processes, counters and state", items(
+                    "name", SimpleType.STRING, "the watch's name in the configuration file",
+                    "match", SimpleType.STRING, "what it follows: command:REGEX, pidfile:PATH, pid:N or tree:PID",
+                    "expect", SimpleType.STRING, "running processes expected (range, e.g. 1:8)",
+                    "running", SimpleType.INTEGER, "its processes running now",
+                    "runningVsExpected", SimpleType.INTEGER, "-1 fewer than expected, 0 as expected, 1 more",
+                    "pid", SimpleType.INTEGER, "the pid followed (pidfile, pid, tree; 0: none yet, and always for command)",
+                    "starts", SimpleType.LONG, "starts since the agent started: matching execs, or new pids in the pid file",
+                    "exits", SimpleType.LONG, "exits of its processes since the agent started",
+                    "nonZeroExits", SimpleType.LONG, "exits with a non-zero status or by a signal",
+                    "signalExits", SimpleType.LONG, "exits by a signal",
+                    "restarts", SimpleType.LONG, "starts within restartWithinSeconds after an exit",
+                    "crashLoop", SimpleType.BOOLEAN, "crashLoopRestarts restarts within crashLoopWindowSeconds",
+                    "state", SimpleType.STRING, "ok, warning or critical",
+                    "stateCode", SimpleType.INTEGER, "0 ok, 1 warning, 2 critical (as monitoring plugins exit)",
+                    "reason", SimpleType.STRING, "why it is in that state",
+                    "stateSince", SimpleType.STRING, "when it entered that state (ISO-8601, UTC)",
+                    "stateSinceMillis", SimpleType.LONG, "the same, milliseconds since the epoch",
+                    "lastExit", SimpleType.STRING, "the last exit in words (pid, status, command), empty before one",
+                    "lastExitPid", SimpleType.INTEGER, "its pid, 0 before one",
+                    "lastExitCode", SimpleType.INTEGER, "the status passed to exit (0-255), 0 when killed; -1 before"
+                            + " an exit or when unknown",
+                    "lastExitSignal", SimpleType.INTEGER, "the signal that killed it, 0 if none",
+                    "lastExitCoreDumped", SimpleType.BOOLEAN, "whether it dumped core",
+                    "lastExitMillis", SimpleType.LONG, "when, milliseconds since the epoch, 0 before one",
+                    "lastNonZeroExit", SimpleType.STRING, "the last exit with a non-zero status or by a signal, in words;"
+                            + " empty before one",
+                    "lastNonZeroExitMillis", SimpleType.LONG, "when, milliseconds since the epoch, 0 before one"));
             WAIT_RESULT = type("WaitForExitResult", "How a waited-for process ended", items(
                     "pid", SimpleType.INTEGER, "the process id",
                     "exited", SimpleType.BOOLEAN, "false when the wait timed out",
@@ -92,6 +123,7 @@ final class OpenTypes {
                     "timestampNanos", SimpleType.LONG, "CLOCK_MONOTONIC time of the notice",
                     "cpu", SimpleType.INTEGER, "always -1",
                     "watchIds", LONG_ARRAY, "empty: every watch may have missed events",
+                    "watchNames", STRING_ARRAY, "empty",
                     "lost", SimpleType.LONG, "events lost since the previous notice",
                     "cause", SimpleType.STRING, "socket buffer, sequence gap, overrun or handoff"));
             for (EventType t : EventType.values()) {
@@ -120,6 +152,7 @@ final class OpenTypes {
                 "timestampNanos", SimpleType.LONG, "kernel CLOCK_MONOTONIC time of the event",
                 "cpu", SimpleType.INTEGER, "the CPU that reported it",
                 "watchIds", LONG_ARRAY, "the watches that matched",
+                "watchNames", STRING_ARRAY, "the declared watches among them, by name (empty: none)",
                 "comm", SimpleType.STRING, "the process's comm (empty if it was already gone)",
                 "cmdline", SimpleType.STRING, "its command line (empty if unknown)",
                 "exe", SimpleType.STRING, "its executable path (empty if unknown)"));
@@ -164,6 +197,7 @@ final class OpenTypes {
         v.put("timestampNanos", e.timestampNanos());
         v.put("cpu", e.cpu());
         v.put("watchIds", me.watchIds());
+        v.put("watchNames", me.watchNames());
         v.put("comm", orEmpty(me.comm()));
         v.put("cmdline", orEmpty(me.cmdline()));
         v.put("exe", orEmpty(me.exe()));
@@ -198,9 +232,47 @@ final class OpenTypes {
         v.put("timestampNanos", System.nanoTime());
         v.put("cpu", -1);
         v.put("watchIds", new long[0]);
+        v.put("watchNames", new String[0]);
         v.put("lost", count);
         v.put("cause", cause);
         return new CompositeDataSupport(LOST, v);
+    }
+
+    static Map<String, Object> watchState(org.taskwatch.monitor.ServiceWatch.Snapshot s) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("name", s.name());
+        v.put("match", s.spec().match());
+        v.put("expect", s.spec().expect().toString());
+        v.put("running", s.running());
+        v.put("runningVsExpected", s.spec().expect().compare(s.running()));
+        v.put("pid", s.pid());
+        v.put("starts", s.starts());
+        v.put("exits", s.exits());
+        v.put("nonZeroExits", s.nonZeroExits());
+        v.put("signalExits", s.signalExits());
+        v.put("restarts", s.restarts());
+        v.put("crashLoop", s.crashLoop());
+        v.put("state", s.state().name().toLowerCase(java.util.Locale.ROOT));
+        v.put("stateCode", s.state().ordinal());
+        v.put("reason", s.reason());
+        v.put("stateSince", s.sinceIso());
+        v.put("stateSinceMillis", s.sinceMillis());
+        org.taskwatch.monitor.ServiceWatch.LastExit x = s.lastExit();
+        v.put("lastExit", describe(x));
+        v.put("lastExitPid", x == null ? 0 : x.pid());
+        v.put("lastExitCode", x == null ? -1 : x.status().exitCode());
+        v.put("lastExitSignal", x == null ? 0 : Math.max(0, x.status().signal()));
+        v.put("lastExitCoreDumped", x != null && x.status().coreDumped());
+        v.put("lastExitMillis", x == null ? 0L : x.millis());
+        v.put("lastNonZeroExit", describe(s.lastNonZeroExit()));
+        v.put("lastNonZeroExitMillis", s.lastNonZeroExit() == null ? 0L : s.lastNonZeroExit().millis());
+        return v;
+    }
+
+    /** "pid 123 exit 3 at 2026-...Z (/bin/sh crasher.sh)", or "" for none. */
+    private static String describe(org.taskwatch.monitor.ServiceWatch.LastExit x) {
+        return x == null ? "" : "pid " + x.pid() + " " + x.status().describe() + " at "
+                + java.time.Instant.ofEpochMilli(x.millis()) + (x.command().isEmpty() ? "" : " (" + x.command() + ")");
     }
 
     private static void putStatus(Map<String, Object> v, org.taskwatch.kernel.ExitStatus s) {

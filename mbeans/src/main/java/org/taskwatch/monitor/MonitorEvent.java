@@ -11,6 +11,7 @@ import org.taskwatch.kernel.ProcEvent;
  * @param recovered an exit found after events were lost: the process was gone, its event never
  *     came; its timestamp is when that was found, its status known only where /proc or a pidfd
  *     still told it
+ * @param watchNames the names of the declared watches among them (empty: none)
  */
 public record MonitorEvent(ProcEvent event, long[] watchIds, int ppid, String comm, String cmdline, String exe,
-        boolean recovered) {}
+        boolean recovered, String[] watchNames) {}

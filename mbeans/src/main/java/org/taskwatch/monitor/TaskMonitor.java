@@ -57,6 +57,7 @@ public final class TaskMonitor implements AutoCloseable {
     private final KernelFilterPolicy filter;
     private final Summaries summaries;
     private final WatchOwners owners = new WatchOwners(this);
+    private final ServiceWatches services;
     private final Thread delivery;
     private volatile boolean running = true;
     private volatile String lastReaderError;
@@ -96,6 +97,8 @@ public final class TaskMonitor implements AutoCloseable {
             this.filter = new KernelFilterPolicy(source, settings.kernelFilter(), registry);
             this.summaries = new Summaries(registry, filter, names, proc, settings);
             filter.narrow(); // kernelFilter=auto with no watch yet: the kernel drops everything for us
+            this.services = new ServiceWatches(this, proc);
+            listeners.add(services); // first: a watch's state is counted before its notification goes out
         } catch (IOException | RuntimeException e) {
             running = false;
             delivery.interrupt();
@@ -180,6 +183,10 @@ public final class TaskMonitor implements AutoCloseable {
 
     public boolean unwatch(long id) {
         Watch w = registry.get(id);
+        if (w != null && w.name() != null) {
+            throw new IllegalArgumentException("watch " + id + " is the declared watch '" + w.name()
+                    + "': it ends only when it is removed from the agent's configuration file (then send the agent SIGHUP)");
+        }
         if (w == null || !registry.unwatch(id)) {
             return false;
         }
@@ -203,6 +210,55 @@ public final class TaskMonitor implements AutoCloseable {
     /** Which client each watch ends with: remote JMX connections, Jolokia notification clients. */
     public WatchOwners owners() {
         return owners;
+    }
+
+    // ---- declared watches (ServiceWatches) ----
+
+    /** The watches declared in the configuration file, by name. */
+    public ServiceWatches services() {
+        return services;
+    }
+
+    /**
+     * The table watch of a declared watch: a command watch seeded with the matching processes
+     * running now, or a process or tree watch on {@code pid}. Named: no id MBean, no unwatch.
+     *
+     * @throws IllegalArgumentException when it cannot be made (the process is gone, a limit)
+     */
+    Watch watchNamed(ServiceSpec spec, int pid) {
+        int mask = spec.mask();
+        boolean tree = spec.kind() == ServiceSpec.Kind.TREE || spec.kind() == ServiceSpec.Kind.PIDFILE && spec.descendants();
+        Watch w;
+        if (spec.kind() == ServiceSpec.Kind.COMMAND) {
+            w = filter.registering(-1, 0, () -> registry.watchCommand(spec.target(), mask, false));
+            w.declaredAs(spec.name()); // before it has members: from here forks of members join it
+            registry.adoptMatching(w);
+        } else if (tree) {
+            w = filter.registering(-1, 0, () -> registry.watchTree(pid, mask));
+            w.declaredAs(spec.name());
+            details.remember(pid);
+        } else {
+            w = filter.registering(pid, mask, () -> registry.watchProcess(pid, mask, false, budgetedPidfd(pid)));
+            w.declaredAs(spec.name());
+            source.track(pid);
+            details.remember(pid);
+        }
+        return w;
+    }
+
+    /** Ends a declared watch's table watch (a reload removed it, or its pid file names another process). */
+    void endNamed(Watch w) {
+        if (registry.unwatch(w.id())) {
+            if (w.kind() == WatchKind.PROCESS) {
+                source.untrack(w.pid());
+            }
+            filter.narrow();
+        }
+    }
+
+    /** How many processes {@code w} follows now. */
+    int members(Watch w) {
+        return registry.members(w);
     }
 
     public Watch watchById(long id) {
@@ -430,6 +486,7 @@ public final class TaskMonitor implements AutoCloseable {
     /** Stops the threads, unsubscribes (IGNORE) and closes the socket. */
     @Override
     public void close() {
+        services.close();
         running = false;
         source.close();
         delivery.interrupt();
@@ -606,11 +663,35 @@ public final class TaskMonitor implements AutoCloseable {
             ids[i] = d.watches()[i].id();
             d.watches()[i].lastEvent(e);
         }
-        MonitorEvent me = new MonitorEvent(e, ids, ppid, info.comm(), info.cmdline(), info.exe(), d.recovered());
+        MonitorEvent me = new MonitorEvent(e, ids, ppid, info.comm(), info.cmdline(), info.exe(), d.recovered(),
+                namesOf(d.watches()));
         for (MonitorListener l : listeners) {
             safely(() -> l.onEvent(me));
         }
         stats.delivered(Math.max(0, (System.nanoTime() - e.timestampNanos()) / 1000));
+    }
+
+    private static final String[] NO_NAMES = new String[0];
+
+    /** The names of the declared watches among {@code ws} (most events have none: no allocation then). */
+    private static String[] namesOf(Watch[] ws) {
+        int n = 0;
+        for (Watch w : ws) {
+            if (w.name() != null) {
+                n++;
+            }
+        }
+        if (n == 0) {
+            return NO_NAMES;
+        }
+        String[] out = new String[n];
+        int j = 0;
+        for (Watch w : ws) {
+            if (w.name() != null) {
+                out[j++] = w.name();
+            }
+        }
+        return out;
     }
 
     private static void safely(Runnable r) {

@@ -45,6 +45,8 @@ public final class Watch {
     private volatile Pidfd pidfd;
     /** Who this watch ends with ({@link WatchOwners}); null: nobody, it stays until unwatched. */
     private volatile WatchOwners.Owner owner;
+    /** The declared watch this is the table entry of (see {@link ServiceWatches}), or null. Set once, before it has members. */
+    private volatile String name;
 
     Watch(long id, WatchKind kind, int pid, Pattern pattern, int mask, boolean internal, Pidfd pidfd) {
         this.pidfd = pidfd;
@@ -110,6 +112,28 @@ public final class Watch {
 
     void countAbandonedMatch() {
         abandonedMatches.incrementAndGet();
+    }
+
+    /**
+     * The name of the declared watch this belongs to, or null for a watch a client made. A
+     * named watch has no id MBean (its MBean is by name) and cannot be ended by {@code unwatch}.
+     */
+    public String name() {
+        return name;
+    }
+
+    void declaredAs(String declaredName) {
+        name = declaredName;
+    }
+
+    /**
+     * Whether a fork of a member makes the child a member too: trees, and declared command
+     * watches (a forked child runs the same command until it execs, so /proc shows it matching:
+     * nginx's workers, a shell's subshells). Such a command watch also lets a member go at an
+     * exec of a command that no longer matches.
+     */
+    boolean followsForks() {
+        return kind == WatchKind.TREE || kind == WatchKind.COMMAND && name != null;
     }
 
     /** A matched event (reader thread): counted, and recorded where an internal watch keeps a history. */

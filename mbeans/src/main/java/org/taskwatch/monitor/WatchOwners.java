@@ -111,6 +111,10 @@ public final class WatchOwners {
 
     private Watch visible(long id) {
         Watch w = monitor.watchById(id);
+        if (w != null && w.name() != null) {
+            throw new IllegalArgumentException("watch " + id + " is the declared watch '" + w.name()
+                    + "': it has no owner and lives as long as the agent's configuration file declares it");
+        }
         return w == null || w.internal() ? null : w;
     }
 

@@ -139,17 +139,29 @@ final class WatchRegistry {
             names.commandWatchAdded();
         }
         if (internal) {
-            for (int pid : proc.pids()) {
-                if (names.matchesNow(p, pid)) {
-                    synchronized (writeLock) {
-                        if (!w.ended() && !isMember(pid, w)) {
-                            addMember(pid, -1, w, System.nanoTime());
-                        }
+            adoptMatching(w);
+        }
+        return w;
+    }
+
+    /** The matching processes alive now join a command watch (internal ones, and declared ones at their start). */
+    void adoptMatching(Watch w) {
+        for (int pid : proc.pids()) {
+            if (names.matchesNow(w.pattern(), pid)) {
+                synchronized (writeLock) {
+                    if (!w.ended() && !isMember(pid, w)) {
+                        addMember(pid, -1, w, System.nanoTime());
                     }
                 }
             }
         }
-        return w;
+    }
+
+    /** How many processes {@code w} follows now. */
+    int members(Watch w) {
+        synchronized (writeLock) {
+            return w.members();
+        }
     }
 
     private Pattern compile(String regex) {
@@ -325,7 +337,7 @@ final class WatchRegistry {
         }
         Member[] ms = buckets.get(index(parent));
         for (Member m : ms) {
-            if (m.tgid == parent && m.watch.kind() == WatchKind.TREE) {
+            if (m.tgid == parent && m.watch.followsForks()) {
                 synchronized (writeLock) {
                     if (!m.watch.ended() && !isMember(child, m.watch)) {
                         addMember(child, -1, m.watch, forkNanos); // start time unread: the fork event itself pins it
@@ -352,6 +364,8 @@ final class WatchRegistry {
                         joined = true;
                     }
                 }
+            } else if (w.followsForks() && isMember(pid, w)) {
+                leaveAtExec(pid, w); // a forked member ran another program: /proc no longer shows it matching
             }
         }
         if (joined) {
@@ -368,6 +382,17 @@ final class WatchRegistry {
         for (Watch w : commands) {
             if (w.wants(EventType.EXIT) && !w.ended() && names.test(w, comm, null, null)) {
                 out.add(w);
+            }
+        }
+    }
+
+    private void leaveAtExec(int pid, Watch w) {
+        synchronized (writeLock) {
+            for (Member m : buckets.get(index(pid))) {
+                if (m.tgid == pid && m.watch == w) {
+                    leave(m, null, 0);
+                    return;
+                }
             }
         }
     }

@@ -190,6 +190,43 @@ class WatchRegistryTest {
     }
 
     @Test
+    void aDeclaredCommandWatchIsSeededFromProcFollowsForksAndLetsGoAtAnExecThatNoLongerMatches() {
+        proc.process(7000, 1, "nginx", "/usr/sbin/nginx", "nginx: master process");
+        proc.process(7001, 7000, "nginx", "/usr/sbin/nginx", "nginx: worker process");
+        proc.process(7002, 1, "bash", "/bin/bash", "bash");
+        Watch w = registry.watchCommand("^/usr/sbin/nginx", ALL, false);
+        w.declaredAs("nginx");
+        registry.adoptMatching(w);
+        assertEquals(2, registry.members(w), "the scan found what /proc shows matching");
+
+        // a new worker: forked, not exec'd; /proc shows it with the master's command
+        long fork = now();
+        proc.process(7003, 7000, "nginx", "/usr/sbin/nginx", "nginx: worker process");
+        registry.onEvent(Frames.fork(7000, 7003, fork), out);
+        assertEquals(3, registry.members(w));
+        registry.onEvent(Frames.exit(7003, 7000, 9, now()), out);
+        assertEquals(List.of(w), matched(), "the forked worker's exit (SIGKILL) is the watch's");
+        assertEquals(2, registry.members(w));
+
+        // a child that runs another program leaves at its exec: /proc no longer shows it matching
+        proc.process(7004, 7000, "nginx", "/usr/sbin/nginx", "nginx: master process");
+        registry.onEvent(Frames.fork(7000, 7004, now()), out);
+        assertEquals(3, registry.members(w));
+        proc.process(7004, 7000, "logrotate", "/usr/sbin/logrotate", "logrotate /etc/logrotate.conf");
+        registry.onEvent(Frames.exec(7004, now()), out);
+        assertEquals(List.of(), matched(), "its exec is not the watch's");
+        assertEquals(2, registry.members(w));
+        registry.onEvent(Frames.exit(7004, 7000, 0, now()), out);
+        assertEquals(List.of(), matched(), "nor its exit");
+
+        // a runtime command watch does neither (clients get what they always got)
+        Watch plain = registry.watchCommand("^/bin/bash", ALL, false);
+        proc.process(7005, 7002, "bash", "/bin/bash", "bash");
+        registry.onEvent(Frames.fork(7002, 7005, now()), out);
+        assertEquals(0, registry.members(plain));
+    }
+
+    @Test
     void aProcessGoneBeforeItsExecWasReadIsMatchedByItsNameAtExit() {
         Watch w = registry.watchCommand("^backup", EventType.EXIT.bit(), false);
         registry.onBatch(); // the reader takes the listener over

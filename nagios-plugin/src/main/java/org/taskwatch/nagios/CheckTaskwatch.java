@@ -80,6 +80,7 @@ public final class CheckTaskwatch {
             case COMMAND: return new CommandCheck(o.regex, o.window(), o.thresholds());
             case EXITS: return new ExitsCheck(o.regex, o.nonzero, o.window(), o.thresholds());
             case RATE: return new RateCheck(o.rateType, o.window(), o.thresholds());
+            case WATCH: return new WatchCheck(o.watchName, o.window(), o.thresholds());
             default: return new HealthCheck(o.window(), o.thresholds());
         }
     }
@@ -145,7 +146,7 @@ public final class CheckTaskwatch {
 
     static String usage() {
         return "Usage: check_taskwatch (--alive PID | --pidfile FILE | --command REGEX | --exits REGEX [--nonzero]\n"
-                + "         | --rate fork|exec|exit | --health) [--window SECONDS] [-w RANGE] [-c RANGE]\n"
+                + "         | --rate fork|exec|exit | --health | --watch NAME) [--window SECONDS] [-w RANGE] [-c RANGE]\n"
                 + "         [-U URL] [--user USER --password PASSWORD] [-t SECONDS] [--raw] [-v]...\n";
     }
 
@@ -170,6 +171,11 @@ public final class CheckTaskwatch {
                 + "                        (window at most " + Options.MAX_RATE_WINDOW + " s)\n"
                 + " --health               CRITICAL when the agent failed, WARNING when degraded; thresholds\n"
                 + "                        on events lost in the window, default -w 0\n"
+                + " --watch NAME           a watch declared in the agent's configuration (watch.NAME.*):\n"
+                + "                        CRITICAL when its running processes are outside its expectation\n"
+                + "                        (or -w/-c, which replace it) or it crash-loops, WARNING after a\n"
+                + "                        non-zero exit in the window; perfdata running, exits,\n"
+                + "                        nonzero_exits, restarts\n"
                 + "\n"
                 + "Options:\n"
                 + " -h, --help             print this help\n"
@@ -179,13 +185,13 @@ public final class CheckTaskwatch {
                 + "                        HTTP basic authentication for Jolokia\n"
                 + " -w, --warning=RANGE    WARNING when the value is outside RANGE\n"
                 + " -c, --critical=RANGE   CRITICAL when the value is outside RANGE\n"
-                + "     --window=SECONDS   the window for --command, --exits, --rate, --health (default "
+                + "     --window=SECONDS   the window for --command, --exits, --rate, --health, --watch (default "
                 + Options.DEFAULT_WINDOW + ")\n"
                 + " -t, --timeout=SECONDS  UNKNOWN after this long, whatever the agent does (default "
                 + Options.DEFAULT_TIMEOUT + ")\n"
                 + "     --raw              print only the number (for Zabbix UserParameters): --alive 1/0,\n"
                 + "                        --command running, --exits the count, --rate the rate,\n"
-                + "                        --health 0 ok / 1 degraded / 2 failed\n"
+                + "                        --health 0 ok / 1 degraded / 2 failed, --watch running\n"
                 + " -v, --verbose          -v: more on the status line, and what is too long for it on\n"
                 + "                        the lines after (the long output); -vv: the reply and the\n"
                 + "                        request; -vvv: the HTTP exchange and its timing\n"
@@ -203,6 +209,7 @@ public final class CheckTaskwatch {
                 + " check_taskwatch --exits 'backup\\.sh' --nonzero --window 3600 -c 0\n"
                 + " check_taskwatch --rate fork -w 500 -c 2000\n"
                 + " check_taskwatch --health -U http://10.0.0.5:8778/jolokia/\n"
+                + " check_taskwatch --watch nginx --window 600\n"
                 + "\n"
                 + "Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for --help, --version and\n"
                 + "bad options, as the monitoring-plugins do).\n";

@@ -28,7 +28,8 @@ final class Options {
     }
 
     enum Mode {
-        ALIVE("--alive"), PIDFILE("--pidfile"), COMMAND("--command"), EXITS("--exits"), RATE("--rate"), HEALTH("--health");
+        ALIVE("--alive"), PIDFILE("--pidfile"), COMMAND("--command"), EXITS("--exits"), RATE("--rate"), HEALTH("--health"),
+        WATCH("--watch");
 
         final String option;
 
@@ -44,6 +45,7 @@ final class Options {
     boolean nonzero;
     Integer window;
     String rateType;
+    String watchName;
     URI url;
     String user;
     String password;
@@ -144,7 +146,7 @@ final class Options {
     private static boolean takesValue(String name) {
         switch (name) {
             case "url": case "timeout": case "warning": case "critical": case "alive": case "pidfile":
-            case "command": case "exits": case "window": case "rate": case "user": case "password":
+            case "command": case "exits": case "window": case "rate": case "user": case "password": case "watch":
                 return true;
             default:
                 return false;
@@ -191,6 +193,14 @@ final class Options {
                 }
                 rateType = v;
                 break;
+            case "watch":
+                mode(Mode.WATCH);
+                if (!v.matches("[A-Za-z0-9_-]{1,64}")) {
+                    throw new UsageException("--watch takes the name of a watch declared in the agent's configuration"
+                            + " (letters, digits, '_' and '-'), got '" + v + "'");
+                }
+                watchName = v;
+                break;
             case "user": user = v; break;
             case "password": password = v; break;
             default: throw new IllegalStateException(name);
@@ -223,7 +233,7 @@ final class Options {
     private void validate() throws UsageException {
         if (mode == null) {
             throw new UsageException("choose one mode: --alive PID, --pidfile FILE, --command REGEX, --exits REGEX,"
-                    + " --rate fork|exec|exit or --health");
+                    + " --rate fork|exec|exit, --health or --watch NAME");
         }
         boolean process = mode == Mode.ALIVE || mode == Mode.PIDFILE;
         if (process && (warning != null || critical != null)) {

@@ -67,8 +67,9 @@ class ZabbixTemplateTest {
         List<String> keys = ZabbixTemplate.load().jmxItemKeys();
         for (Method m : MonitorMXBean.class.getMethods()) {
             String n = m.getName();
-            if (m.getParameterCount() != 0 || !n.startsWith("get") || n.equals("getWatches")) {
-                continue; // Watches is TabularData: the watch discovery covers it
+            if (m.getParameterCount() != 0 || !n.startsWith("get") || n.equals("getWatches")
+                    || n.equals("getDeclaredWatches")) {
+                continue; // a table and a list of names: the discovery of declared watches covers them
             }
             String key = String.format(MONITOR_KEY, n.substring(3));
             assertTrue(keys.contains(key), "no item for attribute " + n.substring(3) + ": " + keys);
@@ -147,12 +148,30 @@ class ZabbixTemplateTest {
         }
         Set<String> prototypeKeys = new HashSet<>();
         List<String> prototypeExpressions = new ArrayList<>();
+        Pattern anyRef = Pattern.compile("/" + Pattern.quote(ZabbixTemplate.NAME) + "/(.+?\\])[,)]");
         for (Map<String, Object> r : t.discoveryRules()) {
             for (Map<String, Object> p : ZabbixTemplate.maps(r.get("item_prototypes"))) {
                 prototypeKeys.add((String) p.get("key"));
+                for (Map<String, Object> tr : ZabbixTemplate.maps(p.get("trigger_prototypes"))) {
+                    String e = (String) tr.get("expression");
+                    prototypeExpressions.add(e);
+                    // nested where Zabbix's own export puts a trigger on one item: under that item
+                    Matcher m = anyRef.matcher(e);
+                    while (m.find()) {
+                        assertEquals(p.get("key"), m.group(1), "a nested trigger prototype names another item: " + e);
+                    }
+                }
             }
             for (Map<String, Object> tr : ZabbixTemplate.maps(r.get("trigger_prototypes"))) {
-                prototypeExpressions.add((String) tr.get("expression"));
+                String e = (String) tr.get("expression");
+                prototypeExpressions.add(e);
+                Set<String> named = new HashSet<>();
+                Matcher m = anyRef.matcher(e);
+                while (m.find()) {
+                    named.add(m.group(1));
+                }
+                assertTrue(named.size() > 1, "a trigger prototype on one item belongs under that item prototype,"
+                        + " as Zabbix exports it (else importcompare shows a change on every import): " + e);
             }
         }
         Pattern ref = Pattern.compile("/" + Pattern.quote(ZabbixTemplate.NAME) + "/(.+?\\])[,)]");
@@ -172,16 +191,44 @@ class ZabbixTemplateTest {
         assertTrue(expressions.contains("change(/taskwatch by JMX/" + String.format(MONITOR_KEY, "EventsLost") + ")>0"),
                 expressions.toString());
         assertTrue(expressions.stream().anyMatch(e -> e.startsWith("nodata(/taskwatch by JMX/jmx[")), "agent unreachable");
-        // an exit as the notification tells it: a non-zero code, or a signal (then the code is 0)
-        assertTrue(prototypeExpressions.contains("last(/taskwatch by JMX/jmx[\"{#JMXOBJ}\",ExitCode])<>0"
-                + " or last(/taskwatch by JMX/jmx[\"{#JMXOBJ}\",Signal])<>0"), prototypeExpressions.toString());
+        for (String e : List.of("last(/taskwatch by JMX/jmx[\"{#JMXOBJ}\",RunningVsExpected])<0",
+                "last(/taskwatch by JMX/jmx[\"{#JMXOBJ}\",RunningVsExpected])>0",
+                "change(/taskwatch by JMX/jmx[\"{#JMXOBJ}\",NonZeroExits])>0",
+                "last(/taskwatch by JMX/jmx[\"{#JMXOBJ}\",CrashLoop])=1")) {
+            assertTrue(prototypeExpressions.contains(e), e + " not in " + prototypeExpressions);
+        }
+    }
+
+    @Test
+    void declaredWatchesAreDiscoveredByNameWithItemsOnTheirMBeansAttributes() throws Exception {
+        List<Map<String, Object>> rules = ZabbixTemplate.load().discoveryRules();
+        assertEquals(1, rules.size());
+        assertEquals("jmx.discovery[beans,\"org.taskwatch:type=Watch,name=*\"]", rules.get(0).get("key"));
+        String description = (String) rules.get(0).get("description");
+        assertFalse(description.contains("soon after"), description);
+        Set<String> attributes = new HashSet<>();
+        for (Method m : org.taskwatch.jmx.ServiceWatchMXBean.class.getMethods()) {
+            attributes.add(m.getName().replaceFirst("^(get|is)", ""));
+        }
+        for (Map<String, Object> p : ZabbixTemplate.maps(rules.get(0).get("item_prototypes"))) {
+            String key = (String) p.get("key");
+            String attribute = key.substring("jmx[\"{#JMXOBJ}\",".length(), key.length() - 1);
+            assertTrue(attributes.contains(attribute), "no such attribute on a declared watch's MBean: " + key);
+            String name = (String) p.get("name");
+            assertTrue(name.startsWith("taskwatch: watch {#JMXNAME}: "), "named by the watch's name: " + name);
+            for (Map<String, Object> tr : ZabbixTemplate.maps(p.get("trigger_prototypes"))) {
+                assertTrue(((String) tr.get("name")).contains("{#JMXNAME}"), tr.toString());
+                assertEquals(null, tr.get("manual_close"), "problems resolve by themselves: " + tr);
+            }
+        }
     }
 
     @Test
     void userParametersAreValidPluginCommandLines() throws Exception {
         List<String> lines = Files.readAllLines(Path.of("zabbix", "taskwatch.conf"));
         Map<String, String> samples = Map.of("taskwatch.alive", "4242", "taskwatch.running", "^nginx",
-                "taskwatch.exits", "^backup", "taskwatch.nonzero_exits", "^backup", "taskwatch.rate", "exec");
+                "taskwatch.exits", "^backup", "taskwatch.nonzero_exits", "^backup", "taskwatch.rate", "exec",
+                "taskwatch.watch", "nginx");
         int n = 0;
         for (String l : lines) {
             if (!l.startsWith("UserParameter=")) {
@@ -198,7 +245,7 @@ class ZabbixTemplateTest {
             assertNotNull(o.mode, l);
             assertTrue(o.timeoutSeconds < 3, "inside the Zabbix agent's default Timeout=3: " + l);
         }
-        assertEquals(6, n);
+        assertEquals(7, n);
     }
 
     /** Shell words with double quotes, enough for these lines. */
