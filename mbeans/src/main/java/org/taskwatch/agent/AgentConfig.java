@@ -102,6 +102,11 @@ public final class AgentConfig {
         if (get(ConfigKey.JOLOKIA_USER).isEmpty() && !get(ConfigKey.JOLOKIA_PASSWORD).isEmpty()) {
             throw new IllegalArgumentException("jolokia.user: needed with jolokia.password");
         }
+        if (!get(ConfigKey.JOLOKIA_USER).isEmpty() && !get(ConfigKey.JMX_PASSWORD_FILE).isEmpty()) {
+            // one set of users for both endpoints: a second, Jolokia-only user would be a second story
+            throw new IllegalArgumentException("jolokia.user: not with jmx.passwordFile, whose users Jolokia accepts too;"
+                    + " remove jolokia.user and jolokia.password (add the user to the password file instead)");
+        }
     }
 
     private static String suggestion(String name) {
@@ -186,8 +191,9 @@ public final class AgentConfig {
 
     public JolokiaSettings jolokiaSettings() {
         return new JolokiaSettings(get(ConfigKey.JOLOKIA_HOST), getInt(ConfigKey.JOLOKIA_PORT),
-                get(ConfigKey.JOLOKIA_USER), get(ConfigKey.JOLOKIA_PASSWORD), get(ConfigKey.JOLOKIA_KEY_STORE),
-                get(ConfigKey.JOLOKIA_KEY_STORE_PASSWORD), get(ConfigKey.JOLOKIA_POLICY),
-                getInt(ConfigKey.JOLOKIA_CLIENT_TIMEOUT_SECONDS));
+                get(ConfigKey.JOLOKIA_KEY_STORE), get(ConfigKey.JOLOKIA_KEY_STORE_PASSWORD), get(ConfigKey.JOLOKIA_POLICY),
+                getInt(ConfigKey.JOLOKIA_CLIENT_TIMEOUT_SECONDS), getInt(ConfigKey.JOLOKIA_MAX_REQUEST_BYTES),
+                getInt(ConfigKey.JOLOKIA_MAX_URL_LENGTH), getInt(ConfigKey.JOLOKIA_MAX_BULK_REQUESTS),
+                getInt(ConfigKey.JOLOKIA_MAX_JSON_DEPTH));
     }
 }

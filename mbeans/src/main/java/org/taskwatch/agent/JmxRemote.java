@@ -16,6 +16,7 @@ import java.security.KeyStore;
 import java.util.HashMap;
 import java.util.Map;
 import javax.management.MBeanServer;
+import javax.management.remote.JMXConnectorServer;
 import javax.management.remote.JMXServiceURL;
 import javax.management.remote.rmi.RMIConnectorServer;
 import javax.management.remote.rmi.RMIJRMPServerImpl;
@@ -27,7 +28,8 @@ import javax.rmi.ssl.SslRMIClientSocketFactory;
 /**
  * A JMX RMI connector server whose registry and server share one port on one address, so a
  * single firewall hole (or an SSH tunnel) reaches it: {@code service:jmx:rmi:///jndi/rmi://HOST:PORT/jmxrmi}.
- * Optional password/access files (the JDK's own formats) and TLS for both registry and server.
+ * Optional users ({@link PasswordUsers}: the JDK's password and access file formats, failed logins
+ * logged, read-only users allowed operations of impact INFO) and TLS for both registry and server.
  *
  * <p>Deserialization from clients is limited twice: credentials may only be strings, and every
  * other argument only JMX's own types, primitives' wrappers and java.util collections
@@ -64,6 +66,17 @@ public final class JmxRemote implements AutoCloseable {
      *     cannot be read
      */
     public static JmxRemote start(MBeanServer mbs, JmxSettings s) throws IOException {
+        return start(mbs, s, null);
+    }
+
+    /**
+     * Starts serving {@code mbs} to the users of {@code users}, with their access rules.
+     *
+     * @param users the users of the password file, or null for no authentication
+     * @throws IOException when the port is taken (the message names host and port) or a file
+     *     cannot be read
+     */
+    static JmxRemote start(MBeanServer mbs, JmxSettings s, PasswordUsers users) throws IOException {
         InetAddress bind = InetAddress.getByName(s.host());
         RMIServerSocketFactory serverSockets;
         RMIClientSocketFactory clientSockets = null;
@@ -96,17 +109,17 @@ public final class JmxRemote implements AutoCloseable {
         // notifications kept for remote clients to fetch (the JDK's default, 1000, is a
         // fraction of a second of a fork storm); a client that falls further behind gets NOTIFS_LOST
         env.put("jmx.remote.x.notification.buffer.size", NOTIFICATION_BUFFER);
-        if (!s.passwordFile().isEmpty()) {
-            env.put("jmx.remote.x.password.file", readable(s.passwordFile(), "jmx.passwordFile"));
-        }
-        if (!s.accessFile().isEmpty()) {
-            env.put("jmx.remote.x.access.file", readable(s.accessFile(), "jmx.accessFile"));
+        if (users != null) {
+            env.put(JMXConnectorServer.AUTHENTICATOR, new JmxLogin(users));
         }
         // no JNDI: the stub goes straight into our own registry object, as the JDK's own agent
         // does (a JNDI bind would connect to the registry over the network, through TLS too)
         String url = "service:jmx:rmi://" + s.host() + ":" + port;
         RMIJRMPServerImpl rmiServer = new RMIJRMPServerImpl(port, clientSockets, serverSockets, env);
         RMIConnectorServer server = new RMIConnectorServer(new JMXServiceURL(url), env, rmiServer, mbs);
+        if (users != null && users.restricted()) {
+            server.setMBeanServerForwarder(AccessForwarder.create(users));
+        }
         try {
             server.start();
             registry.bind("jmxrmi", rmiServer.toStub());
@@ -120,13 +133,6 @@ public final class JmxRemote implements AutoCloseable {
             throw e instanceof IOException io ? io : new IOException("JMX: " + e.getMessage(), e);
         }
         return new JmxRemote(server, registry, "service:jmx:rmi:///jndi/rmi://" + s.host() + ":" + port + "/jmxrmi");
-    }
-
-    private static String readable(String file, String key) throws IOException {
-        if (!Files.isReadable(Path.of(file))) {
-            throw new IOException(key + ": cannot read " + file);
-        }
-        return file;
     }
 
     private static SSLContext sslContext(JmxSettings s) throws IOException {

@@ -49,6 +49,11 @@ final class DescribedEmitterMBean extends StandardEmitterMBean {
     }
 
     @Override
+    protected int getImpact(MBeanOperationInfo info) {
+        return OperationImpact.of(info.getName());
+    }
+
+    @Override
     protected String getParameterName(MBeanOperationInfo op, MBeanParameterInfo param, int sequence) {
         String[] p = parameters.get(op.getName());
         return p != null && 2 * sequence < p.length ? p[2 * sequence] : param.getName();

@@ -1,0 +1,32 @@
+package org.taskwatch.jmx;
+
+import java.util.Map;
+import javax.management.MBeanOperationInfo;
+
+/**
+ * What each Monitor operation does, as its {@link MBeanOperationInfo#getImpact impact}: access
+ * control reads it (JMX and Jolokia let read-only users call INFO operations only), so it must
+ * be right. INFO: answers without changing what the agent does. {@code summary} counts as INFO
+ * although its first call for a pattern starts that pattern's history: the histories are bounded
+ * (maxSummaries, least recently used goes) and only serve later summaries. {@code waitForExit}
+ * takes a waiter slot (maxWaiters) for as long as it waits.
+ */
+final class OperationImpact {
+    private static final Map<String, Integer> IMPACTS = Map.of(
+            "watch", MBeanOperationInfo.ACTION,
+            "watchTree", MBeanOperationInfo.ACTION,
+            "watchCommand", MBeanOperationInfo.ACTION,
+            "unwatch", MBeanOperationInfo.ACTION,
+            "waitForExit", MBeanOperationInfo.INFO,
+            "summary", MBeanOperationInfo.INFO,
+            "processStatus", MBeanOperationInfo.INFO,
+            "eventCounts", MBeanOperationInfo.INFO,
+            "health", MBeanOperationInfo.INFO);
+
+    private OperationImpact() {}
+
+    /** The impact of the operation {@code name}; UNKNOWN (treated as a change) for one not listed. */
+    static int of(String name) {
+        return IMPACTS.getOrDefault(name, MBeanOperationInfo.UNKNOWN);
+    }
+}
