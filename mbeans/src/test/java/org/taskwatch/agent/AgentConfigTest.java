@@ -67,6 +67,14 @@ class AgentConfigTest {
         }
         e = assertThrows(IllegalArgumentException.class, () -> base.with(Map.of("jolokia.user", "ops")));
         assertTrue(e.getMessage().startsWith("jolokia.password"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> base.with(Map.of("jolokia.user", "ops",
+                "jolokia.password", "pw", "jmx.passwordFile", typoFree(dir))));
+        assertTrue(e.getMessage().startsWith("jolokia.user: not with jmx.passwordFile"), "one set of users: " + e.getMessage());
+        for (String[] b : new String[][] {{"jolokia.maxRequestBytes", "0"}, {"jolokia.maxUrlLength", "x"},
+            {"jolokia.maxBulkRequests", "0"}, {"jolokia.maxJsonDepth", "1"}}) {
+            e = assertThrows(IllegalArgumentException.class, () -> base.with(Map.of(b[0], b[1])), b[0]);
+            assertTrue(e.getMessage().startsWith(b[0] + ": must be"), e.getMessage());
+        }
         e = assertThrows(IllegalArgumentException.class, () -> base.with(Map.of("jolokia.password", "secret")));
         assertTrue(!e.getMessage().contains("secret"), "a password is never echoed: " + e.getMessage());
         assertEquals("9875", base.get(ConfigKey.JMX_PORT), "the base is unchanged");
@@ -76,6 +84,10 @@ class AgentConfigTest {
         assertTrue(e.getMessage().startsWith("config file " + typo + ": maxWatches:"), e.getMessage());
         IOException io = assertThrows(IOException.class, () -> base.withFile(dir.resolve("none.properties")));
         assertTrue(io.getMessage().contains("none.properties: no such file"), io.getMessage());
+    }
+
+    private static String typoFree(Path dir) throws IOException {
+        return Files.writeString(dir.resolve("jmx.password"), "ops pw\n").toString();
     }
 
     @Test
