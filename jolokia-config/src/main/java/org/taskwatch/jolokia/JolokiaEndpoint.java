@@ -10,16 +10,10 @@ import java.lang.management.ManagementFactory;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
@@ -66,8 +60,7 @@ public final class JolokiaEndpoint implements AutoCloseable {
      * @param users who may use it, and how far; null: everyone who reaches it (loopback by default)
      * @param handbacks the handbacks of the listeners now registered on the MBeans whose
      *     notifications Jolokia serves: Jolokia's subscriptions among them, whose idle clients expire
-     * @throws IOException when the port cannot be bound (the message names host and port) or
-     *     the key store cannot be read
+     * @throws IOException when the port cannot be bound (the message names host and port)
      * @throws IllegalArgumentException for settings that cannot work, naming the setting
      */
     public static JolokiaEndpoint start(JolokiaSettings s, Users users,
@@ -77,7 +70,13 @@ public final class JolokiaEndpoint implements AutoCloseable {
         int backlog = Integer.parseInt(config.get("backlog"));
         HttpServer http;
         try {
-            http = s.keyStore().isEmpty() ? HttpServer.create(address, backlog) : https(s, address, backlog);
+            if (s.tls() == null) {
+                http = HttpServer.create(address, backlog);
+            } else {
+                HttpsServer https = HttpsServer.create(address, backlog);
+                https.setHttpsConfigurator(new HttpsConfigurator(s.tls()));
+                http = https;
+            }
         } catch (BindException e) {
             throw new IOException("Jolokia port " + s.host() + ":" + s.port() + " is not available (in use?): "
                     + e.getMessage(), e);
@@ -106,7 +105,7 @@ public final class JolokiaEndpoint implements AutoCloseable {
         }
         startDaemon(http);
         int port = http.getAddress().getPort();
-        String scheme = s.keyStore().isEmpty() ? "http" : "https";
+        String scheme = s.tls() == null ? "http" : "https";
         IdleClientReaper reaper = s.clientTimeoutSeconds() == 0 ? null : new IdleClientReaper(handbacks,
                 Duration.ofSeconds(s.clientTimeoutSeconds()), message -> System.err.println("taskwatch: " + message));
         return new JolokiaEndpoint(server, http, pool, scheme + "://" + hostForUrl(s.host()) + ":" + port + "/jolokia/",
@@ -129,27 +128,6 @@ public final class JolokiaEndpoint implements AutoCloseable {
         }
     }
 
-    private static HttpServer https(JolokiaSettings s, InetSocketAddress address, int backlog) throws IOException {
-        if (!Files.isReadable(Path.of(s.keyStore()))) {
-            throw new IllegalArgumentException("jolokia.ssl.keyStore: cannot read " + s.keyStore());
-        }
-        char[] password = s.keyStorePassword().toCharArray();
-        SSLContext tls;
-        try (InputStream in = Files.newInputStream(Path.of(s.keyStore()))) {
-            KeyStore ks = KeyStore.getInstance(s.keyStore().endsWith(".jks") ? "JKS" : "PKCS12");
-            ks.load(in, password);
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(ks, password);
-            tls = SSLContext.getInstance("TLS");
-            tls.init(kmf.getKeyManagers(), null, null);
-        } catch (GeneralSecurityException | IOException e) {
-            throw new IOException("jolokia.ssl.keyStore: cannot use " + s.keyStore() + ": " + e.getMessage(), e);
-        }
-        HttpsServer server = HttpsServer.create(address, backlog);
-        server.setHttpsConfigurator(new HttpsConfigurator(tls));
-        return server;
-    }
-
     /** Jolokia's configuration: taskwatch's defaults, the address for its URL, and the policy. */
     static Map<String, String> serverConfig(JolokiaSettings s) {
         Map<String, String> config = defaults();
@@ -157,7 +135,7 @@ public final class JolokiaEndpoint implements AutoCloseable {
         config.put("port", Integer.toString(s.port()));
         config.put("restrictorClass", OriginCheckingRestrictor.class.getName());
         config.put("policyLocation", s.policy().isEmpty() ? DEFAULT_POLICY : s.policy());
-        if (!s.keyStore().isEmpty()) {
+        if (s.tls() != null) {
             config.put("protocol", "https");
         }
         return config;

@@ -1,13 +1,13 @@
 package org.taskwatch.jolokia;
 
+import javax.net.ssl.SSLContext;
+
 /**
  * Where and how the agent serves Jolokia, and the bounds on what a request may be.
  *
  * @param host the address to bind (loopback by default)
  * @param port the TCP port, 0 for any free one
- * @param keyStore a PKCS12 or JKS key store with the server's key and certificate: serves HTTPS
- *     when set, HTTP when empty
- * @param keyStorePassword the key store's password
+ * @param tls the server's TLS context (its key and certificate): serves HTTPS; null: plain HTTP
  * @param policy the access policy's location ({@code classpath:...}, {@code file:...}), or empty
  *     for taskwatch's own ({@link JolokiaEndpoint#DEFAULT_POLICY})
  * @param clientTimeoutSeconds how long a notification client may go without a ping or a pull
@@ -17,7 +17,7 @@ package org.taskwatch.jolokia;
  * @param maxBulkRequests the most requests in one bulk (JSON array) request (HTTP 413 beyond)
  * @param maxJsonDepth the deepest nesting of arrays and objects in a request (HTTP 400 beyond)
  */
-public record JolokiaSettings(String host, int port, String keyStore, String keyStorePassword, String policy,
+public record JolokiaSettings(String host, int port, SSLContext tls, String policy,
         int clientTimeoutSeconds, int maxRequestBytes, int maxUrlLength, int maxBulkRequests, int maxJsonDepth) {
 
     /** @throws IllegalArgumentException for a negative client timeout or a limit below 1 */

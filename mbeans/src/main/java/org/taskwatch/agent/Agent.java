@@ -60,7 +60,10 @@ public final class Agent implements AutoCloseable {
                 jmx = JmxRemote.start(mbs, JmxSettings.of(config), users);
             }
             if (config.getBoolean(ConfigKey.JOLOKIA_ENABLED)) {
-                jolokia = JolokiaEndpoint.start(config.jolokiaSettings(), jolokiaUsers, exporter::notificationHandbacks);
+                String keyStore = config.get(ConfigKey.JOLOKIA_KEY_STORE);
+                jolokia = JolokiaEndpoint.start(config.jolokiaSettings(keyStore.isEmpty() ? null : ServerTls.of(keyStore,
+                        config.get(ConfigKey.JOLOKIA_KEY_STORE_PASSWORD), "jolokia.ssl.keyStore")), jolokiaUsers,
+                        exporter::notificationHandbacks);
             }
         } catch (JMException e) {
             closeAll(jolokia, jmx, exporter, monitor);

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.time.Duration;
+import javax.net.ssl.SSLContext;
 import org.taskwatch.jolokia.JolokiaSettings;
 import org.taskwatch.kernel.EventSourceSettings;
 import org.taskwatch.monitor.MonitorSettings;
@@ -189,9 +190,9 @@ public final class AgentConfig {
                 getInt(ConfigKey.PRIORITY_BOOST));
     }
 
-    public JolokiaSettings jolokiaSettings() {
-        return new JolokiaSettings(get(ConfigKey.JOLOKIA_HOST), getInt(ConfigKey.JOLOKIA_PORT),
-                get(ConfigKey.JOLOKIA_KEY_STORE), get(ConfigKey.JOLOKIA_KEY_STORE_PASSWORD), get(ConfigKey.JOLOKIA_POLICY),
+    /** @param tls the server's TLS context from {@code jolokia.ssl.keyStore}, or null for plain HTTP */
+    public JolokiaSettings jolokiaSettings(SSLContext tls) {
+        return new JolokiaSettings(get(ConfigKey.JOLOKIA_HOST), getInt(ConfigKey.JOLOKIA_PORT), tls, get(ConfigKey.JOLOKIA_POLICY),
                 getInt(ConfigKey.JOLOKIA_CLIENT_TIMEOUT_SECONDS), getInt(ConfigKey.JOLOKIA_MAX_REQUEST_BYTES),
                 getInt(ConfigKey.JOLOKIA_MAX_URL_LENGTH), getInt(ConfigKey.JOLOKIA_MAX_BULK_REQUESTS),
                 getInt(ConfigKey.JOLOKIA_MAX_JSON_DEPTH));

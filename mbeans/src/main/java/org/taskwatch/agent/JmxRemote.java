@@ -1,18 +1,13 @@
 package org.taskwatch.agent;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.rmi.registry.LocateRegistry;
 import java.rmi.registry.Registry;
 import java.rmi.server.RMIClientSocketFactory;
 import java.rmi.server.RMIServerSocketFactory;
 import java.rmi.server.UnicastRemoteObject;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.util.HashMap;
 import java.util.Map;
 import javax.management.MBeanServer;
@@ -20,7 +15,6 @@ import javax.management.remote.JMXConnectorServer;
 import javax.management.remote.JMXServiceURL;
 import javax.management.remote.rmi.RMIConnectorServer;
 import javax.management.remote.rmi.RMIJRMPServerImpl;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLServerSocket;
 import javax.rmi.ssl.SslRMIClientSocketFactory;
@@ -81,7 +75,7 @@ public final class JmxRemote implements AutoCloseable {
         RMIServerSocketFactory serverSockets;
         RMIClientSocketFactory clientSockets = null;
         if (s.tls()) {
-            serverSockets = new BoundServerSocketFactory(bind, sslContext(s), s.needClientAuth());
+            serverSockets = new BoundServerSocketFactory(bind, ServerTls.of(s.keyStore(), s.keyStorePassword(), "jmx.ssl.keyStore"), s.needClientAuth());
             clientSockets = new SslRMIClientSocketFactory();
         } else {
             serverSockets = new BoundServerSocketFactory(bind, null, false);
@@ -133,21 +127,6 @@ public final class JmxRemote implements AutoCloseable {
             throw e instanceof IOException io ? io : new IOException("JMX: " + e.getMessage(), e);
         }
         return new JmxRemote(server, registry, "service:jmx:rmi:///jndi/rmi://" + s.host() + ":" + port + "/jmxrmi");
-    }
-
-    private static SSLContext sslContext(JmxSettings s) throws IOException {
-        char[] password = s.keyStorePassword().toCharArray();
-        try (InputStream in = Files.newInputStream(Path.of(s.keyStore()))) {
-            KeyStore ks = KeyStore.getInstance(s.keyStore().endsWith(".jks") ? "JKS" : "PKCS12");
-            ks.load(in, password);
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(ks, password);
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(kmf.getKeyManagers(), null, null); // clients are checked against the JVM's trust store
-            return ctx;
-        } catch (GeneralSecurityException | IOException e) {
-            throw new IOException("jmx.ssl.keyStore: cannot use " + s.keyStore() + ": " + e.getMessage(), e);
-        }
     }
 
     /** The URL clients use. */

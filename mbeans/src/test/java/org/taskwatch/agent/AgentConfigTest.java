@@ -45,7 +45,7 @@ class AgentConfigTest {
         AgentConfig c = AgentConfig.defaults().withFile(f).with(Map.of("maxWatches", "30"));
         assertEquals(9999, c.getInt(ConfigKey.JMX_PORT));
         assertEquals(30, c.monitorSettings().maxWatches());
-        assertEquals(8778, c.jolokiaSettings().port(), "untouched keys keep their defaults");
+        assertEquals(8778, c.jolokiaSettings(null).port(), "untouched keys keep their defaults");
         assertEquals(List.of(), c.warnings());
     }
 
