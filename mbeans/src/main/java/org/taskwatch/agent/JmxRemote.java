@@ -54,10 +54,10 @@ public final class JmxRemote implements AutoCloseable {
     }
 
     /**
-     * Starts serving {@code mbs}.
+     * Starts serving {@code mbs} to everyone who reaches it (no authentication).
      *
-     * @throws IOException when the port is taken (the message names host and port) or a file
-     *     cannot be read
+     * @throws IOException when the port is taken (the message names host and port) or the key
+     *     store cannot be read
      */
     public static JmxRemote start(MBeanServer mbs, JmxSettings s) throws IOException {
         return start(mbs, s, null);
@@ -67,8 +67,8 @@ public final class JmxRemote implements AutoCloseable {
      * Starts serving {@code mbs} to the users of {@code users}, with their access rules.
      *
      * @param users the users of the password file, or null for no authentication
-     * @throws IOException when the port is taken (the message names host and port) or a file
-     *     cannot be read
+     * @throws IOException when the port is taken (the message names host and port) or the key
+     *     store cannot be read
      */
     static JmxRemote start(MBeanServer mbs, JmxSettings s, PasswordUsers users) throws IOException {
         InetAddress bind = InetAddress.getByName(s.host());
