@@ -116,15 +116,20 @@ public final class JolokiaEndpoint implements AutoCloseable {
      * Starts the server from a daemon thread: its dispatcher thread inherits that, so an
      * application running taskwatch as {@code -javaagent} still ends when its own threads do.
      */
-    private static void startDaemon(HttpServer http) throws IOException {
+    private static void startDaemon(HttpServer http) {
         Thread starter = new Thread(http::start, "taskwatch-jolokia-start");
         starter.setDaemon(true);
         starter.start();
-        try {
-            starter.join();
-        } catch (InterruptedException e) {
+        boolean interrupted = false;
+        while (starter.isAlive()) {
+            try {
+                starter.join();
+            } catch (InterruptedException e) {
+                interrupted = true; // it starts in a moment: wait for it, then pass the interrupt on
+            }
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
-            throw new IOException("interrupted while starting Jolokia", e);
         }
     }
 
