@@ -7,6 +7,7 @@ import javax.management.JMException;
 import javax.management.MBeanServer;
 import org.taskwatch.jmx.JmxExporter;
 import org.taskwatch.jolokia.JolokiaEndpoint;
+import org.taskwatch.jolokia.Users;
 import org.taskwatch.kernel.ProcConnector;
 import org.taskwatch.monitor.TaskMonitor;
 import org.taskwatch.monitor.Watch;
@@ -51,6 +52,12 @@ public final class Agent implements AutoCloseable {
             // RMI stubs name this host: make them name the address the connector binds to
             System.setProperty("java.rmi.server.hostname", config.get(ConfigKey.JMX_HOST));
         }
+        // one set of users for both endpoints, loaded (and its password file's mode checked) before anything starts
+        FailedLogins failures = new FailedLogins(line -> System.err.println("taskwatch: " + line));
+        PasswordUsers users = config.get(ConfigKey.JMX_PASSWORD_FILE).isEmpty() ? null
+                : PasswordUsers.load(config.get(ConfigKey.JMX_PASSWORD_FILE), config.get(ConfigKey.JMX_ACCESS_FILE), failures);
+        Users jolokiaUsers = users != null ? users : config.get(ConfigKey.JOLOKIA_USER).isEmpty() ? null
+                : new SingleUser(config.get(ConfigKey.JOLOKIA_USER), config.get(ConfigKey.JOLOKIA_PASSWORD), failures);
         TaskMonitor monitor = TaskMonitor.start(config.monitorSettings());
         JmxExporter exporter = null;
         JmxRemote jmx = null;
@@ -61,11 +68,14 @@ public final class Agent implements AutoCloseable {
             monitor.services().configStatus(loaded(config, "loaded", applied));
             exporter = JmxExporter.export(mbs, monitor, config.getInt(ConfigKey.ENDED_WATCH_SECONDS));
             if (config.getBoolean(ConfigKey.JMX_ENABLED)) {
-                jmx = JmxRemote.start(mbs, JmxSettings.of(config));
+                jmx = JmxRemote.start(mbs, JmxSettings.of(config), users);
                 jmx.connections().ownWatches(monitor.owners(), Agent::log);
             }
             if (config.getBoolean(ConfigKey.JOLOKIA_ENABLED)) {
-                jolokia = JolokiaEndpoint.start(config.jolokiaSettings(), exporter::notificationHandbacks);
+                String keyStore = config.get(ConfigKey.JOLOKIA_KEY_STORE);
+                jolokia = JolokiaEndpoint.start(config.jolokiaSettings(keyStore.isEmpty() ? null : ServerTls.of(keyStore,
+                        config.get(ConfigKey.JOLOKIA_KEY_STORE_PASSWORD), "jolokia.ssl.keyStore")), jolokiaUsers,
+                        exporter::notificationHandbacks);
                 ownWatches(jolokia, monitor.owners());
             }
         } catch (JMException e) {
@@ -149,8 +159,13 @@ public final class Agent implements AutoCloseable {
                     !config.get(ConfigKey.JMX_KEY_STORE).isEmpty()));
         }
         if (jolokia != null) {
-            lines.add("Jolokia " + jolokia.url() + authNote(!config.get(ConfigKey.JOLOKIA_USER).isEmpty(),
-                    !config.get(ConfigKey.JOLOKIA_KEY_STORE).isEmpty()));
+            lines.add("Jolokia " + jolokia.url() + authNote(!config.get(ConfigKey.JOLOKIA_USER).isEmpty()
+                    || !config.get(ConfigKey.JMX_PASSWORD_FILE).isEmpty(), !config.get(ConfigKey.JOLOKIA_KEY_STORE).isEmpty()));
+        }
+        if (jmx != null && jolokia != null && config.get(ConfigKey.JMX_PASSWORD_FILE).isEmpty()
+                && !config.get(ConfigKey.JOLOKIA_USER).isEmpty()) {
+            lines.add("warning: JMX has no authentication, only Jolokia has (jolokia.user): any local user may use JMX;"
+                    + " set jmx.passwordFile (its users then serve both) or jmx.enabled=false");
         }
         for (String w : config.warnings()) {
             lines.add("warning: " + w);

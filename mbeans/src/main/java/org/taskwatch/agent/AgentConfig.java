@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.time.Duration;
+import javax.net.ssl.SSLContext;
 import org.taskwatch.jolokia.JolokiaSettings;
 import org.taskwatch.kernel.DescriptorBudget;
 import org.taskwatch.kernel.EventSourceSettings;
@@ -122,6 +123,11 @@ public final class AgentConfig {
         }
         if (get(ConfigKey.JOLOKIA_USER).isEmpty() && !get(ConfigKey.JOLOKIA_PASSWORD).isEmpty()) {
             throw new IllegalArgumentException("jolokia.user: needed with jolokia.password");
+        }
+        if (!get(ConfigKey.JOLOKIA_USER).isEmpty() && !get(ConfigKey.JMX_PASSWORD_FILE).isEmpty()) {
+            // one set of users for both endpoints: a second, Jolokia-only user would be a second story
+            throw new IllegalArgumentException("jolokia.user: not with jmx.passwordFile, whose users Jolokia accepts too;"
+                    + " remove jolokia.user and jolokia.password (add the user to the password file instead)");
         }
     }
 
@@ -235,10 +241,11 @@ public final class AgentConfig {
                 getInt(ConfigKey.PRIORITY_BOOST), getInt(ConfigKey.ENDED_WATCH_SECONDS));
     }
 
-    public JolokiaSettings jolokiaSettings() {
-        return new JolokiaSettings(get(ConfigKey.JOLOKIA_HOST), getInt(ConfigKey.JOLOKIA_PORT),
-                get(ConfigKey.JOLOKIA_USER), get(ConfigKey.JOLOKIA_PASSWORD), get(ConfigKey.JOLOKIA_KEY_STORE),
-                get(ConfigKey.JOLOKIA_KEY_STORE_PASSWORD), get(ConfigKey.JOLOKIA_POLICY),
-                getInt(ConfigKey.JOLOKIA_CLIENT_TIMEOUT_SECONDS));
+    /** @param tls the server's TLS context from {@code jolokia.ssl.keyStore}, or null for plain HTTP */
+    public JolokiaSettings jolokiaSettings(SSLContext tls) {
+        return new JolokiaSettings(get(ConfigKey.JOLOKIA_HOST), getInt(ConfigKey.JOLOKIA_PORT), tls, get(ConfigKey.JOLOKIA_POLICY),
+                getInt(ConfigKey.JOLOKIA_CLIENT_TIMEOUT_SECONDS), getInt(ConfigKey.JOLOKIA_MAX_REQUEST_BYTES),
+                getInt(ConfigKey.JOLOKIA_MAX_URL_LENGTH), getInt(ConfigKey.JOLOKIA_MAX_BULK_REQUESTS),
+                getInt(ConfigKey.JOLOKIA_MAX_JSON_DEPTH));
     }
 }

@@ -1,25 +1,20 @@
 package org.taskwatch.agent;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.rmi.registry.LocateRegistry;
 import java.rmi.registry.Registry;
 import java.rmi.server.RMIClientSocketFactory;
 import java.rmi.server.RMIServerSocketFactory;
 import java.rmi.server.UnicastRemoteObject;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.util.HashMap;
 import java.util.Map;
 import javax.management.MBeanServer;
+import javax.management.remote.JMXConnectorServer;
 import javax.management.remote.JMXServiceURL;
 import javax.management.remote.rmi.RMIConnectorServer;
 import javax.management.remote.rmi.RMIJRMPServerImpl;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLServerSocket;
 import javax.rmi.ssl.SslRMIClientSocketFactory;
@@ -27,7 +22,8 @@ import javax.rmi.ssl.SslRMIClientSocketFactory;
 /**
  * A JMX RMI connector server whose registry and server share one port on one address, so a
  * single firewall hole (or an SSH tunnel) reaches it: {@code service:jmx:rmi:///jndi/rmi://HOST:PORT/jmxrmi}.
- * Optional password/access files (the JDK's own formats) and TLS for both registry and server.
+ * Optional users ({@link PasswordUsers}: the JDK's password and access file formats, failed logins
+ * logged, read-only users allowed operations of impact INFO) and TLS for both registry and server.
  *
  * <p>Deserialization from clients is limited twice: credentials may only be strings, and every
  * other argument only JMX's own types, primitives' wrappers and java.util collections
@@ -60,17 +56,28 @@ public final class JmxRemote implements AutoCloseable {
     }
 
     /**
-     * Starts serving {@code mbs}.
+     * Starts serving {@code mbs} to everyone who reaches it (no authentication).
      *
-     * @throws IOException when the port is taken (the message names host and port) or a file
-     *     cannot be read
+     * @throws IOException when the port is taken (the message names host and port) or the key
+     *     store cannot be read
      */
     public static JmxRemote start(MBeanServer mbs, JmxSettings s) throws IOException {
+        return start(mbs, s, null);
+    }
+
+    /**
+     * Starts serving {@code mbs} to the users of {@code users}, with their access rules.
+     *
+     * @param users the users of the password file, or null for no authentication
+     * @throws IOException when the port is taken (the message names host and port) or the key
+     *     store cannot be read
+     */
+    static JmxRemote start(MBeanServer mbs, JmxSettings s, PasswordUsers users) throws IOException {
         InetAddress bind = InetAddress.getByName(s.host());
         RMIServerSocketFactory serverSockets;
         RMIClientSocketFactory clientSockets = null;
         if (s.tls()) {
-            serverSockets = new BoundServerSocketFactory(bind, sslContext(s), s.needClientAuth());
+            serverSockets = new BoundServerSocketFactory(bind, ServerTls.of(s.keyStore(), s.keyStorePassword(), "jmx.ssl.keyStore"), s.needClientAuth());
             clientSockets = new SslRMIClientSocketFactory();
         } else {
             serverSockets = new BoundServerSocketFactory(bind, null, false);
@@ -100,17 +107,17 @@ public final class JmxRemote implements AutoCloseable {
         env.put("jmx.remote.x.notification.buffer.size", NOTIFICATION_BUFFER);
         // a client gone without closing (killed, cut off) is noticed after this long without a call
         env.put("jmx.remote.x.server.connection.timeout", Long.toString(s.connectionTimeoutSeconds() * 1000L));
-        if (!s.passwordFile().isEmpty()) {
-            env.put("jmx.remote.x.password.file", readable(s.passwordFile(), "jmx.passwordFile"));
-        }
-        if (!s.accessFile().isEmpty()) {
-            env.put("jmx.remote.x.access.file", readable(s.accessFile(), "jmx.accessFile"));
+        if (users != null) {
+            env.put(JMXConnectorServer.AUTHENTICATOR, new JmxLogin(users));
         }
         // no JNDI: the stub goes straight into our own registry object, as the JDK's own agent
         // does (a JNDI bind would connect to the registry over the network, through TLS too)
         String url = "service:jmx:rmi://" + s.host() + ":" + port;
         RMIJRMPServerImpl rmiServer = ClientConnections.identifying(port, clientSockets, serverSockets, env);
         RMIConnectorServer server = new RMIConnectorServer(new JMXServiceURL(url), env, rmiServer, mbs);
+        if (users != null && users.restricted()) {
+            server.setMBeanServerForwarder(AccessForwarder.create(users));
+        }
         try {
             server.start();
             registry.bind("jmxrmi", rmiServer.toStub());
@@ -124,28 +131,6 @@ public final class JmxRemote implements AutoCloseable {
             throw e instanceof IOException io ? io : new IOException("JMX: " + e.getMessage(), e);
         }
         return new JmxRemote(server, registry, "service:jmx:rmi:///jndi/rmi://" + s.host() + ":" + port + "/jmxrmi");
-    }
-
-    private static String readable(String file, String key) throws IOException {
-        if (!Files.isReadable(Path.of(file))) {
-            throw new IOException(key + ": cannot read " + file);
-        }
-        return file;
-    }
-
-    private static SSLContext sslContext(JmxSettings s) throws IOException {
-        char[] password = s.keyStorePassword().toCharArray();
-        try (InputStream in = Files.newInputStream(Path.of(s.keyStore()))) {
-            KeyStore ks = KeyStore.getInstance(s.keyStore().endsWith(".jks") ? "JKS" : "PKCS12");
-            ks.load(in, password);
-            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(ks, password);
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(kmf.getKeyManagers(), null, null); // clients are checked against the JVM's trust store
-            return ctx;
-        } catch (GeneralSecurityException | IOException e) {
-            throw new IOException("jmx.ssl.keyStore: cannot use " + s.keyStore() + ": " + e.getMessage(), e);
-        }
     }
 
     /** The remote clients' connections, which own the watches made over them. */

@@ -54,6 +54,11 @@ final class DescribedEmitterMBean extends StandardEmitterMBean {
     }
 
     @Override
+    protected int getImpact(MBeanOperationInfo info) {
+        return OperationImpact.of(info.getName());
+    }
+
+    @Override
     protected String getParameterName(MBeanOperationInfo op, MBeanParameterInfo param, int sequence) {
         return texts.parameterName(op, param, sequence);
     }

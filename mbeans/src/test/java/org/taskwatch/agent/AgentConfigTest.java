@@ -100,7 +100,7 @@ class AgentConfigTest {
         AgentConfig c = AgentConfig.defaults().withFile(f).with(Map.of("maxWatches", "30"));
         assertEquals(9999, c.getInt(ConfigKey.JMX_PORT));
         assertEquals(30, c.monitorSettings().maxWatches());
-        assertEquals(8778, c.jolokiaSettings().port(), "untouched keys keep their defaults");
+        assertEquals(8778, c.jolokiaSettings(null).port(), "untouched keys keep their defaults");
         assertEquals(List.of(), c.warnings());
     }
 
@@ -122,6 +122,14 @@ class AgentConfigTest {
         }
         e = assertThrows(IllegalArgumentException.class, () -> base.with(Map.of("jolokia.user", "ops")));
         assertTrue(e.getMessage().startsWith("jolokia.password"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> base.with(Map.of("jolokia.user", "ops",
+                "jolokia.password", "pw", "jmx.passwordFile", typoFree(dir))));
+        assertTrue(e.getMessage().startsWith("jolokia.user: not with jmx.passwordFile"), "one set of users: " + e.getMessage());
+        for (String[] b : new String[][] {{"jolokia.maxRequestBytes", "0"}, {"jolokia.maxUrlLength", "x"},
+            {"jolokia.maxBulkRequests", "0"}, {"jolokia.maxJsonDepth", "1"}}) {
+            e = assertThrows(IllegalArgumentException.class, () -> base.with(Map.of(b[0], b[1])), b[0]);
+            assertTrue(e.getMessage().startsWith(b[0] + ": must be"), e.getMessage());
+        }
         e = assertThrows(IllegalArgumentException.class, () -> base.with(Map.of("jolokia.password", "secret")));
         assertTrue(!e.getMessage().contains("secret"), "a password is never echoed: " + e.getMessage());
         assertEquals("9875", base.get(ConfigKey.JMX_PORT), "the base is unchanged");
@@ -131,6 +139,10 @@ class AgentConfigTest {
         assertTrue(e.getMessage().startsWith("config file " + typo + ": maxWatches:"), e.getMessage());
         IOException io = assertThrows(IOException.class, () -> base.withFile(dir.resolve("none.properties")));
         assertTrue(io.getMessage().contains("none.properties: no such file"), io.getMessage());
+    }
+
+    private static String typoFree(Path dir) throws IOException {
+        return Files.writeString(dir.resolve("jmx.password"), "ops pw\n").toString();
     }
 
     @Test
