@@ -22,6 +22,7 @@ import javax.management.remote.JMXServiceURL;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.taskwatch.agent.AgentProcess;
 import org.taskwatch.kernel.KernelVersion;
 import org.taskwatch.testing.KernelTests;
 import org.taskwatch.testing.Spawn;
@@ -60,7 +61,7 @@ class ZabbixGatewayTest {
         work = Files.createTempDirectory("taskwatch-zabbix");
         gateway = ZabbixGateway.start(jar, work);
         agent = AgentProcess.fromClassPath("--jmx-port", "0", "--no-jolokia");
-        endpoint = agent.jmxUrl(30);
+        endpoint = agent.awaitJmxUrl(30);
         jmx = JMXConnectorFactory.connect(new JMXServiceURL(endpoint));
         MBeanServerConnection c = jmx.getMBeanServerConnection();
         ObjectName monitor = new ObjectName("org.taskwatch:type=Monitor");
