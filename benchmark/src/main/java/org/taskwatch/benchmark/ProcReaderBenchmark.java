@@ -4,14 +4,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import org.apache.commons.pool2.BasePooledObjectFactory;
-import org.apache.commons.pool2.PooledObject;
-import org.apache.commons.pool2.impl.DefaultPooledObject;
-import org.apache.commons.pool2.impl.GenericObjectPool;
-import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -27,6 +21,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.taskwatch.kernel.NativeException;
 import org.taskwatch.kernel.ProcFiles;
+import org.taskwatch.kernel.ProcFs;
 
 /**
  * How callers' threads (JMX over RMI, Jolokia's HTTP threads) should get a {@link ProcFiles}, a
@@ -39,8 +34,8 @@ import org.taskwatch.kernel.ProcFiles;
  *   <li>{@code perCall}: a reader opened and closed per operation;
  *   <li>{@code threadLocal}: one reader per thread, never closed;
  *   <li>{@code synchronizedReader}: one reader, one thread at a time;
- *   <li>{@code pool}: Commons Pool 2's {@code GenericObjectPool}, as {@code ProcFs} configures it
- *       (bounded, validated on borrow, idle readers evicted, JMX off);
+ *   <li>{@code pool}: {@link ProcFs#withReader}, a reader borrowed from its Commons Pool 2
+ *       {@code GenericObjectPool} (bounded, checked on borrow, idle readers evicted, JMX off);
  *   <li>{@code freeList}: a plain {@code ConcurrentLinkedQueue} of idle readers (unbounded, never
  *       evicted): what a pool costs beyond a free list.
  * </ul>
@@ -56,44 +51,35 @@ import org.taskwatch.kernel.ProcFiles;
 @Fork(1)
 @State(Scope.Benchmark)
 public class ProcReaderBenchmark {
-    private static final int PID = (int) ProcessHandle.current().pid();
-
     @Param({"comm", "process"})
     public String read;
+
+    /**
+     * Whose entry: {@code self}, this JVM (its threads take its memory map's lock, as cmdline
+     * reads do), or {@code other}, a {@code sleep} started for the trial.
+     */
+    @Param({"self", "other"})
+    public String target;
+
+    private int pid;
+    private Process other;
 
     private boolean process;
     private ProcFiles shared;
     private ThreadLocal<ProcFiles> perThread;
     private ConcurrentLinkedQueue<ProcFiles> free;
-    private GenericObjectPool<ProcFiles> pool;
+    private ProcFs pool;
     private final ConcurrentLinkedQueue<ProcFiles> opened = new ConcurrentLinkedQueue<>();
-
-    /** Makes and checks readers for the pool, as ProcFs does. */
-    static final class Readers extends BasePooledObjectFactory<ProcFiles> {
-        @Override
-        public ProcFiles create() throws NativeException {
-            return ProcFiles.open("/proc");
-        }
-
-        @Override
-        public PooledObject<ProcFiles> wrap(ProcFiles r) {
-            return new DefaultPooledObject<>(r);
-        }
-
-        @Override
-        public boolean validateObject(PooledObject<ProcFiles> p) {
-            return p.getObject().isOpen();
-        }
-
-        @Override
-        public void destroyObject(PooledObject<ProcFiles> p) {
-            p.getObject().close();
-        }
-    }
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
         process = read.equals("process");
+        if (target.equals("other")) {
+            other = new ProcessBuilder("sleep", "3600").start();
+            pid = (int) other.pid();
+        } else {
+            pid = (int) ProcessHandle.current().pid();
+        }
         shared = ProcFiles.open("/proc");
         perThread = ThreadLocal.withInitial(() -> {
             ProcFiles r = ProcFiles.openOrNothing("/proc");
@@ -101,27 +87,15 @@ public class ProcReaderBenchmark {
             return r;
         });
         free = new ConcurrentLinkedQueue<>();
-        GenericObjectPool<ProcFiles> p = new GenericObjectPool<>(new Readers(), poolConfig());
-        pool = p;
-    }
-
-    /** The configuration ProcFs uses (see its class comment). */
-    static GenericObjectPoolConfig<ProcFiles> poolConfig() {
-        GenericObjectPoolConfig<ProcFiles> c = new GenericObjectPoolConfig<>();
-        c.setMaxTotal(8);
-        c.setMaxIdle(8);
-        c.setMinIdle(0);
-        c.setBlockWhenExhausted(true);
-        c.setMaxWait(Duration.ofSeconds(1));
-        c.setTestOnBorrow(true);
-        c.setTimeBetweenEvictionRuns(Duration.ofSeconds(30));
-        c.setMinEvictableIdleDuration(Duration.ofSeconds(60));
-        c.setJmxEnabled(false);
-        return c;
+        pool = ProcFs.at(Path.of("/proc"));
     }
 
     @TearDown(Level.Trial)
-    public void tearDown() {
+    public void tearDown() throws InterruptedException {
+        if (other != null) {
+            other.destroy();
+            other.waitFor();
+        }
         shared.close();
         pool.close();
         for (ProcFiles r : free) {
@@ -133,16 +107,16 @@ public class ProcReaderBenchmark {
     }
 
     private long readWith(ProcFiles r) {
-        long h = r.comm(PID).length();
+        long h = r.comm(pid).length();
         if (process) {
-            h += r.exe(PID).length() + r.cmdline(PID).length() + r.state(PID) + r.startTime(PID);
+            h += r.exe(pid).length() + r.cmdline(pid).length() + r.state(pid) + r.startTime(pid);
         }
         return h;
     }
 
     @Benchmark
     public long javaFileApi() throws IOException {
-        Path dir = Path.of("/proc/" + PID);
+        Path dir = Path.of("/proc/" + pid);
         long h = new String(Files.readAllBytes(dir.resolve("comm")), StandardCharsets.UTF_8).length();
         if (process) {
             h += Files.readSymbolicLink(dir.resolve("exe")).toString().length();
@@ -175,13 +149,8 @@ public class ProcReaderBenchmark {
     }
 
     @Benchmark
-    public long pool() throws Exception {
-        ProcFiles r = pool.borrowObject();
-        try {
-            return readWith(r);
-        } finally {
-            pool.returnObject(r);
-        }
+    public long pool() {
+        return pool.withReader(this::readWith);
     }
 
     @Benchmark

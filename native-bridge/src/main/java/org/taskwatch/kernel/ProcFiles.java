@@ -47,8 +47,10 @@ public final class ProcFiles implements AutoCloseable {
     private final long dataAddress = Syscalls.address(data);
     /** For listing directories; made at the first listing (most readers never list). */
     private ByteBuffer dirents;
-    /** What {@link #listPids} found: the first {@link #listed} entries. */
+    /** What the last listing found (its count is what it answered). */
     private int[] pids = new int[256];
+    /** The errno that cut the last listing short, or 0. */
+    private int listErrno;
     private boolean closed;
 
     private ProcFiles(int procFd) {
@@ -196,11 +198,10 @@ public final class ProcFiles implements AutoCloseable {
 
     /** Every process now alive (the numeric entries of /proc); empty when it cannot be listed. */
     public List<Integer> pids() {
-        try {
-            return boxed(listPids());
-        } catch (NativeException e) {
+        if (closed || Syscalls.rewind(procFd) < 0) {
             return List.of();
         }
+        return boxed(listNumeric(procFd)); // cut short by an error: what we have is all there is
     }
 
     /** The thread ids of a process ({@code /proc/PID/task}), or an empty list when it is gone. */
@@ -213,9 +214,7 @@ public final class ProcFiles implements AutoCloseable {
             return List.of();
         }
         try {
-            return boxed(listNumeric(fd));
-        } catch (NativeException e) {
-            return List.of(); // the process went while we listed it: what we have is all there is
+            return boxed(listNumeric(fd)); // cut short (the process went meanwhile): what we have is all there is
         } finally {
             Syscalls.close(fd);
         }
@@ -235,7 +234,11 @@ public final class ProcFiles implements AutoCloseable {
         if (r < 0) {
             throw new NativeException("lseek(/proc, 0)", -r);
         }
-        return listNumeric(procFd);
+        int count = listNumeric(procFd);
+        if (listErrno != 0) {
+            throw new NativeException("getdents64(/proc)", listErrno);
+        }
+        return count;
     }
 
     /** The {@code i}th entry {@link #listPids} found. */
@@ -251,16 +254,21 @@ public final class ProcFiles implements AutoCloseable {
         return out;
     }
 
-    /** The all-digit entries of the directory open as {@code fd}, from where it is, into {@link #pids}. */
-    private int listNumeric(int fd) throws NativeException {
+    /**
+     * The all-digit entries of the directory open as {@code fd}, from where it is, into {@link
+     * #pids}: how many. An error ends the listing with what it has, and is left in {@link #listErrno}.
+     */
+    private int listNumeric(int fd) {
         if (dirents == null) {
             dirents = ProcEventCodec.newBuffer(DIRENTS);
         }
+        listErrno = 0;
         int count = 0;
         while (true) {
             int len = Syscalls.getdents64(fd, dirents);
             if (len < 0) {
-                throw new NativeException("getdents64(fd=" + fd + ")", -len);
+                listErrno = -len;
+                return count;
             }
             if (len == 0) {
                 return count;

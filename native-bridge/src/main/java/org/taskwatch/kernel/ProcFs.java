@@ -18,7 +18,7 @@ import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
  * list) for a process that is gone or unreadable, and never throws for that.
  *
  * <p>Threading: safe for any number of threads. The readers it lends (each a descriptor of the
- * root and 4 KiB of native buffers, one thread at a time) are kept in a Commons Pool 2 {@link
+ * root and 4 to 36 KiB of native buffers, one thread at a time) are kept in a Commons Pool 2 {@link
  * GenericObjectPool}, made at the first read: at most {@value #MAX_READERS} are kept, a call
  * that finds them all lent out reads through a reader of its own, opened and closed for that
  * call (it never waits); a reader is checked on borrow (a closed one is never lent); and an
@@ -69,34 +69,34 @@ public final class ProcFs implements AutoCloseable {
 
     /** {@code /proc/PID/comm} without its newline, or null. */
     public String comm(int pid) {
-        return read(r -> r.comm(pid));
+        return withReader(r -> r.comm(pid));
     }
 
     /** The target of {@code /proc/PID/exe}, or null (gone, a kernel thread, or no permission). */
     public String exe(int pid) {
-        return read(r -> r.exe(pid));
+        return withReader(r -> r.exe(pid));
     }
 
     /** {@code /proc/PID/cmdline} with its NUL separators turned into spaces (the first 4096 bytes), or null. */
     public String cmdline(int pid) {
-        return read(r -> r.cmdline(pid));
+        return withReader(r -> r.cmdline(pid));
     }
 
     /** The parent's pid (field 4 of {@code /proc/PID/stat}), or -1. */
     public int ppid(int pid) {
-        Integer v = read(r -> r.ppid(pid));
+        Integer v = withReader(r -> r.ppid(pid));
         return v == null ? -1 : v;
     }
 
     /** The real uid from {@code /proc/PID/status}, or -1. */
     public int uid(int pid) {
-        Integer v = read(r -> r.uid(pid));
+        Integer v = withReader(r -> r.uid(pid));
         return v == null ? -1 : v;
     }
 
     /** The thread group id of a task (a thread's process) from {@code /proc/PID/status}, or -1. */
     public int tgid(int pid) {
-        Integer v = read(r -> r.tgid(pid));
+        Integer v = withReader(r -> r.tgid(pid));
         return v == null ? -1 : v;
     }
 
@@ -105,7 +105,7 @@ public final class ProcFs implements AutoCloseable {
      * or -1. Together with the pid it names one process for ever: a reused pid has a later start.
      */
     public long startTime(int pid) {
-        Long v = read(r -> r.startTime(pid));
+        Long v = withReader(r -> r.startTime(pid));
         return v == null ? -1 : v;
     }
 
@@ -114,30 +114,30 @@ public final class ProcFs implements AutoCloseable {
      * of {@code /proc/PID/stat}), or {@link ExitStatus#UNKNOWN_WAIT_STATUS} when it is not a zombie or gone.
      */
     public int zombieWaitStatus(int pid) {
-        Integer v = read(r -> r.zombieWaitStatus(pid));
+        Integer v = withReader(r -> r.zombieWaitStatus(pid));
         return v == null ? ExitStatus.UNKNOWN_WAIT_STATUS : v;
     }
 
     /** The state letter from {@code /proc/PID/stat} ('R', 'S', 'Z', ...), or 0 when gone. */
     public char state(int pid) {
-        Character v = read(r -> r.state(pid));
+        Character v = withReader(r -> r.state(pid));
         return v == null ? 0 : v;
     }
 
     /** Whether {@code /proc/PID} is there. */
     public boolean exists(int pid) {
-        return Boolean.TRUE.equals(read(r -> r.exists(pid)));
+        return Boolean.TRUE.equals(withReader(r -> r.exists(pid)));
     }
 
     /** Every process now alive (the numeric entries of /proc). */
     public List<Integer> pids() {
-        List<Integer> v = read(ProcFiles::pids);
+        List<Integer> v = withReader(ProcFiles::pids);
         return v == null ? List.of() : v;
     }
 
     /** The thread ids of a process ({@code /proc/PID/task}), or an empty list when it is gone. */
     public List<Integer> tasks(int pid) {
-        List<Integer> v = read(r -> r.tasks(pid));
+        List<Integer> v = withReader(r -> r.tasks(pid));
         return v == null ? List.of() : v;
     }
 
@@ -168,13 +168,17 @@ public final class ProcFs implements AutoCloseable {
         return (int) (created - p.getDestroyedCount());
     }
 
-    /** {@code f} applied to a borrowed reader, given back afterwards. */
-    private <T> T read(Function<ProcFiles, T> f) {
+    /**
+     * {@code f} applied to a reader of this tree lent for the call, for several reads with one
+     * borrowing (the methods above borrow one each). {@code f} must not keep the reader or hand
+     * it to another thread.
+     */
+    public <T> T withReader(Function<ProcFiles, T> f) {
         GenericObjectPool<ProcFiles> p = pool();
         ProcFiles r;
         try {
             r = p.borrowObject();
-        } catch (Exception allLentOutOrClosedOrRootUnopenable) {
+        } catch (Exception allLentOutOrClosedOrRootUnopenable) { // NoSuchElement, IllegalState, Native
             try (ProcFiles own = ProcFiles.openOrNothing(root)) {
                 return f.apply(own);
             }
