@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -23,7 +22,7 @@ import org.taskwatch.testing.ProcTree;
 /**
  * {@link ProcFs} (and the {@link ProcFiles} reads under it) over a tree written by hand: what
  * each read answers is what the test wrote, and a process that is gone reads as nothing. Then
- * the pool under it: bounded, safe for many threads, closing its descriptors when idle or closed.
+ * the one reader under it: safe for many threads, one descriptor, released by close.
  */
 class ProcFsTest {
     @TempDir
@@ -104,7 +103,6 @@ class ProcFsTest {
             assertNull(none.comm(1));
             assertEquals(-1, none.startTime(1));
             assertEquals(List.of(), none.pids());
-            assertEquals(0, none.readersKept(), "nothing to keep");
         }
     }
 
@@ -123,24 +121,26 @@ class ProcFsTest {
     }
 
     @Test
-    void manyThreadsReadAtOnceThroughABoundedNumberOfReaders() throws Exception {
+    void manyThreadsReadAtOnceThroughOneDescriptor() throws Exception {
         int processes = 50;
         for (int pid = 1; pid <= processes; pid++) {
             tree.process(pid, 1, 1000 + pid, "p" + pid, "/bin/p" + pid, "p" + pid, "--n=" + pid);
         }
-        int threads = ProcFs.MAX_READERS * 2;
-        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        int threads = 8;
+        String root = dir.toRealPath().toString();
+        ExecutorService callers = Executors.newFixedThreadPool(threads);
         try {
             List<Future<Integer>> done = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
-                done.add(pool.submit(() -> {
+                done.add(callers.submit(() -> {
                     int checked = 0;
                     for (int round = 0; round < 20; round++) {
                         for (int pid = 1; pid <= processes; pid++) {
                             assertEquals("p" + pid, proc.comm(pid));
                             assertEquals("p" + pid + " --n=" + pid, proc.cmdline(pid));
                             assertEquals(1000 + pid, proc.startTime(pid));
-                            assertTrue(proc.readersKept() <= ProcFs.MAX_READERS);
+                            int p = pid;
+                            assertEquals(List.of(p), proc.withReader(r -> r.tasks(r.tgid(p) == p ? p : -1)), "two reads, one lock");
                             checked++;
                         }
                     }
@@ -151,10 +151,9 @@ class ProcFsTest {
                 assertEquals(20 * processes, f.get());
             }
         } finally {
-            pool.shutdown();
+            callers.shutdown();
         }
-        int open = OpenFiles.named(dir.toRealPath().toString());
-        assertTrue(open >= 1 && open <= ProcFs.MAX_READERS, open + " descriptors of the tree kept");
+        assertEquals(1, OpenFiles.named(root), "one descriptor of the tree, however many threads");
     }
 
     @Test
@@ -166,27 +165,9 @@ class ProcFsTest {
         assertEquals(1, OpenFiles.named(root), "one reader kept, holding the tree open");
         proc.close();
         assertEquals(0, OpenFiles.named(root), "close released it");
-        assertEquals(0, proc.readersKept());
         assertEquals("sleep", proc.comm(100), "usable after close");
         proc.close();
         assertEquals(0, OpenFiles.named(root));
-    }
-
-    @Test
-    void anIdleReaderIsClosedOnItsOwn() throws Exception {
-        tree.process(100, 1, 5000, "sleep", "/usr/bin/sleep", "sleep", "30");
-        String root = dir.toRealPath().toString();
-        try (ProcFs quick = new ProcFs(dir.toString(), Duration.ofMillis(200))) {
-            assertEquals("sleep", quick.comm(100));
-            assertEquals(1, OpenFiles.named(root));
-            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (OpenFiles.named(root) > 0 && System.nanoTime() < deadline) {
-                Thread.sleep(50);
-            }
-            assertEquals(0, OpenFiles.named(root), "evicted after 200 ms idle");
-            assertEquals(0, quick.readersKept());
-            assertEquals("sleep", quick.comm(100), "a later read opens one again");
-        }
     }
 
     @Test
