@@ -14,9 +14,8 @@ import java.util.function.Function;
  * <p>Threading: safe for any number of threads. It reads through one {@link ProcFiles} (one
  * descriptor of the root and 4 to 36 KiB of native buffers, one thread at a time), opened at
  * the first read and used under this object's lock, one read at a time (a read takes 5 to 50
- * µs). Measured against a reader opened per call, one per thread and a Commons Pool 2 pool of
- * readers, one and four threads: the README's "Dependencies", with the numbers from {@code
- * benchmark/jmh ProcReader}.
+ * µs). Why one reader under a lock, and not a reader per call, per thread, or a Commons Pool 2
+ * pool of them: the README's "Dependencies", from {@code benchmark/jmh ProcReader}.
  *
  * <p>A thread that reads /proc per event (the delivery thread, a scan of every process) takes
  * its own reader with {@link #openFiles} instead, and holds no lock.
