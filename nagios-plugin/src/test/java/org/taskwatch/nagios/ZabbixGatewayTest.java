@@ -81,7 +81,7 @@ class ZabbixGatewayTest {
             sleeper.destroyForcibly().waitFor();
         }
         if (agent != null) {
-            agent.close();
+            agent.stop(); // SIGTERM; the gateway is closed below whatever its exit status
         }
         if (gateway != null) {
             gateway.close();
