@@ -4,14 +4,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import org.apache.commons.pool2.BasePooledObjectFactory;
-import org.apache.commons.pool2.PooledObject;
-import org.apache.commons.pool2.impl.DefaultPooledObject;
-import org.apache.commons.pool2.impl.GenericObjectPool;
-import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -39,10 +33,9 @@ import org.taskwatch.kernel.ProcFs;
  *       {@code readSymbolicLink}), as {@code ProcFs} read before it used {@code ProcFiles};
  *   <li>{@code perCall}: a reader opened and closed per operation;
  *   <li>{@code threadLocal}: one reader per thread, never closed;
- *   <li>{@code synchronizedReader}: one reader, one thread at a time: {@link ProcFs#withReader},
- *       as ProcFs reads;
- *   <li>{@code pool}: a reader borrowed from a Commons Pool 2 {@code GenericObjectPool}
- *       (bounded to 8, checked on borrow, idle readers evicted after a minute, JMX off);
+ *   <li>{@code synchronizedReader}: one reader, one thread at a time;
+ *   <li>{@code pool}: {@link ProcFs#withReader}, a reader borrowed from its Commons Pool 2
+ *       {@code GenericObjectPool} (bounded, checked on borrow, idle readers evicted, JMX off);
  *   <li>{@code freeList}: a plain {@code ConcurrentLinkedQueue} of idle readers (unbounded, never
  *       evicted): what a pool costs beyond a free list.
  * </ul>
@@ -72,10 +65,10 @@ public class ProcReaderBenchmark {
     private Process other;
 
     private boolean process;
-    private ProcFs shared;
+    private ProcFiles shared;
     private ThreadLocal<ProcFiles> perThread;
     private ConcurrentLinkedQueue<ProcFiles> free;
-    private GenericObjectPool<ProcFiles> pool;
+    private ProcFs pool;
     private final ConcurrentLinkedQueue<ProcFiles> opened = new ConcurrentLinkedQueue<>();
 
     @Setup(Level.Trial)
@@ -87,54 +80,14 @@ public class ProcReaderBenchmark {
         } else {
             pid = (int) ProcessHandle.current().pid();
         }
-        shared = ProcFs.at(Path.of("/proc"));
+        shared = ProcFiles.open("/proc");
         perThread = ThreadLocal.withInitial(() -> {
             ProcFiles r = ProcFiles.openOrNothing("/proc");
             opened.add(r);
             return r;
         });
         free = new ConcurrentLinkedQueue<>();
-        pool = new GenericObjectPool<>(new Readers(), poolConfig());
-    }
-
-    /** Opens, checks and closes the pool's readers. */
-    static final class Readers extends BasePooledObjectFactory<ProcFiles> {
-        @Override
-        public ProcFiles create() throws NativeException {
-            return ProcFiles.open("/proc");
-        }
-
-        @Override
-        public PooledObject<ProcFiles> wrap(ProcFiles r) {
-            return new DefaultPooledObject<>(r);
-        }
-
-        @Override
-        public boolean validateObject(PooledObject<ProcFiles> p) {
-            return p.getObject().isOpen();
-        }
-
-        @Override
-        public void destroyObject(PooledObject<ProcFiles> p) {
-            p.getObject().close();
-        }
-    }
-
-    /**
-     * Bounded (8 kept; with none idle, a caller would open its own, which four threads never
-     * need), checked on borrow, idle readers closed after a minute, no MBean of its own.
-     */
-    static GenericObjectPoolConfig<ProcFiles> poolConfig() {
-        GenericObjectPoolConfig<ProcFiles> c = new GenericObjectPoolConfig<>();
-        c.setMaxTotal(8);
-        c.setMaxIdle(8);
-        c.setMinIdle(0);
-        c.setBlockWhenExhausted(false);
-        c.setTestOnBorrow(true);
-        c.setMinEvictableIdleDuration(Duration.ofSeconds(60));
-        c.setTimeBetweenEvictionRuns(Duration.ofSeconds(30));
-        c.setJmxEnabled(false);
-        return c;
+        pool = ProcFs.at(Path.of("/proc"));
     }
 
     @TearDown(Level.Trial)
@@ -190,17 +143,14 @@ public class ProcReaderBenchmark {
 
     @Benchmark
     public long synchronizedReader() {
-        return shared.withReader(this::readWith);
+        synchronized (shared) {
+            return readWith(shared);
+        }
     }
 
     @Benchmark
-    public long pool() throws Exception {
-        ProcFiles r = pool.borrowObject();
-        try {
-            return readWith(r);
-        } finally {
-            pool.returnObject(r);
-        }
+    public long pool() {
+        return pool.withReader(this::readWith);
     }
 
     @Benchmark

@@ -1,45 +1,61 @@
 package org.taskwatch.kernel;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.function.Function;
+import org.apache.commons.pool2.BasePooledObjectFactory;
+import org.apache.commons.pool2.PooledObject;
+import org.apache.commons.pool2.impl.DefaultPooledObject;
+import org.apache.commons.pool2.impl.GenericObjectPool;
+import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 
 /**
  * /proc for any thread: enrichment and finding processes that were alive before taskwatch
  * started, on callers' threads (JMX over RMI, Jolokia's HTTP threads). Each method answers
- * what one {@link ProcFiles} read answers: a process can vanish between any two reads, and
- * every method answers {@code null} (or -1, 0, false, an empty list) for a process that is gone
- * or unreadable, and never throws for that.
+ * what one {@link ProcFiles} read answers, which it borrows for the call: a process can vanish
+ * between any two reads, and every method answers {@code null} (or -1, 0, false, an empty
+ * list) for a process that is gone or unreadable, and never throws for that.
  *
- * <p>Threading: safe for any number of threads. It reads through one {@link ProcFiles} (one
- * descriptor of the root and 4 to 36 KiB of native buffers, one thread at a time), opened at
- * the first read and used under this object's lock, one read at a time (a read takes 5 to 50
- * µs). Why one reader under a lock, and not a reader per call, per thread, or a Commons Pool 2
- * pool of them: the README's "Dependencies", from {@code benchmark/jmh ProcReader}.
+ * <p>Threading: safe for any number of threads. The readers it lends (each a descriptor of the
+ * root and 4 to 36 KiB of native buffers, one thread at a time) are kept in a Commons Pool 2 {@link
+ * GenericObjectPool}, made at the first read: at most {@value #MAX_READERS} are kept, a call
+ * that finds them all lent out reads through a reader of its own, opened and closed for that
+ * call (it never waits); a reader is checked on borrow (a closed one is never lent); and an
+ * idle reader is closed after a minute unused, so a quiet agent holds no descriptor for it.
+ * Why a pool, and not one reader per thread or one reader behind a lock: the README's
+ * "Dependencies", with the numbers from {@code benchmark/jmh ProcReader}.
  *
  * <p>A thread that reads /proc per event (the delivery thread, a scan of every process) takes
- * its own reader with {@link #openFiles} instead, and holds no lock.
+ * its own reader with {@link #openFiles} instead of borrowing one per read.
  */
 public final class ProcFs implements AutoCloseable {
+    /** Readers kept for callers' threads: more threads at once each open one for their call. */
+    static final int MAX_READERS = 8;
+    /** How long a reader may stay idle before it is closed (checked every half of that). */
+    static final Duration IDLE = Duration.ofSeconds(60);
+
     /** The real {@code /proc}. */
-    public static final ProcFs SYSTEM = new ProcFs("/proc");
+    public static final ProcFs SYSTEM = new ProcFs("/proc", IDLE);
 
     private final String root;
-    /** The reader of every call; null before the first and after {@link #close}. Guarded by {@code this}. */
-    private ProcFiles reader;
+    private final Duration idle;
+    /** Made at the first read (its evictor task with it), dropped by {@link #close}; written under {@code this}. */
+    private volatile GenericObjectPool<ProcFiles> pool;
 
-    ProcFs(String root) {
+    ProcFs(String root, Duration idle) {
         this.root = root;
+        this.idle = idle;
     }
 
     /**
      * A reader of another tree laid out as /proc: for tests, a temporary directory with {@code
      * PID/stat}, {@code PID/status}, {@code PID/comm}, {@code PID/cmdline}, {@code PID/exe} (a
      * symbolic link) and {@code PID/task/TID} written by hand. Each method says which file it
-     * reads. Close it when done: it holds a descriptor of the tree.
+     * reads. Close it when done: its idle readers hold descriptors of the tree.
      */
     public static ProcFs at(Path root) {
-        return new ProcFs(root.toString());
+        return new ProcFs(root.toString(), IDLE);
     }
 
     /**
@@ -126,23 +142,107 @@ public final class ProcFs implements AutoCloseable {
     }
 
     /**
-     * {@code f} applied to this object's reader, under its lock: several reads in one go (the
-     * methods above take the lock once each). {@code f} should only read, and must not keep
-     * the reader or hand it to another thread.
+     * Closes every reader it keeps (the idle ones now, those lent out when they come back) and
+     * their pool. It stays usable: a later read makes a new pool. (For {@link #SYSTEM}, idle
+     * eviction closes the readers on its own a minute after the last read.)
      */
-    public synchronized <T> T withReader(Function<ProcFiles, T> f) {
-        if (reader == null || !reader.isOpen()) {
-            reader = ProcFiles.openOrNothing(root); // a root that could not be opened is tried again next time
+    @Override
+    public void close() {
+        GenericObjectPool<ProcFiles> p;
+        synchronized (this) {
+            p = pool;
+            pool = null;
         }
-        return f.apply(reader);
+        if (p != null) {
+            p.close(); // a reader given back to a closed pool is closed (destroyObject)
+        }
     }
 
-    /** Closes its reader (its descriptor). It stays usable: a later read opens one again. */
-    @Override
-    public synchronized void close() {
-        if (reader != null) {
-            reader.close();
-            reader = null;
+    /** Readers it keeps now, idle and lent out (for tests; never more than there are). */
+    int readersKept() {
+        GenericObjectPool<ProcFiles> p = pool;
+        if (p == null) {
+            return 0;
+        }
+        long created = p.getCreatedCount(); // first: a count taken later can only have grown
+        return (int) (created - p.getDestroyedCount());
+    }
+
+    /**
+     * {@code f} applied to a reader of this tree lent for the call, for several reads with one
+     * borrowing (the methods above borrow one each). {@code f} must not keep the reader or hand
+     * it to another thread.
+     */
+    public <T> T withReader(Function<ProcFiles, T> f) {
+        GenericObjectPool<ProcFiles> p = pool();
+        ProcFiles r;
+        try {
+            r = p.borrowObject();
+        } catch (Exception allLentOutOrClosedOrRootUnopenable) { // NoSuchElement, IllegalState, Native
+            try (ProcFiles own = ProcFiles.openOrNothing(root)) {
+                return f.apply(own);
+            }
+        }
+        try {
+            return f.apply(r);
+        } finally {
+            p.returnObject(r);
+        }
+    }
+
+    private GenericObjectPool<ProcFiles> pool() {
+        GenericObjectPool<ProcFiles> p = pool;
+        if (p == null) {
+            synchronized (this) {
+                p = pool;
+                if (p == null) {
+                    pool = p = new GenericObjectPool<>(new Readers(root), config(idle));
+                }
+            }
+        }
+        return p;
+    }
+
+    static GenericObjectPoolConfig<ProcFiles> config(Duration idle) {
+        GenericObjectPoolConfig<ProcFiles> c = new GenericObjectPoolConfig<>();
+        c.setMaxTotal(MAX_READERS);
+        c.setMaxIdle(MAX_READERS);
+        c.setMinIdle(0);
+        c.setBlockWhenExhausted(false); // all lent out: the caller opens its own (see read)
+        c.setTestOnBorrow(true);
+        c.setMinEvictableIdleDuration(idle);
+        c.setTimeBetweenEvictionRuns(idle.dividedBy(2));
+        c.setNumTestsPerEvictionRun(MAX_READERS);
+        c.setJmxEnabled(false); // no MBean of the pool's own beside taskwatch's
+        return c;
+    }
+
+    /** Opens, checks and closes the pool's readers. */
+    private static final class Readers extends BasePooledObjectFactory<ProcFiles> {
+        private final String root;
+
+        Readers(String root) {
+            this.root = root;
+        }
+
+        @Override
+        public ProcFiles create() throws NativeException {
+            return ProcFiles.open(root);
+        }
+
+        @Override
+        public PooledObject<ProcFiles> wrap(ProcFiles r) {
+            return new DefaultPooledObject<>(r);
+        }
+
+        @Override
+        public boolean validateObject(PooledObject<ProcFiles> p) {
+            return p.getObject().isOpen();
+        }
+
+        @Override
+        public void destroyObject(PooledObject<ProcFiles> p) {
+            p.getObject().close();
         }
     }
 }

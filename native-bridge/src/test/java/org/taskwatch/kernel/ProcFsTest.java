@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -22,7 +23,7 @@ import org.taskwatch.testing.ProcTree;
 /**
  * {@link ProcFs} (and the {@link ProcFiles} reads under it) over a tree written by hand: what
  * each read answers is what the test wrote, and a process that is gone reads as nothing. Then
- * the one reader under it: safe for many threads, one descriptor, released by close.
+ * the pool under it: bounded, safe for many threads, closing its descriptors when idle or closed.
  */
 class ProcFsTest {
     @TempDir
@@ -103,6 +104,7 @@ class ProcFsTest {
             assertNull(none.comm(1));
             assertEquals(-1, none.startTime(1));
             assertEquals(List.of(), none.pids());
+            assertEquals(0, none.readersKept(), "nothing to keep");
         }
     }
 
@@ -121,26 +123,24 @@ class ProcFsTest {
     }
 
     @Test
-    void manyThreadsReadAtOnceThroughOneDescriptor() throws Exception {
+    void manyThreadsReadAtOnceThroughABoundedNumberOfReaders() throws Exception {
         int processes = 50;
         for (int pid = 1; pid <= processes; pid++) {
             tree.process(pid, 1, 1000 + pid, "p" + pid, "/bin/p" + pid, "p" + pid, "--n=" + pid);
         }
-        int threads = 8;
-        String root = dir.toRealPath().toString();
-        ExecutorService callers = Executors.newFixedThreadPool(threads);
+        int threads = ProcFs.MAX_READERS * 2;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
             List<Future<Integer>> done = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
-                done.add(callers.submit(() -> {
+                done.add(pool.submit(() -> {
                     int checked = 0;
                     for (int round = 0; round < 20; round++) {
                         for (int pid = 1; pid <= processes; pid++) {
                             assertEquals("p" + pid, proc.comm(pid));
                             assertEquals("p" + pid + " --n=" + pid, proc.cmdline(pid));
                             assertEquals(1000 + pid, proc.startTime(pid));
-                            int p = pid;
-                            assertEquals(List.of(p), proc.withReader(r -> r.tasks(r.tgid(p) == p ? p : -1)), "two reads, one lock");
+                            assertTrue(proc.readersKept() <= ProcFs.MAX_READERS);
                             checked++;
                         }
                     }
@@ -151,9 +151,10 @@ class ProcFsTest {
                 assertEquals(20 * processes, f.get());
             }
         } finally {
-            callers.shutdown();
+            pool.shutdown();
         }
-        assertEquals(1, OpenFiles.named(root), "one descriptor of the tree, however many threads");
+        int open = OpenFiles.named(dir.toRealPath().toString());
+        assertTrue(open >= 1 && open <= ProcFs.MAX_READERS, open + " descriptors of the tree kept");
     }
 
     @Test
@@ -165,9 +166,27 @@ class ProcFsTest {
         assertEquals(1, OpenFiles.named(root), "one reader kept, holding the tree open");
         proc.close();
         assertEquals(0, OpenFiles.named(root), "close released it");
+        assertEquals(0, proc.readersKept());
         assertEquals("sleep", proc.comm(100), "usable after close");
         proc.close();
         assertEquals(0, OpenFiles.named(root));
+    }
+
+    @Test
+    void anIdleReaderIsClosedOnItsOwn() throws Exception {
+        tree.process(100, 1, 5000, "sleep", "/usr/bin/sleep", "sleep", "30");
+        String root = dir.toRealPath().toString();
+        try (ProcFs quick = new ProcFs(dir.toString(), Duration.ofMillis(200))) {
+            assertEquals("sleep", quick.comm(100));
+            assertEquals(1, OpenFiles.named(root));
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (OpenFiles.named(root) > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertEquals(0, OpenFiles.named(root), "evicted after 200 ms idle");
+            assertEquals(0, quick.readersKept());
+            assertEquals("sleep", quick.comm(100), "a later read opens one again");
+        }
     }
 
     @Test
