@@ -69,10 +69,7 @@ final class AgentSide implements TaskwatchSide {
 
     /** Starts {@code launcher agent} on a free loopback port and connects to it. */
     static AgentSide start(Path launcher, int latencyCapacity, int coalesceMicros, int priorityBoost) throws Exception {
-        int port;
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = probe.getLocalPort(); // not 9875: other agents may run on this machine
-        }
+        int port = SoakAgent.freePort();
         // the launcher execs java: the process we start is the agent's JVM
         Process p = new ProcessBuilder("sh", launcher.toString(), "agent", "--jmx-port", Integer.toString(port),
                 "--no-jolokia", "--set", "coalesceMicros=" + coalesceMicros, "--set", "priorityBoost=" + priorityBoost)

@@ -143,9 +143,14 @@ final class SoakAgent implements AutoCloseable {
         }
     }
 
-    private static int freePort() throws IOException {
+    /**
+     * A free loopback port for an agent: not 9875 or 8778, other agents may run on this machine.
+     * The benchmarks' own (the tests' is mbeans' AgentProcess.freePort, in a test-jar, which
+     * this module's main code does not depend on).
+     */
+    static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort(); // not 9875 or 8778: other agents may run on this machine
+            return s.getLocalPort();
         }
     }
 

@@ -31,7 +31,7 @@ class UnprivilegedIT {
 
     /** The jar and its lib/ where user nobody can read them (the build tree may be under /root). */
     private static String readableJar(Path dir) throws java.io.IOException {
-        Path jar = Path.of(org.taskwatch.agent.AgentProcessAccess.jar());
+        Path jar = Path.of(org.taskwatch.agent.AgentProcess.jar().toString());
         Path lib = Files.createDirectories(dir.resolve("lib"));
         try (var deps = Files.list(jar.resolveSibling("lib"))) {
             for (Path d : deps.toList()) {
@@ -53,7 +53,7 @@ class UnprivilegedIT {
                 "setpriv (util-linux) missing");
         List<String> cmd = List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
                 "--inh-caps=-all", "--bounding-set=-all", "--",
-                org.taskwatch.agent.AgentProcessAccess.java(), "-jar", readableJar(dir),
+                org.taskwatch.agent.AgentProcess.java(), "-jar", readableJar(dir),
                 // only our marked process: other load on the machine does not crowd the output
                 "events", "--json", "--types", "exit", "--command", MARKER);
         Process tw = new ProcessBuilder(cmd).redirectErrorStream(true).start();

@@ -7,19 +7,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
+import org.taskwatch.kernel.CommandRule;
 
 /**
  * The plugin's own processes, as the agent would match them against a command pattern. A check
  * like {@code --command nginx} run on the agent's host is itself a process whose command line
  * holds "nginx": the agent counts it (and, for {@code --exits}, counts its exit). This class
- * applies the agent's rule (the regex found in comm, the exe path or the command line, that cut
- * at 4096 characters) to this JVM and to the ancestors that are part of the same invocation (a
- * {@code sh -c '.../check_taskwatch ...'} that runs it), so the checks can leave themselves out.
+ * applies the agent's own rule, {@link CommandRule} (copied into the plugin's jar at build from
+ * native-bridge, without JNA), to this JVM and to the ancestors that are part of the same
+ * invocation (a {@code sh -c '.../check_taskwatch ...'} that runs it), so the checks can leave
+ * themselves out. The /proc reads are the plugin's own (Java's file API: no JNA here).
  * Only when the agent is on this host (a loopback URL); elsewhere the plugin is not among the
  * agent's processes.
  */
 final class SelfMatch {
-    private static final int COMMAND_TEXT_LIMIT = 4096; // the agent's WatchRegistry limit
     private static final int MAX_ANCESTORS = 4;
 
     private SelfMatch() {}
@@ -35,6 +36,7 @@ final class SelfMatch {
         } catch (PatternSyntaxException e) {
             return 0; // the agent rejects it, with its own message
         }
+        CommandRule rule = new CommandRule();
         long pid = ProcessHandle.current().pid();
         int n = 0;
         for (int level = 0; level <= MAX_ANCESTORS && pid > 1; level++) {
@@ -42,7 +44,7 @@ final class SelfMatch {
             if (cmdline == null || (level > 0 && !cmdline.contains("check_taskwatch"))) {
                 break; // not part of this check's invocation
             }
-            if (matches(p, comm(pid)) || matches(p, exe(pid)) || matches(p, cmdline)) {
+            if (rule.matches(p, comm(pid), exe(pid), cmdline)) {
                 n++;
             }
             pid = parent(pid);
@@ -52,10 +54,6 @@ final class SelfMatch {
 
     static boolean isLoopback(String host) {
         return host != null && (host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]"));
-    }
-
-    private static boolean matches(Pattern p, String s) {
-        return s != null && p.matcher(s.length() > COMMAND_TEXT_LIMIT ? s.substring(0, COMMAND_TEXT_LIMIT) : s).find();
     }
 
     private static String read(long pid, String file) {

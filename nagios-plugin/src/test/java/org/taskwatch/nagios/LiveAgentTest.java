@@ -16,6 +16,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.taskwatch.agent.AgentProcess;
 import org.taskwatch.kernel.KernelVersion;
 import org.taskwatch.testing.KernelTests;
 import org.taskwatch.testing.Spawn;
@@ -33,8 +34,8 @@ class LiveAgentTest {
     static void start() throws Exception {
         KernelTests.require(KernelTests.isRoot() || KernelVersion.running().atLeast(6, 6), "the agent needs the proc connector");
         // a big recent-exit cache: other load on the machine must not push our exits out of it
-        agent = AgentProcess.start("--no-jmx", "--jolokia-port", "0", "--set", "recentExits=1048576");
-        url = agent.jolokiaUrl(30);
+        agent = AgentProcess.launch("--no-jmx", "--jolokia-port", "0", "--set", "recentExits=1048576");
+        url = agent.awaitJolokiaUrl(30);
     }
 
     @AfterAll
@@ -229,9 +230,9 @@ class LiveAgentTest {
 
     @Test
     void basicAuthThenADeadAgent() throws Exception {
-        try (AgentProcess secured = AgentProcess.start("--no-jmx", "--jolokia-port", "0", "--set", "jolokia.user=nagios",
+        try (AgentProcess secured = AgentProcess.launch("--no-jmx", "--jolokia-port", "0", "--set", "jolokia.user=nagios",
                 "--set", "jolokia.password=s3cret")) {
-            String securedUrl = secured.jolokiaUrl(30);
+            String securedUrl = secured.awaitJolokiaUrl(30);
             Plugin.Run denied = wellFormed(run("--health", "-U", securedUrl));
             assertEquals(3, denied.exit(), denied.toString());
             assertTrue(denied.text().startsWith("HTTP 401"), denied.text());

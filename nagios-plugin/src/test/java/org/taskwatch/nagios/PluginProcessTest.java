@@ -21,6 +21,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.taskwatch.agent.AgentProcess;
 
 /**
  * The plugin as a monitoring system runs it (a separate JVM, its exit code and stdout) against
@@ -49,17 +50,11 @@ class PluginProcessTest {
         return wellFormed(run(all));
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
     // ---- failures: UNKNOWN with the reason ----
 
     @Test
     void connectionRefusedNamesTheUrl() throws Exception {
-        String url = "http://127.0.0.1:" + freePort() + "/jolokia/";
+        String url = "http://127.0.0.1:" + AgentProcess.freePort() + "/jolokia/";
         Plugin.Run r = wellFormed(run("--health", "-U", url));
         assertEquals(3, r.exit(), r.toString());
         assertEquals("cannot connect to the taskwatch agent at " + url

@@ -21,6 +21,7 @@ import javax.management.remote.JMXServiceURL;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.taskwatch.agent.AgentProcess;
 import org.taskwatch.kernel.KernelVersion;
 import org.taskwatch.testing.KernelTests;
 import org.taskwatch.testing.Spawn;
@@ -64,7 +65,7 @@ class ZabbixGatewayTest {
         sleeper = Spawn.start("/bin/sleep", SECONDS);
         agent = AgentProcess.fromClassPath("--jmx-port", "0", "--no-jolokia",
                 "--set", "watch.zbx.match=command:^/bin/sleep " + SECONDS + "$");
-        endpoint = agent.jmxUrl(30);
+        endpoint = agent.awaitJmxUrl(30);
         jmx = JMXConnectorFactory.connect(new JMXServiceURL(endpoint));
         MBeanServerConnection c = jmx.getMBeanServerConnection();
         ObjectName monitor = new ObjectName("org.taskwatch:type=Monitor");
@@ -83,7 +84,7 @@ class ZabbixGatewayTest {
             sleeper.destroyForcibly().waitFor();
         }
         if (agent != null) {
-            agent.close();
+            agent.stop(); // SIGTERM; the gateway is closed below whatever its exit status
         }
         if (gateway != null) {
             gateway.close();

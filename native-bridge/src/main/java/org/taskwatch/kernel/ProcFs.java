@@ -1,80 +1,103 @@
 package org.taskwatch.kernel;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
+import java.util.function.Function;
+import org.apache.commons.pool2.BasePooledObjectFactory;
+import org.apache.commons.pool2.PooledObject;
+import org.apache.commons.pool2.impl.DefaultPooledObject;
+import org.apache.commons.pool2.impl.GenericObjectPool;
+import org.apache.commons.pool2.impl.GenericObjectPoolConfig;
 
 /**
- * Readers for {@code /proc/PID/...}, for enrichment and for finding processes that were alive
- * before taskwatch started. A process can vanish between any two reads: every reader answers
- * {@code null} (or -1, or an empty list) for a process that is gone or unreadable, and never
- * throws for that. Thread-safe (stateless).
+ * /proc for any thread: enrichment and finding processes that were alive before taskwatch
+ * started, on callers' threads (JMX over RMI, Jolokia's HTTP threads). Each method answers
+ * what one {@link ProcFiles} read answers, which it borrows for the call: a process can vanish
+ * between any two reads, and every method answers {@code null} (or -1, 0, false, an empty
+ * list) for a process that is gone or unreadable, and never throws for that.
+ *
+ * <p>Threading: safe for any number of threads. The readers it lends (each a descriptor of the
+ * root and 4 to 36 KiB of native buffers, one thread at a time) are kept in a Commons Pool 2 {@link
+ * GenericObjectPool}, made at the first read: at most {@value #MAX_READERS} are kept, a call
+ * that finds them all lent out reads through a reader of its own, opened and closed for that
+ * call (it never waits); a reader is checked on borrow (a closed one is never lent); and an
+ * idle reader is closed after a minute unused, so a quiet agent holds no descriptor for it.
+ * Why a pool, and not one reader per thread or one reader behind a lock: the README's
+ * "Dependencies", with the numbers from {@code benchmark/jmh ProcReader}.
+ *
+ * <p>A thread that reads /proc per event (the delivery thread, a scan of every process) takes
+ * its own reader with {@link #openFiles} instead of borrowing one per read.
  */
-public final class ProcFs {
-    private final Path root;
+public final class ProcFs implements AutoCloseable {
+    /** Readers kept for callers' threads: more threads at once each open one for their call. */
+    static final int MAX_READERS = 8;
+    /** How long a reader may stay idle before it is closed (checked every half of that). */
+    static final Duration IDLE = Duration.ofSeconds(60);
 
     /** The real {@code /proc}. */
-    public static final ProcFs SYSTEM = new ProcFs(Paths.get("/proc"));
+    public static final ProcFs SYSTEM = new ProcFs("/proc", IDLE);
 
-    ProcFs(Path root) {
+    private final String root;
+    private final Duration idle;
+    /** Made at the first read (its evictor task with it), dropped by {@link #close}; written under {@code this}. */
+    private volatile GenericObjectPool<ProcFiles> pool;
+
+    ProcFs(String root, Duration idle) {
         this.root = root;
+        this.idle = idle;
     }
 
     /**
-     * A reader of another tree laid out as /proc: for tests, a temporary directory with
-     * {@code PID/stat}, {@code PID/comm}, {@code PID/cmdline}, {@code PID/exe} (a symbolic link)
-     * and {@code PID/status} files written by hand.
+     * A reader of another tree laid out as /proc: for tests, a temporary directory with {@code
+     * PID/stat}, {@code PID/status}, {@code PID/comm}, {@code PID/cmdline}, {@code PID/exe} (a
+     * symbolic link) and {@code PID/task/TID} written by hand. Each method says which file it
+     * reads. Close it when done: its idle readers hold descriptors of the tree.
      */
     public static ProcFs at(Path root) {
-        return new ProcFs(root);
+        return new ProcFs(root.toString(), IDLE);
+    }
+
+    /**
+     * A reader of this tree for one thread, owned by the caller, who closes it: for reading /proc
+     * per event, or many processes in a row. Reads nothing (as if every process were gone) when
+     * the tree cannot be opened.
+     */
+    public ProcFiles openFiles() {
+        return ProcFiles.openOrNothing(root);
     }
 
     /** {@code /proc/PID/comm} without its newline, or null. */
     public String comm(int pid) {
-        String s = readSmall(root.resolve(pid + "/comm"));
-        return s == null ? null : stripNewline(s);
+        return withReader(r -> r.comm(pid));
     }
 
     /** The target of {@code /proc/PID/exe}, or null (gone, a kernel thread, or no permission). */
     public String exe(int pid) {
-        try {
-            return Files.readSymbolicLink(root.resolve(pid + "/exe")).toString();
-        } catch (IOException | UnsupportedOperationException e) {
-            return null;
-        }
+        return withReader(r -> r.exe(pid));
     }
 
-    /** {@code /proc/PID/cmdline} with its NUL separators turned into spaces, or null. */
+    /** {@code /proc/PID/cmdline} with its NUL separators turned into spaces (the first 4096 bytes), or null. */
     public String cmdline(int pid) {
-        String s = readSmall(root.resolve(pid + "/cmdline"));
-        if (s == null) {
-            return null;
-        }
-        int end = s.length();
-        while (end > 0 && s.charAt(end - 1) == '\0') {
-            end--;
-        }
-        return s.substring(0, end).replace('\0', ' ');
+        return withReader(r -> r.cmdline(pid));
     }
 
-    /** The parent's pid from {@code /proc/PID/status}, or -1. */
+    /** The parent's pid (field 4 of {@code /proc/PID/stat}), or -1. */
     public int ppid(int pid) {
-        return statusField(pid, "PPid:");
+        Integer v = withReader(r -> r.ppid(pid));
+        return v == null ? -1 : v;
     }
 
     /** The real uid from {@code /proc/PID/status}, or -1. */
     public int uid(int pid) {
-        return statusField(pid, "Uid:");
+        Integer v = withReader(r -> r.uid(pid));
+        return v == null ? -1 : v;
     }
 
-    /** The thread group id of a task (a thread's process), or -1. */
+    /** The thread group id of a task (a thread's process) from {@code /proc/PID/status}, or -1. */
     public int tgid(int pid) {
-        return statusField(pid, "Tgid:");
+        Integer v = withReader(r -> r.tgid(pid));
+        return v == null ? -1 : v;
     }
 
     /**
@@ -82,21 +105,8 @@ public final class ProcFs {
      * or -1. Together with the pid it names one process for ever: a reused pid has a later start.
      */
     public long startTime(int pid) {
-        String s = readSmall(root.resolve(pid + "/stat"));
-        if (s == null) {
-            return -1;
-        }
-        int close = s.lastIndexOf(')'); // comm may hold spaces and parentheses
-        if (close < 0) {
-            return -1;
-        }
-        String[] f = s.substring(close + 2).split(" ");
-        // after "pid (comm) ", f[0] is field 3 (state): field 22 is f[19]
-        try {
-            return f.length > 19 ? Long.parseLong(f[19]) : -1;
-        } catch (NumberFormatException e) {
-            return -1;
-        }
+        Long v = withReader(r -> r.startTime(pid));
+        return v == null ? -1 : v;
     }
 
     /**
@@ -104,102 +114,135 @@ public final class ProcFs {
      * of {@code /proc/PID/stat}), or {@link ExitStatus#UNKNOWN_WAIT_STATUS} when it is not a zombie or gone.
      */
     public int zombieWaitStatus(int pid) {
-        String s = readSmall(root.resolve(pid + "/stat"));
-        int close = s == null ? -1 : s.lastIndexOf(')');
-        if (close < 0 || close + 2 >= s.length() || s.charAt(close + 2) != 'Z') {
-            return ExitStatus.UNKNOWN_WAIT_STATUS;
-        }
-        String[] f = s.substring(close + 2).split(" ");
-        // after "pid (comm) ", f[0] is field 3: field 52 (exit_code) is f[49]
-        try {
-            return f.length > 49 ? Integer.parseInt(f[49].trim()) : ExitStatus.UNKNOWN_WAIT_STATUS;
-        } catch (NumberFormatException e) {
-            return ExitStatus.UNKNOWN_WAIT_STATUS;
-        }
+        Integer v = withReader(r -> r.zombieWaitStatus(pid));
+        return v == null ? ExitStatus.UNKNOWN_WAIT_STATUS : v;
     }
 
     /** The state letter from {@code /proc/PID/stat} ('R', 'S', 'Z', ...), or 0 when gone. */
     public char state(int pid) {
-        String s = readSmall(root.resolve(pid + "/stat"));
-        if (s == null) {
-            return 0;
-        }
-        int close = s.lastIndexOf(')');
-        return close >= 0 && close + 2 < s.length() ? s.charAt(close + 2) : 0;
+        Character v = withReader(r -> r.state(pid));
+        return v == null ? 0 : v;
     }
 
+    /** Whether {@code /proc/PID} is there. */
     public boolean exists(int pid) {
-        return Files.isDirectory(root.resolve(Integer.toString(pid)));
+        return Boolean.TRUE.equals(withReader(r -> r.exists(pid)));
     }
 
     /** Every process now alive (the numeric entries of /proc). */
     public List<Integer> pids() {
-        return numericEntries(root);
+        List<Integer> v = withReader(ProcFiles::pids);
+        return v == null ? List.of() : v;
     }
 
-    /** The thread ids of a process, or an empty list when it is gone. */
+    /** The thread ids of a process ({@code /proc/PID/task}), or an empty list when it is gone. */
     public List<Integer> tasks(int pid) {
-        return numericEntries(root.resolve(pid + "/task"));
+        List<Integer> v = withReader(r -> r.tasks(pid));
+        return v == null ? List.of() : v;
     }
 
-    private static List<Integer> numericEntries(Path dir) {
-        List<Integer> out = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path p : ds) {
-                int n = parsePid(p.getFileName().toString());
-                if (n > 0) {
-                    out.add(n);
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // the directory went away while we read it: what we have is all there is
+    /**
+     * Closes every reader it keeps (the idle ones now, those lent out when they come back) and
+     * their pool. It stays usable: a later read makes a new pool. (For {@link #SYSTEM}, idle
+     * eviction closes the readers on its own a minute after the last read.)
+     */
+    @Override
+    public void close() {
+        GenericObjectPool<ProcFiles> p;
+        synchronized (this) {
+            p = pool;
+            pool = null;
         }
-        return out;
+        if (p != null) {
+            p.close(); // a reader given back to a closed pool is closed (destroyObject)
+        }
     }
 
-    private static int parsePid(String name) {
-        if (name.isEmpty() || name.length() > 10) {
-            return -1;
+    /** Readers it keeps now, idle and lent out (for tests; never more than there are). */
+    int readersKept() {
+        GenericObjectPool<ProcFiles> p = pool;
+        if (p == null) {
+            return 0;
         }
-        int n = 0;
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            if (c < '0' || c > '9') {
-                return -1;
-            }
-            n = n * 10 + (c - '0');
-        }
-        return n;
+        long created = p.getCreatedCount(); // first: a count taken later can only have grown
+        return (int) (created - p.getDestroyedCount());
     }
 
-    private int statusField(int pid, String key) {
-        String s = readSmall(root.resolve(pid + "/status"));
-        if (s == null) {
-            return -1;
-        }
-        for (String line : s.split("\n")) {
-            if (line.startsWith(key)) {
-                String v = line.substring(key.length()).trim();
-                int space = v.indexOf('\t') >= 0 ? v.indexOf('\t') : v.indexOf(' ');
-                try {
-                    return Integer.parseInt(space >= 0 ? v.substring(0, space) : v);
-                } catch (NumberFormatException e) {
-                    return -1;
-                }
-            }
-        }
-        return -1;
-    }
-
-    private static String readSmall(Path p) {
+    /**
+     * {@code f} applied to a reader of this tree lent for the call, for several reads with one
+     * borrowing (the methods above borrow one each). {@code f} must not keep the reader or hand
+     * it to another thread.
+     */
+    public <T> T withReader(Function<ProcFiles, T> f) {
+        GenericObjectPool<ProcFiles> p = pool();
+        ProcFiles r;
         try {
-            return new String(Files.readAllBytes(p), StandardCharsets.UTF_8);
-        } catch (IOException | RuntimeException e) {
-            return null;
+            r = p.borrowObject();
+        } catch (Exception allLentOutOrClosedOrRootUnopenable) { // NoSuchElement, IllegalState, Native
+            try (ProcFiles own = ProcFiles.openOrNothing(root)) {
+                return f.apply(own);
+            }
+        }
+        try {
+            return f.apply(r);
+        } finally {
+            p.returnObject(r);
         }
     }
 
-    private static String stripNewline(String s) {
-        return s.endsWith("\n") ? s.substring(0, s.length() - 1) : s;
+    private GenericObjectPool<ProcFiles> pool() {
+        GenericObjectPool<ProcFiles> p = pool;
+        if (p == null) {
+            synchronized (this) {
+                p = pool;
+                if (p == null) {
+                    pool = p = new GenericObjectPool<>(new Readers(root), config(idle));
+                }
+            }
+        }
+        return p;
+    }
+
+    static GenericObjectPoolConfig<ProcFiles> config(Duration idle) {
+        GenericObjectPoolConfig<ProcFiles> c = new GenericObjectPoolConfig<>();
+        c.setMaxTotal(MAX_READERS);
+        c.setMaxIdle(MAX_READERS);
+        c.setMinIdle(0);
+        c.setBlockWhenExhausted(false); // all lent out: the caller opens its own (see read)
+        c.setTestOnBorrow(true);
+        c.setMinEvictableIdleDuration(idle);
+        c.setTimeBetweenEvictionRuns(idle.dividedBy(2));
+        c.setNumTestsPerEvictionRun(MAX_READERS);
+        c.setJmxEnabled(false); // no MBean of the pool's own beside taskwatch's
+        return c;
+    }
+
+    /** Opens, checks and closes the pool's readers. */
+    private static final class Readers extends BasePooledObjectFactory<ProcFiles> {
+        private final String root;
+
+        Readers(String root) {
+            this.root = root;
+        }
+
+        @Override
+        public ProcFiles create() throws NativeException {
+            return ProcFiles.open(root);
+        }
+
+        @Override
+        public PooledObject<ProcFiles> wrap(ProcFiles r) {
+            return new DefaultPooledObject<>(r);
+        }
+
+        @Override
+        public boolean validateObject(PooledObject<ProcFiles> p) {
+            return p.getObject().isOpen();
+        }
+
+        @Override
+        public void destroyObject(PooledObject<ProcFiles> p) {
+            p.getObject().close();
+        }
     }
 }

@@ -3,9 +3,9 @@ package org.taskwatch.kernel;
 import java.nio.ByteBuffer;
 
 /**
- * Reads /proc into a {@link ProcSnapshot} without allocating: the process ids from
- * {@code getdents64} on an fd of /proc kept open, then {@code openat}/{@code read}/{@code close}
- * of {@code PID/stat} for each, into direct buffers reused for every scan. Java's own file API
+ * Reads /proc into a {@link ProcSnapshot} without allocating: the process ids listed by its
+ * {@link ProcFiles} ({@code getdents64} on an fd of /proc kept open), then {@code openat}/{@code
+ * read}/{@code close} of {@code PID/stat} for each, into direct buffers reused for every scan. Java's own file API
  * would allocate a path, a stream and a string per process per scan; this costs three syscalls and
  * no garbage.
  *
@@ -22,17 +22,13 @@ final class ProcScanner implements AutoCloseable {
     private static final int STAT_BUFFER = 4096;
 
     private final ProcFiles files;
-    private final int procFd;
-    private final ByteBuffer dirents = ProcEventCodec.newBuffer(32 * 1024);
     private final ByteBuffer stat = ProcEventCodec.newBuffer(STAT_BUFFER);
     private final long statAddress = Syscalls.address(stat);
-    private int[] pids = new int[1024];
     private long unreadable;
     private boolean closed;
 
     ProcScanner(String procRoot) throws NativeException {
         this.files = ProcFiles.open(procRoot);
-        this.procFd = files.directoryFd();
     }
 
     /** Processes that were listed but could not be read, over all scans. */
@@ -48,9 +44,9 @@ final class ProcScanner implements AutoCloseable {
      */
     void scan(ProcSnapshot previous, ProcSnapshot into) throws NativeException {
         into.clear();
-        int n = listPids();
+        int n = files.listPids();
         for (int i = 0; i < n; i++) {
-            int pid = pids[i];
+            int pid = files.listedPid(i);
             int r = readStat(pid, into);
             if (r == READ_FAILED) {
                 unreadable++;
@@ -60,56 +56,6 @@ final class ProcScanner implements AutoCloseable {
                 }
             }
         }
-    }
-
-    private int listPids() throws NativeException {
-        int r = Syscalls.rewind(procFd);
-        if (r < 0) {
-            throw new NativeException("lseek(/proc, 0)", -r);
-        }
-        int count = 0;
-        while (true) {
-            int len = Syscalls.getdents64(procFd, dirents);
-            if (len < 0) {
-                throw new NativeException("getdents64(/proc)", -len);
-            }
-            if (len == 0) {
-                return count;
-            }
-            // struct linux_dirent64: u64 d_ino, s64 d_off, u16 d_reclen, u8 d_type, char d_name[]
-            int pos = 0;
-            while (pos + 19 < len) {
-                int reclen = dirents.getShort(pos + 16) & 0xffff;
-                if (reclen == 0) {
-                    break; // cannot happen; never loop on it
-                }
-                int pid = parsePid(dirents, pos + 19, pos + reclen);
-                if (pid > 0) {
-                    if (count == pids.length) {
-                        pids = java.util.Arrays.copyOf(pids, count * 2);
-                    }
-                    pids[count++] = pid;
-                }
-                pos += reclen;
-            }
-        }
-    }
-
-    /** A NUL-terminated all-digit name as a pid, or -1 ("self", "sys", ...). */
-    private static int parsePid(ByteBuffer b, int from, int limit) {
-        int n = 0;
-        int i = from;
-        for (; i < limit; i++) {
-            int c = b.get(i);
-            if (c == 0) {
-                break;
-            }
-            if (c < '0' || c > '9' || i - from >= 9) {
-                return -1;
-            }
-            n = n * 10 + (c - '0');
-        }
-        return i == from ? -1 : n;
     }
 
     static final int READ_OK = 0;

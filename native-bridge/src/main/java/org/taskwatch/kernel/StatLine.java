@@ -39,6 +39,23 @@ final class StatLine {
         return end;
     }
 
+    /**
+     * Where field {@code field} (numbered from 1 as in proc(5); 3 is the state) of the line in the
+     * first {@code len} bytes starts, or -1 when the line has no such field or no comm.
+     */
+    static int fieldStart(ByteBuffer b, int len, int field) {
+        int open = commOpen(b, len);
+        int close = open < 0 ? -1 : commClose(b, len, open);
+        if (close < 0 || field < 3) {
+            return -1;
+        }
+        int pos = close + 2;
+        for (int f = 3; f < field; f++) {
+            pos = fieldEnd(b, pos, len) + 1;
+        }
+        return pos < len ? pos : -1;
+    }
+
     /** Decimal digits in [from, to) as a non-negative long, or -1. */
     static long parseUnsigned(ByteBuffer b, int from, int to) {
         if (from >= to || to - from > 18) {

@@ -1,23 +1,29 @@
 package org.taskwatch.kernel;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.taskwatch.testing.KernelTests;
 import org.taskwatch.testing.OpenFiles;
+import org.taskwatch.testing.ProcTree;
 import org.taskwatch.testing.Spawn;
 
 /**
  * {@link ProcFiles} against the real /proc, checked with what the test itself set up (the
- * program, its arguments, its parent) and with {@link ProcFs} (Java's file API, a separate reader).
+ * program, its arguments, its parent, the exit code) and with what Java's file API reads.
  */
 class ProcFilesTest {
     private static final int SELF = (int) ProcessHandle.current().pid();
@@ -47,9 +53,9 @@ class ProcFilesTest {
             assertEquals(Path.of("/bin/sh").toRealPath().toString(), files.exe(pid));
             assertEquals(SELF, files.ppid(pid));
             assertEquals(new ProcFiles.Stat("sh", SELF), files.stat(pid));
-            assertEquals(ProcFs.SYSTEM.comm(pid), files.comm(pid));
-            assertEquals(ProcFs.SYSTEM.cmdline(pid), files.cmdline(pid));
-            assertEquals(ProcFs.SYSTEM.exe(pid), files.exe(pid));
+            assertEquals(Files.readString(Path.of("/proc/" + pid + "/comm")).strip(), files.comm(pid));
+            assertEquals(Files.readString(Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' ').strip(), files.cmdline(pid));
+            assertEquals(Files.readSymbolicLink(Path.of("/proc/" + pid + "/exe")).toString(), files.exe(pid));
         } finally {
             p.destroyForcibly();
             Spawn.waitFor(p);
@@ -69,6 +75,76 @@ class ProcFilesTest {
         } finally {
             p.destroyForcibly();
             Spawn.waitFor(p);
+        }
+    }
+
+    @Test
+    void readsStatusStatAndTasksAsJavaReadsThem() throws Exception {
+        Process p = Spawn.start("/bin/sh", "-c", "sleep 30; :");
+        try {
+            int pid = (int) p.pid();
+            Path dir = Path.of("/proc/" + pid);
+            assertEquals(pid, files.tgid(pid));
+            assertEquals(((Number) Files.getAttribute(dir, "unix:uid")).intValue(), files.uid(pid), "the owner of /proc/PID");
+            String stat = Files.readString(dir.resolve("stat"));
+            String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" "); // fields[0] is field 3
+            assertEquals(Long.parseLong(fields[19]), files.startTime(pid));
+            // alive: running, sleeping, or (on a busy machine, paging in) in disk sleep; not a zombie
+            assertTrue("RSD".indexOf(files.state(pid)) >= 0, "alive: " + files.state(pid));
+            assertEquals(ExitStatus.UNKNOWN_WAIT_STATUS, files.zombieWaitStatus(pid));
+            assertTrue(files.exists(pid));
+            assertEquals(List.of(pid), files.tasks(pid), "one thread, the leader");
+            assertTrue(files.pids().containsAll(List.of(1, SELF, pid)));
+            List<Integer> javaTasks;
+            try (Stream<Path> t = Files.list(Path.of("/proc/self/task"))) {
+                javaTasks = t.map(e -> Integer.parseInt(e.getFileName().toString())).toList();
+            }
+            List<Integer> mine = files.tasks(SELF);
+            assertTrue(mine.contains(SELF), "the main thread's id is the pid");
+            assertTrue(Math.abs(mine.size() - javaTasks.size()) <= 5, mine.size() + " threads, Java lists " + javaTasks.size());
+        } finally {
+            p.destroyForcibly();
+            Spawn.waitFor(p);
+        }
+        assertFalse(files.exists((int) p.pid()), "reaped");
+        assertEquals(List.of(), files.tasks((int) p.pid()));
+    }
+
+    @Test
+    void aZombieTellsTheExitCodeItsParentHasNotCollected() throws Exception {
+        // sleep never waits for the shell's child that exits 3: it stays a zombie
+        Process p = Spawn.start("/bin/sh", "-c", "sh -c 'exit 3' & exec sleep 30");
+        try {
+            int zombie = -1;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (zombie < 0 && System.nanoTime() < deadline) {
+                for (int pid : files.pids()) {
+                    if (files.ppid(pid) == p.pid() && files.state(pid) == 'Z') {
+                        zombie = pid;
+                    }
+                }
+                Thread.sleep(20);
+            }
+            assertTrue(zombie > 0, "no zombie child of " + p.pid() + " within 30 s");
+            assertEquals(3 << 8, files.zombieWaitStatus(zombie), "exit(3) as a wait status");
+            assertEquals("", files.cmdline(zombie));
+        } finally {
+            p.destroyForcibly();
+            Spawn.waitFor(p);
+        }
+    }
+
+    @Test
+    void readsATreeWrittenByHand(@TempDir Path dir) throws Exception {
+        new ProcTree(dir).process(42, 7, 123, "x y", "/bin/x", "x", "y").threads(42, 43);
+        try (ProcFiles tree = ProcFiles.open(dir.toString())) {
+            assertEquals("x y", tree.comm(42));
+            assertEquals("x y", tree.cmdline(42));
+            assertEquals("/bin/x", tree.exe(42));
+            assertEquals(new ProcFiles.Stat("x y", 7), tree.stat(42));
+            assertEquals(123, tree.startTime(42));
+            assertEquals(List.of(42), tree.pids());
+            assertEquals(java.util.Set.of(42, 43), java.util.Set.copyOf(tree.tasks(42)));
         }
     }
 
@@ -110,6 +186,7 @@ class ProcFilesTest {
 
     @Test
     void keepsNoDescriptorOpenButItsOwnAndNoneAfterClose() throws Exception {
+        ProcFs.SYSTEM.close(); // its reader, opened by earlier tests in this JVM, holds /proc open too
         int descriptors = OpenFiles.count();
         assertEquals(1, OpenFiles.named("/proc"), "the reader holds /proc open");
         for (int i = 0; i < 100; i++) {
