@@ -72,6 +72,8 @@ final class Jolokia {
         try {
             int remaining = (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - started));
             response = HttpPost.post(url, request.getBytes(StandardCharsets.UTF_8), headers, remaining);
+        } catch (ConnectException | SocketTimeoutException | NoRouteToHostException e) {
+            throw CheckException.unreachable(unreachable(e)); // no agent answered: --health --raw says failed
         } catch (IOException e) {
             throw new CheckException(unreachable(e));
         }
