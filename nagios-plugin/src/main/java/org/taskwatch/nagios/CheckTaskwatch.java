@@ -70,9 +70,16 @@ public final class CheckTaskwatch {
         if (System.nanoTime() - deadline > 0) {
             r = timedOut(o, check); // finished, but too late: the timeout is the plugin's promise
         }
-        String text = o.raw && r.raw() != null ? r.raw() + "\n" : Output.render(r, o.verbosity, trace.upTo(o.verbosity));
-        emit(text);
+        emit(text(o, r));
         return r.state().code;
+    }
+
+    /** What is printed: the status line and more; with --raw the number; with --raw-state the exit status. */
+    private String text(Options o, Result r) {
+        if (o.rawState) {
+            return r.state().code + "\n";
+        }
+        return o.raw && r.raw() != null ? r.raw() + "\n" : Output.render(r, o.verbosity, trace.upTo(o.verbosity));
     }
 
     /**
@@ -92,6 +99,7 @@ public final class CheckTaskwatch {
             case EXITS: return new ExitsCheck(o.regex, o.nonzero, o.window(), o.thresholds());
             case RATE: return new RateCheck(o.rateType, o.window(), o.thresholds());
             case WATCH: return new WatchCheck(o.watchName, o.window(), o.thresholds());
+            case LIST_WATCHES: return new ListWatchesCheck();
             default: return new HealthCheck(o.window(), o.thresholds());
         }
     }
@@ -134,8 +142,7 @@ public final class CheckTaskwatch {
                 }
             }
             Result r = timedOut(options, check);
-            emit(options.raw && r.raw() != null ? r.raw() + "\n"
-                    : Output.render(r, options.verbosity, trace.upTo(options.verbosity)));
+            emit(text(options, r));
             Runtime.getRuntime().halt(r.state().code);
         }
     }
@@ -164,8 +171,9 @@ public final class CheckTaskwatch {
 
     static String usage() {
         return "Usage: check_taskwatch (--alive PID | --pidfile FILE | --command REGEX | --exits REGEX [--nonzero]\n"
-                + "         | --rate fork|exec|exit | --health | --watch NAME) [--window SECONDS] [-w RANGE] [-c RANGE]\n"
-                + "         [-U URL] [--user USER --password PASSWORD] [-t SECONDS] [--raw] [-v]...\n";
+                + "         | --rate fork|exec|exit | --health | --watch NAME | --list-watches) [--window SECONDS]\n"
+                + "         [-w RANGE] [-c RANGE]\n"
+                + "         [-U URL] [--user USER --password PASSWORD] [-t SECONDS] [--raw | --raw-state] [-v]...\n";
     }
 
     static String help() {
@@ -194,6 +202,8 @@ public final class CheckTaskwatch {
                 + "                        (or -w/-c, which replace it) or it crash-loops, WARNING after a\n"
                 + "                        non-zero exit in the window; perfdata running, exits,\n"
                 + "                        nonzero_exits, restarts\n"
+                + " --list-watches         the names of the declared watches; with --raw as Zabbix\n"
+                + "                        low-level discovery JSON [{\"{#WATCH}\":\"nginx\"},...]\n"
                 + "\n"
                 + "Options:\n"
                 + " -h, --help             print this help\n"
@@ -212,6 +222,8 @@ public final class CheckTaskwatch {
                 + "                        --health 0 ok / 1 degraded / 2 failed, --watch running; when the\n"
                 + "                        agent does not answer, --health prints 2 and the others the\n"
                 + "                        UNKNOWN status line\n"
+                + "     --raw-state        print only the exit status (0 OK, 1 WARNING, 2 CRITICAL,\n"
+                + "                        3 UNKNOWN), for Zabbix triggers on a check's verdict\n"
                 + " -v, --verbose          -v: more on the status line, and what is too long for it on\n"
                 + "                        the lines after (the long output); -vv: the reply and the\n"
                 + "                        request; -vvv: the HTTP exchange and its timing\n"
