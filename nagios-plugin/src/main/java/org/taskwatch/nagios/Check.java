@@ -4,6 +4,14 @@ package org.taskwatch.nagios;
 interface Check {
     Result run(Jolokia agent) throws CheckException;
 
+    /**
+     * What {@code --raw} prints when the agent does not answer (refused, timed out), or null to
+     * print the UNKNOWN status line, which a Zabbix agent turns into "not supported" with that text.
+     */
+    default String rawWhenUnreachable() {
+        return null;
+    }
+
     /** "1 process", "3 processes". */
     static String count(long n, String one, String many) {
         return n + " " + (n == 1 ? one : many);

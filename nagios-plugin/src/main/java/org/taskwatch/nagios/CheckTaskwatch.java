@@ -54,23 +54,41 @@ public final class CheckTaskwatch {
             return State.UNKNOWN.code;
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(o.timeoutSeconds);
+        Check check = check(o);
         if (standalone) {
-            startWatchdog(o, deadline);
+            startWatchdog(o, check, deadline);
         }
         Result r;
         try {
-            r = check(o).run(new Jolokia(o.url, o.user, o.password, deadline, trace));
+            r = check.run(new Jolokia(o.url, o.user, o.password, deadline, trace));
         } catch (CheckException e) {
-            r = new Result(e.state(), e.getMessage(), null, List.of(), List.of(), null);
+            r = e.unreachable() ? unreachable(o, check, e.getMessage())
+                    : new Result(e.state(), e.getMessage(), null, List.of(), List.of(), null);
         } catch (RuntimeException e) {
             r = Result.unknown("internal error in check_taskwatch: " + e);
         }
         if (System.nanoTime() - deadline > 0) {
-            r = timedOut(o); // finished, but too late: the timeout is the plugin's promise
+            r = timedOut(o, check); // finished, but too late: the timeout is the plugin's promise
         }
-        String text = o.raw && r.raw() != null ? r.raw() + "\n" : Output.render(r, o.verbosity, trace.upTo(o.verbosity));
-        emit(text);
+        emit(text(o, r));
         return r.state().code;
+    }
+
+    /** What is printed: the status line and more; with --raw the number; with --raw-state the exit status. */
+    private String text(Options o, Result r) {
+        if (o.rawState) {
+            return r.state().code + "\n";
+        }
+        return o.raw && r.raw() != null ? r.raw() + "\n" : Output.render(r, o.verbosity, trace.upTo(o.verbosity));
+    }
+
+    /**
+     * The agent did not answer: UNKNOWN with the reason; but with {@code --raw}, a mode that has a
+     * number for this ({@code --health}: 2, failed) gives it, as CRITICAL, so Zabbix stores a value.
+     */
+    private static Result unreachable(Options o, Check check, String reason) {
+        String raw = o.raw ? check.rawWhenUnreachable() : null;
+        return raw == null ? Result.unknown(reason) : new Result(State.CRITICAL, reason, null, List.of(), List.of(), raw);
     }
 
     static Check check(Options o) {
@@ -81,29 +99,35 @@ public final class CheckTaskwatch {
             case EXITS: return new ExitsCheck(o.regex, o.nonzero, o.window(), o.thresholds());
             case RATE: return new RateCheck(o.rateType, o.window(), o.thresholds());
             case WATCH: return new WatchCheck(o.watchName, o.window(), o.thresholds());
+            case LIST_WATCHES: return new ListWatchesCheck();
             default: return new HealthCheck(o.window(), o.thresholds());
         }
     }
 
-    private Result timedOut(Options o) {
-        return Result.unknown("timed out after " + o.timeoutSeconds + " s waiting for the taskwatch agent at " + o.url
+    private Result timedOut(Options o, Check check) {
+        return unreachable(o, check, "timed out after " + o.timeoutSeconds + " s waiting for the taskwatch agent at " + o.url
                 + " (-t " + o.timeoutSeconds + ")");
     }
 
-    private void startWatchdog(Options o, long deadline) {
-        Thread t = new Watchdog(o, deadline); // a class, not a lambda: no invokedynamic bootstrap at startup
+    private void startWatchdog(Options o, Check check, long deadline) {
+        Thread t = new Watchdog(o, check, deadline); // a class, not a lambda: no invokedynamic bootstrap at startup
         t.setDaemon(true);
         t.start();
     }
 
-    /** Prints UNKNOWN and ends the JVM with 3 at the deadline, whatever the main thread is stuck in. */
+    /**
+     * Prints UNKNOWN and ends the JVM with 3 at the deadline, whatever the main thread is stuck in
+     * ({@code --health --raw}: prints 2 and ends with 2, see {@link #unreachable}).
+     */
     private final class Watchdog extends Thread {
         private final Options options;
+        private final Check check;
         private final long deadline;
 
-        Watchdog(Options options, long deadline) {
+        Watchdog(Options options, Check check, long deadline) {
             super("check_taskwatch-watchdog");
             this.options = options;
+            this.check = check;
             this.deadline = deadline;
         }
 
@@ -117,8 +141,9 @@ public final class CheckTaskwatch {
                     return;
                 }
             }
-            emit(Output.render(timedOut(options), options.verbosity, trace.upTo(options.verbosity)));
-            Runtime.getRuntime().halt(org.taskwatch.nagios.State.UNKNOWN.code); // not Thread.State
+            Result r = timedOut(options, check);
+            emit(text(options, r));
+            Runtime.getRuntime().halt(r.state().code);
         }
     }
 
@@ -146,8 +171,9 @@ public final class CheckTaskwatch {
 
     static String usage() {
         return "Usage: check_taskwatch (--alive PID | --pidfile FILE | --command REGEX | --exits REGEX [--nonzero]\n"
-                + "         | --rate fork|exec|exit | --health | --watch NAME) [--window SECONDS] [-w RANGE] [-c RANGE]\n"
-                + "         [-U URL] [--user USER --password PASSWORD] [-t SECONDS] [--raw] [-v]...\n";
+                + "         | --rate fork|exec|exit | --health | --watch NAME | --list-watches) [--window SECONDS]\n"
+                + "         [-w RANGE] [-c RANGE]\n"
+                + "         [-U URL] [--user USER --password PASSWORD] [-t SECONDS] [--raw | --raw-state] [-v]...\n";
     }
 
     static String help() {
@@ -176,6 +202,8 @@ public final class CheckTaskwatch {
                 + "                        (or -w/-c, which replace it) or it crash-loops, WARNING after a\n"
                 + "                        non-zero exit in the window; perfdata running, exits,\n"
                 + "                        nonzero_exits, restarts\n"
+                + " --list-watches         the names of the declared watches; with --raw as Zabbix\n"
+                + "                        low-level discovery JSON [{\"{#WATCH}\":\"nginx\"},...]\n"
                 + "\n"
                 + "Options:\n"
                 + " -h, --help             print this help\n"
@@ -191,7 +219,11 @@ public final class CheckTaskwatch {
                 + Options.DEFAULT_TIMEOUT + ")\n"
                 + "     --raw              print only the number (for Zabbix UserParameters): --alive 1/0,\n"
                 + "                        --command running, --exits the count, --rate the rate,\n"
-                + "                        --health 0 ok / 1 degraded / 2 failed, --watch running\n"
+                + "                        --health 0 ok / 1 degraded / 2 failed, --watch running; when the\n"
+                + "                        agent does not answer, --health prints 2 and the others the\n"
+                + "                        UNKNOWN status line\n"
+                + "     --raw-state        print only the exit status (0 OK, 1 WARNING, 2 CRITICAL,\n"
+                + "                        3 UNKNOWN), for Zabbix triggers on a check's verdict\n"
                 + " -v, --verbose          -v: more on the status line, and what is too long for it on\n"
                 + "                        the lines after (the long output); -vv: the reply and the\n"
                 + "                        request; -vvv: the HTTP exchange and its timing\n"

@@ -7,7 +7,8 @@ import java.util.List;
  * for a reason other than loss, such as the /proc fallback) combined with thresholds on the
  * events lost in the window (without -w: WARNING when any was
  * lost, {@code -w 0}). One call: {@code health(window)}. {@code --raw} prints 0 (ok), 1
- * (degraded) or 2 (failed). The status line stays short: a long reason is cut there and given
+ * (degraded) or 2 (failed), and 2 also when the agent does not answer (nothing listens, no answer
+ * within -t), so that a Zabbix item keeps a value and its trigger fires. The status line stays short: a long reason is cut there and given
  * whole in the long output ({@code -v}).
  */
 final class HealthCheck implements Check {
@@ -21,6 +22,12 @@ final class HealthCheck implements Check {
     HealthCheck(int window, Thresholds given) {
         this.window = window;
         this.thresholds = given.orDefaults(DEFAULT_WARNING, null);
+    }
+
+    /** A dead agent is a failed agent for Zabbix: the item stores 2 instead of going unsupported. */
+    @Override
+    public String rawWhenUnreachable() {
+        return "2";
     }
 
     @Override

@@ -44,6 +44,12 @@ final class Jolokia {
         return url;
     }
 
+    /** Reads the Monitor's {@code attribute} and returns its value as Jolokia sends it (a list for an array). */
+    Object read(String attribute) throws CheckException {
+        String request = "{\"type\":\"read\",\"mbean\":" + Json.quote(MBEAN) + ",\"attribute\":" + Json.quote(attribute) + "}";
+        return ask(attribute, request).get("value");
+    }
+
     /** Calls {@code operation(arguments)} and returns its value, a JSON object. */
     Reply exec(String operation, Object... arguments) throws CheckException {
         StringBuilder b = new StringBuilder(160);
@@ -57,7 +63,17 @@ final class Jolokia {
             b.append(a instanceof String ? Json.quote((String) a) : String.valueOf(a));
         }
         b.append("]}");
-        String request = b.toString();
+        Object value = ask(operation, b.toString()).get("value");
+        if (!(value instanceof Map)) {
+            throw new CheckException("the agent's reply to " + operation + " has no value object (an older agent?)");
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> v = (Map<String, Object>) value;
+        return new Reply(operation, v);
+    }
+
+    /** POSTs one request about {@code what} (an operation or attribute) and returns the successful Jolokia reply. */
+    private Map<?, ?> ask(String operation, String request) throws CheckException {
         trace.add(2, "POST " + url + " " + request);
 
         Map<String, String> headers = new LinkedHashMap<>();
@@ -72,6 +88,8 @@ final class Jolokia {
         try {
             int remaining = (int) Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNanos - started));
             response = HttpPost.post(url, request.getBytes(StandardCharsets.UTF_8), headers, remaining);
+        } catch (ConnectException | SocketTimeoutException | NoRouteToHostException e) {
+            throw CheckException.unreachable(unreachable(e)); // no agent answered: --health --raw says failed
         } catch (IOException e) {
             throw new CheckException(unreachable(e));
         }
@@ -109,13 +127,7 @@ final class Jolokia {
             throw new CheckException("the agent could not run " + operation + ": " + jolokiaError(reply)
                     + " (Jolokia status " + status + ")");
         }
-        Object value = reply.get("value");
-        if (!(value instanceof Map)) {
-            throw new CheckException("the agent's reply to " + operation + " has no value object (an older agent?)");
-        }
-        @SuppressWarnings("unchecked")
-        Map<String, Object> v = (Map<String, Object>) value;
-        return new Reply(operation, v);
+        return reply;
     }
 
     private String unreachable(IOException e) {

@@ -29,7 +29,7 @@ final class Options {
 
     enum Mode {
         ALIVE("--alive"), PIDFILE("--pidfile"), COMMAND("--command"), EXITS("--exits"), RATE("--rate"), HEALTH("--health"),
-        WATCH("--watch");
+        WATCH("--watch"), LIST_WATCHES("--list-watches");
 
         final String option;
 
@@ -54,6 +54,7 @@ final class Options {
     Range critical;
     int verbosity;
     boolean raw;
+    boolean rawState;
     boolean help;
     boolean version;
 
@@ -155,7 +156,8 @@ final class Options {
 
     private static boolean isFlag(String name) {
         switch (name) {
-            case "nonzero": case "health": case "raw": case "verbose": case "help": case "version":
+            case "nonzero": case "health": case "raw": case "raw-state": case "list-watches": case "verbose": case "help":
+            case "version":
                 return true;
             default:
                 return false;
@@ -219,6 +221,8 @@ final class Options {
             case "nonzero": nonzero = true; break;
             case "health": mode(Mode.HEALTH); break;
             case "raw": raw = true; break;
+            case "raw-state": rawState = true; break;
+            case "list-watches": mode(Mode.LIST_WATCHES); break;
             default: throw new IllegalStateException(name);
         }
     }
@@ -233,7 +237,13 @@ final class Options {
     private void validate() throws UsageException {
         if (mode == null) {
             throw new UsageException("choose one mode: --alive PID, --pidfile FILE, --command REGEX, --exits REGEX,"
-                    + " --rate fork|exec|exit, --health or --watch NAME");
+                    + " --rate fork|exec|exit, --health, --watch NAME or --list-watches");
+        }
+        if (raw && rawState) {
+            throw new UsageException("--raw and --raw-state cannot be combined: --raw prints the value, --raw-state the state");
+        }
+        if (mode == Mode.LIST_WATCHES && (warning != null || critical != null || window != null)) {
+            throw new UsageException("--list-watches takes no -w/-c or --window: it lists the declared watches' names");
         }
         boolean process = mode == Mode.ALIVE || mode == Mode.PIDFILE;
         if (process && (warning != null || critical != null)) {

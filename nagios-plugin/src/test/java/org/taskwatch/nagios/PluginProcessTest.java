@@ -62,6 +62,29 @@ class PluginProcessTest {
     }
 
     @Test
+    void healthRawIsFailedWhenTheAgentIsDownAndOtherRawModesStayUnknown() throws Exception {
+        String url = "http://127.0.0.1:" + freePort() + "/jolokia/"; // closed: connection refused
+        Plugin.Run r = run("--health", "--raw", "-t", "2", "-U", url);
+        assertEquals("2\n", r.stdout(), r.toString()); // Zabbix stores 2 (failed), not "not supported"
+        assertEquals(2, r.exit(), r.toString());
+        // the other modes have no number for a dead agent: the UNKNOWN line, which Zabbix shows as the reason
+        Plugin.Run running = wellFormed(run("--command", "^nginx", "--raw", "-t", "2", "-U", url));
+        assertEquals(3, running.exit(), running.toString());
+        assertTrue(running.text().startsWith("cannot connect to the taskwatch agent at " + url), running.toString());
+    }
+
+    @Test
+    void healthRawIsFailedWhenTheAgentNeverAnswers() throws Exception {
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            // the backlog accepts the connection, nobody reads: the check's own timeout ends it
+            String url = "http://127.0.0.1:" + silent.getLocalPort() + "/jolokia/";
+            Plugin.Run r = run("--health", "--raw", "-t", "1", "-U", url);
+            assertEquals("2\n", r.stdout(), r.toString());
+            assertEquals(2, r.exit(), r.toString());
+        }
+    }
+
+    @Test
     void httpErrorStatus() throws Exception {
         agent.reply(500, "<html>Internal error</html>", false);
         Plugin.Run r = check("--health");

@@ -25,7 +25,12 @@ final class ZabbixTemplate {
     }
 
     static ZabbixTemplate load() throws IOException {
-        try (InputStream in = Files.newInputStream(FILE)) {
+        return load(FILE);
+    }
+
+    /** Another template file of the same export format (the Zabbix agent template). */
+    static ZabbixTemplate load(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
             Map<String, Object> root = map(new Yaml(new SafeConstructor(new LoaderOptions())).load(in));
             return new ZabbixTemplate(map(root.get("zabbix_export")));
         }

@@ -228,7 +228,7 @@ class ZabbixTemplateTest {
         List<String> lines = Files.readAllLines(Path.of("zabbix", "taskwatch.conf"));
         Map<String, String> samples = Map.of("taskwatch.alive", "4242", "taskwatch.running", "^nginx",
                 "taskwatch.exits", "^backup", "taskwatch.nonzero_exits", "^backup", "taskwatch.rate", "exec",
-                "taskwatch.watch", "nginx");
+                "taskwatch.watch", "nginx", "taskwatch.watch.state", "nginx");
         int n = 0;
         for (String l : lines) {
             if (!l.startsWith("UserParameter=")) {
@@ -241,11 +241,11 @@ class ZabbixTemplateTest {
             List<String> argv = words(command);
             assertTrue(argv.get(0).endsWith("/check_taskwatch"), command);
             Options o = Options.parse(argv.subList(1, argv.size()).toArray(new String[0]));
-            assertTrue(o.raw, "--raw missing: " + l);
+            assertTrue(o.raw || o.rawState, "--raw or --raw-state missing: " + l);
             assertNotNull(o.mode, l);
             assertTrue(o.timeoutSeconds < 3, "inside the Zabbix agent's default Timeout=3: " + l);
         }
-        assertEquals(7, n);
+        assertEquals(9, n);
     }
 
     /** Shell words with double quotes, enough for these lines. */
