@@ -124,13 +124,21 @@ class OptionsTest {
     }
 
     @Test
-    void combinationsThatMakeNoSense() {
+    void combinationsThatMakeNoSense() throws Exception {
         assertEquals("--alive takes no -w/-c: it is CRITICAL when the process is gone", bad("--alive", "1", "-w", "1"));
         assertEquals("--pidfile takes no -w/-c: it is CRITICAL when the process is gone", bad("--pidfile", "f", "-c", "1"));
         assertEquals("--window does not apply to --alive", bad("--alive", "1", "--window", "60"));
         assertEquals("--nonzero only applies to --exits", bad("--command", "x", "--nonzero"));
         assertEquals("--user and --password go together", bad("--health", "--user", "u"));
         assertEquals("--user and --password go together", bad("--health", "--password", "p"));
+        assertEquals("--raw and --raw-state cannot be combined: --raw prints the value, --raw-state the state",
+                bad("--watch", "web", "--raw", "--raw-state"));
+        assertEquals("--list-watches takes no -w/-c or --window: it lists the declared watches' names",
+                bad("--list-watches", "-w", "1"));
+        assertEquals("--watch and --list-watches cannot be combined: choose one mode", bad("--watch", "web", "--list-watches"));
+        Options o = ok("--list-watches", "--raw");
+        assertEquals(Options.Mode.LIST_WATCHES, o.mode);
+        assertTrue(ok("--watch", "web", "--raw-state").rawState);
     }
 
     @Test

@@ -191,6 +191,7 @@ class PackageIT {
         for (String p : List.of("/usr/bin/taskwatch", "/usr/lib/nagios/plugins/check_taskwatch", UNIT.toString(),
                 CONFIG.toString(), "/usr/share/taskwatch/taskwatch.jar", "/usr/share/taskwatch/check_taskwatch.jar",
                 "/usr/share/taskwatch/zabbix/taskwatch_template.yaml", "/usr/share/taskwatch/zabbix/taskwatch.conf",
+                "/usr/share/taskwatch/zabbix/taskwatch_agent_template.yaml",
                 "/usr/share/taskwatch/nagios/taskwatch.cfg", "/var/lib/taskwatch")) {
             assertTrue(installedPaths.contains(p), p + " not in the package: " + installedPaths);
         }
