@@ -63,7 +63,7 @@ class PluginProcessTest {
 
     @Test
     void healthRawIsFailedWhenTheAgentIsDownAndOtherRawModesStayUnknown() throws Exception {
-        String url = "http://127.0.0.1:" + freePort() + "/jolokia/"; // closed: connection refused
+        String url = "http://127.0.0.1:" + AgentProcess.freePort() + "/jolokia/"; // closed: connection refused
         Plugin.Run r = run("--health", "--raw", "-t", "2", "-U", url);
         assertEquals("2\n", r.stdout(), r.toString()); // Zabbix stores 2 (failed), not "not supported"
         assertEquals(2, r.exit(), r.toString());

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.taskwatch.agent.AgentProcess;
 import org.taskwatch.kernel.KernelVersion;
 import org.taskwatch.testing.KernelTests;
 import org.taskwatch.testing.Spawn;
@@ -46,7 +47,7 @@ class WatchCheckLiveTest {
                 "watch.loop.match = command:crasher-" + TAG,
                 "watch.loop.expect = 0:", ""));
         agent = AgentProcess.start("--config", conf.toString(), "--no-jmx", "--jolokia-port", "0");
-        url = agent.jolokiaUrl(60);
+        url = agent.awaitJolokiaUrl(60);
     }
 
     @AfterAll

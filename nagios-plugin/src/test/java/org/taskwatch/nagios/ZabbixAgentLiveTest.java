@@ -19,6 +19,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.taskwatch.agent.AgentProcess;
 import org.taskwatch.kernel.KernelVersion;
 import org.taskwatch.testing.KernelTests;
 import org.taskwatch.testing.Spawn;
@@ -53,7 +54,7 @@ class ZabbixAgentLiveTest {
                 "watch.web.match = command:^/bin/sleep 79" + TAG + "$",
                 "watch.gone.match = command:^/bin/sleep 80" + TAG + "$", ""));
         agent = AgentProcess.start("--config", conf.toString(), "--no-jmx", "--jolokia-port", "0");
-        url = agent.jolokiaUrl(60);
+        url = agent.awaitJolokiaUrl(60);
 
         Path plugin = dir.resolve("check_taskwatch");
         Files.writeString(plugin, "#!/bin/sh\nexec '" + Plugin.java() + "' -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp '"
