@@ -133,29 +133,38 @@ public final class TaskMonitor implements AutoCloseable {
 
     /** Watches one process. @throws IllegalArgumentException for bad arguments, changing nothing */
     public Watch watch(int pid, String events) {
-        int mask = EventType.parseList(events);
+        return added(processWatch(pid, EventType.parseList(events)));
+    }
+
+    /** Watches a process and all its descendants; pid 1 watches every process. */
+    public Watch watchTree(int pid, String events) {
+        return added(treeWatch(pid, EventType.parseList(events)));
+    }
+
+    /** Watches every process whose command matches {@code regex} at exec, from now on. */
+    public Watch watchCommand(String regex, String events) {
+        return added(commandWatch(regex, EventType.parseList(events)));
+    }
+
+    /** A public process watch (a client's, or a declared one's table entry). */
+    private Watch processWatch(int pid, int mask) {
         // the kernel lets its events through before the watch exists
-        Watch w = added(filter.registering(pid, mask,
-                () -> registry.watchProcess(pid, mask, false, budgetedPidfd(pid))));
+        Watch w = filter.registering(pid, mask, () -> registry.watchProcess(pid, mask, false, budgetedPidfd(pid)));
         source.track(pid); // a poller keeps a pidfd to learn the exit status
         details.remember(pid);
         return w;
     }
 
-    /** Watches a process and all its descendants; pid 1 watches every process. */
-    public Watch watchTree(int pid, String events) {
-        int mask = EventType.parseList(events);
+    private Watch treeWatch(int pid, int mask) {
         // trees need every fork: no kernel filter
-        Watch w = added(filter.registering(-1, 0, () -> registry.watchTree(pid, mask)));
+        Watch w = filter.registering(-1, 0, () -> registry.watchTree(pid, mask));
         details.remember(pid);
         return w;
     }
 
-    /** Watches every process whose command matches {@code regex} at exec, from now on. */
-    public Watch watchCommand(String regex, String events) {
-        int mask = EventType.parseList(events);
+    private Watch commandWatch(String regex, int mask) {
         // commands need every exec: no kernel filter
-        return added(filter.registering(-1, 0, () -> registry.watchCommand(regex, mask, false)));
+        return filter.registering(-1, 0, () -> registry.watchCommand(regex, mask, false));
     }
 
     /**
@@ -187,16 +196,24 @@ public final class TaskMonitor implements AutoCloseable {
             throw new IllegalArgumentException("watch " + id + " is the declared watch '" + w.name()
                     + "': it ends only when it is removed from the agent's configuration file (then send the agent SIGHUP)");
         }
-        if (w == null || !registry.unwatch(id)) {
+        if (w == null || !end(w)) {
+            return false;
+        }
+        for (WatchLifecycleListener l : lifecycle) {
+            l.removed(w);
+        }
+        return true;
+    }
+
+    /** Ends a public watch: out of the table, its process no longer tracked, the kernel filter narrowed. */
+    private boolean end(Watch w) {
+        if (!registry.unwatch(w.id())) {
             return false;
         }
         if (w.kind() == WatchKind.PROCESS) {
             source.untrack(w.pid());
         }
         filter.narrow();
-        for (WatchLifecycleListener l : lifecycle) {
-            l.removed(w);
-        }
         return true;
     }
 
@@ -230,30 +247,19 @@ public final class TaskMonitor implements AutoCloseable {
         boolean tree = spec.kind() == ServiceSpec.Kind.TREE || spec.kind() == ServiceSpec.Kind.PIDFILE && spec.descendants();
         Watch w;
         if (spec.kind() == ServiceSpec.Kind.COMMAND) {
-            w = filter.registering(-1, 0, () -> registry.watchCommand(spec.target(), mask, false));
+            w = commandWatch(spec.target(), mask);
             w.declaredAs(spec.name()); // before it has members: from here forks of members join it
             registry.adoptMatching(w);
-        } else if (tree) {
-            w = filter.registering(-1, 0, () -> registry.watchTree(pid, mask));
-            w.declaredAs(spec.name());
-            details.remember(pid);
         } else {
-            w = filter.registering(pid, mask, () -> registry.watchProcess(pid, mask, false, budgetedPidfd(pid)));
+            w = tree ? treeWatch(pid, mask) : processWatch(pid, mask);
             w.declaredAs(spec.name());
-            source.track(pid);
-            details.remember(pid);
         }
         return w;
     }
 
     /** Ends a declared watch's table watch (a reload removed it, or its pid file names another process). */
     void endNamed(Watch w) {
-        if (registry.unwatch(w.id())) {
-            if (w.kind() == WatchKind.PROCESS) {
-                source.untrack(w.pid());
-            }
-            filter.narrow();
-        }
+        end(w);
     }
 
     /** How many processes {@code w} follows now. */
