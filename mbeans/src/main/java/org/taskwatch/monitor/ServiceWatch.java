@@ -2,6 +2,9 @@ package org.taskwatch.monitor;
 
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.IntPredicate;
 import java.util.concurrent.TimeUnit;
 import org.taskwatch.kernel.ExitStatus;
 import org.taskwatch.kernel.ProcEvent;
@@ -44,6 +47,10 @@ public final class ServiceWatch {
     private long lastExitNanos = Long.MIN_VALUE; // kernel clock (System.nanoTime)
     private long lastNonZeroNanos = Long.MIN_VALUE;
     private final ArrayDeque<Long> restartNanos = new ArrayDeque<>();
+    // Pids counted as a start and not yet seen exiting: a start is a process joining, not an
+    // exec. One process can be matched at two execs (a wrapper exec'ing the program, or a
+    // launcher whose exec is read from /proc after it exec'd the program already).
+    private final Set<Integer> startedPids = new HashSet<>();
     private State state;
     private String reason = "";
     private long sinceMillis = startedMillis;
@@ -72,7 +79,7 @@ public final class ServiceWatch {
     synchronized void follow(Watch w, int pidNow, boolean start, long nowNanos) {
         watch = w;
         pid = pidNow;
-        if (start) {
+        if (start && startedPids.add(pidNow)) {
             started(nowNanos);
         }
     }
@@ -84,8 +91,10 @@ public final class ServiceWatch {
 
     /** A delivered event this watch matched (delivery thread). */
     synchronized void onEvent(ProcEvent e, String command) {
-        if (e instanceof ProcEvent.Exec) {
-            started(e.timestampNanos());
+        if (e instanceof ProcEvent.Exec x) {
+            if (startedPids.add(x.tgid())) {
+                started(e.timestampNanos());
+            }
         } else if (e instanceof ProcEvent.Exit x) {
             exited(x.tgid(), x.status(), x.timestampNanos(), command);
         }
@@ -102,7 +111,18 @@ public final class ServiceWatch {
         }
     }
 
+    /**
+     * Forgets started pids that are gone without an exit seen (events lost), so a later
+     * process with the same pid counts as a start. Only when there are more than running.
+     */
+    synchronized void forgetGone(int running, IntPredicate alive) {
+        if (startedPids.size() > running) {
+            startedPids.removeIf(p -> !alive.test(p));
+        }
+    }
+
     private void exited(int tgid, ExitStatus s, long nanos, String command) {
+        startedPids.remove(tgid);
         exits++;
         boolean failed = s.known() && (s.exitCode() != 0 || s.signal() != 0);
         if (failed) {

@@ -219,7 +219,8 @@ public final class ServiceWatches implements MonitorListener, AutoCloseable {
                 if (w.spec().kind() == ServiceSpec.Kind.PIDFILE) {
                     followPidFile(w);
                 }
-                snapshot(w); // "since" moves when the state does, whether or not anyone reads it
+                ServiceWatch.Snapshot now = snapshot(w); // "since" moves when the state does, whether or not anyone reads it
+                w.forgetGone(now.running(), this::alive);
             }
         } catch (RuntimeException ex) {
             System.err.println("taskwatch: declared watches: " + ex);

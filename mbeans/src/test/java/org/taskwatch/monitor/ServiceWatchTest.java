@@ -95,4 +95,30 @@ class ServiceWatchTest {
         assertEquals(0, Expectation.parse("~:3").compare(-5));
         assertEquals(1, Expectation.parse("5").compare(6));
     }
+
+    @Test
+    void aProcessMatchedAtTwoExecsIsOneStart() {
+        // a launcher read from /proc after it exec'd the program already, then the program's own exec
+        ServiceWatch w = watch("0:");
+        long t = 1000 * S;
+        w.onEvent(exec(10, t), "web");
+        w.onEvent(exec(10, t + 1), "web");
+        assertEquals(1, w.evaluate(1, t + 2).starts());
+        w.onEvent(exit(10, t + S, 0), "web");
+        w.onEvent(exec(10, t + 2 * S), "web"); // the pid reused by a new process
+        assertEquals(2, w.evaluate(1, t + 2 * S).starts());
+    }
+
+    @Test
+    void aPidWhoseExitWasLostCountsAgainOnceItIsGone() {
+        ServiceWatch w = watch("0:");
+        long t = 1000 * S;
+        w.onEvent(exec(10, t), "web");
+        w.forgetGone(1, pid -> false);
+        w.onEvent(exec(10, t + S), "web");
+        assertEquals(1, w.evaluate(1, t + S).starts(), "as many started as running: nothing pruned");
+        w.forgetGone(0, pid -> false); // the exit was lost: 0 running
+        w.onEvent(exec(10, t + 2 * S), "web");
+        assertEquals(2, w.evaluate(1, t + 2 * S).starts());
+    }
 }
