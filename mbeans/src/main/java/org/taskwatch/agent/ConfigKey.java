@@ -77,7 +77,12 @@ public enum ConfigKey {
             "auto: while every watch is a single-process watch, the kernel drops the events of other processes"
                     + " (a BPF socket filter); the counters then count only what passes. off: every event is read"),
     ENDED_WATCH_SECONDS("endedWatchSeconds", "600", Kind.range(0, 7 * 86400),
-            "how long the Watch MBean of an exited process stays, so pollers can read its ExitCode");
+            "how long the Watch MBean of an exited process stays, so pollers can read its ExitCode"),
+    REDACT("redact", org.taskwatch.monitor.Redaction.DEFAULT_RULE, Kind.REGEX,
+            "a regular expression whose matches (or, where it has groups, what the groups captured) are masked as ***"
+                    + " in every command line the agent sends or serves: notifications, push messages, metrics, status"
+                    + " texts. The default masks the value after password, secret, token, api key, credentials or auth."
+                    + " Empty: nothing masked");
 
     private final String key;
     private final String defaultValue;
@@ -158,6 +163,17 @@ public enum ConfigKey {
             @Override
             String problem(String v) {
                 return v.isEmpty() || Files.isReadable(Path.of(v)) ? null : "cannot read this file";
+            }
+        };
+        static final Kind REGEX = new Kind() {
+            @Override
+            String problem(String v) {
+                try {
+                    org.taskwatch.monitor.Redaction.of(v);
+                    return null;
+                } catch (IllegalArgumentException e) {
+                    return e.getMessage();
+                }
             }
         };
         static final Kind SOURCE = oneOf("auto", "netlink", "procfs");

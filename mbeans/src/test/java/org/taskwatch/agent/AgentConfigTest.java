@@ -21,12 +21,13 @@ class AgentConfigTest {
         Path readme = Path.of(System.getenv().getOrDefault("TASKWATCH_ROOT", ".."), "README.md");
         List<String> rows = new ArrayList<>();
         for (String line : Files.readAllLines(readme)) {
-            if (line.startsWith("| `") && line.split("\\|").length == 4) {
+            if (line.startsWith("| `") && line.split("(?<!\\\\)\\|").length == 4) { // an escaped bar is a bar inside a cell
                 rows.add(line);
             }
         }
         for (ConfigKey k : ConfigKey.values()) {
-            String expected = "| `" + k.key() + "` | " + (k.defaultValue().isEmpty() ? "" : "`" + k.defaultValue() + "`")
+            String value = k.defaultValue().replace("|", "\\|");
+            String expected = "| `" + k.key() + "` | " + (value.isEmpty() ? "" : "`" + value + "`")
                     + " | " + k.meaning() + " |";
             assertTrue(rows.contains(expected), "README.md lacks or differs for " + k.key() + ": expected row\n" + expected);
         }
