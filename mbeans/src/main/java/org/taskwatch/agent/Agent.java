@@ -12,6 +12,7 @@ import org.taskwatch.kernel.ProcConnector;
 import org.taskwatch.monitor.TaskMonitor;
 import org.taskwatch.monitor.Watch;
 import org.taskwatch.monitor.WatchOwners;
+import org.taskwatch.push.Pushes;
 
 /**
  * A running agent: the monitor, its MBeans in an MBeanServer, and the endpoints that serve them
@@ -23,11 +24,14 @@ public final class Agent implements AutoCloseable {
     private final JmxExporter exporter;
     private final JmxRemote jmx;
     private final JolokiaEndpoint jolokia;
+    private final Pushes pushes; // null: no push destination
     private final List<String> banner;
     private AgentConfig config; // guarded by this: the configuration running now (a reload replaces it)
 
-    private Agent(TaskMonitor monitor, JmxExporter exporter, JmxRemote jmx, JolokiaEndpoint jolokia, List<String> banner) {
+    private Agent(TaskMonitor monitor, JmxExporter exporter, JmxRemote jmx, JolokiaEndpoint jolokia, Pushes pushes,
+            List<String> banner) {
         this.monitor = monitor;
+        this.pushes = pushes;
         this.exporter = exporter;
         this.jmx = jmx;
         this.jolokia = jolokia;
@@ -62,11 +66,16 @@ public final class Agent implements AutoCloseable {
         JmxExporter exporter = null;
         JmxRemote jmx = null;
         JolokiaEndpoint jolokia = null;
+        Pushes pushes = null;
         try {
             // before the MBeans: a client's first read finds the declared watches seeded from /proc
             String applied = monitor.services().apply(config.declaredWatches());
             monitor.services().configStatus(loaded(config, "loaded", applied));
+            pushes = PushDestinations.start(config, monitor, Agent::log);
             exporter = JmxExporter.export(mbs, monitor, config.getInt(ConfigKey.ENDED_WATCH_SECONDS));
+            if (pushes != null) {
+                exporter.showPushes(pushes::stats);
+            }
             if (config.getBoolean(ConfigKey.JMX_ENABLED)) {
                 jmx = JmxRemote.start(mbs, JmxSettings.of(config), users);
                 jmx.connections().ownWatches(monitor.owners(), Agent::log);
@@ -79,13 +88,13 @@ public final class Agent implements AutoCloseable {
                 ownWatches(jolokia, monitor.owners());
             }
         } catch (JMException e) {
-            closeAll(jolokia, jmx, exporter, monitor);
+            closeAll(jolokia, jmx, exporter, pushes, monitor);
             throw new IOException("cannot register the MBeans: " + e.getMessage(), e);
         } catch (IOException | RuntimeException e) {
-            closeAll(jolokia, jmx, exporter, monitor);
+            closeAll(jolokia, jmx, exporter, pushes, monitor);
             throw e;
         }
-        return new Agent(monitor, exporter, jmx, jolokia, banner(config, monitor, jmx, jolokia)).withConfig(config);
+        return new Agent(monitor, exporter, jmx, jolokia, pushes, banner(config, monitor, jmx, jolokia, pushes)).withConfig(config);
     }
 
     private static String loaded(AgentConfig c, String what, String applied) {
@@ -138,7 +147,8 @@ public final class Agent implements AutoCloseable {
         System.err.println("taskwatch: " + line);
     }
 
-    private static List<String> banner(AgentConfig config, TaskMonitor monitor, JmxRemote jmx, JolokiaEndpoint jolokia) {
+    private static List<String> banner(AgentConfig config, TaskMonitor monitor, JmxRemote jmx, JolokiaEndpoint jolokia,
+            Pushes pushes) {
         List<String> lines = new ArrayList<>();
         ProcConnector c = monitor.connector();
         if (c != null) {
@@ -167,6 +177,9 @@ public final class Agent implements AutoCloseable {
             lines.add("warning: JMX has no authentication, only Jolokia has (jolokia.user): any local user may use JMX;"
                     + " set jmx.passwordFile (its users then serve both) or jmx.enabled=false");
         }
+        if (pushes != null) {
+            lines.add("push " + String.join(", ", pushes.stats().stream().map(org.taskwatch.push.PushStats::target).toList()));
+        }
         for (String w : config.warnings()) {
             lines.add("warning: " + w);
         }
@@ -192,11 +205,11 @@ public final class Agent implements AutoCloseable {
     /** Stops serving, removes the MBeans, and unsubscribes from the kernel (IGNORE). */
     @Override
     public void close() {
-        closeAll(jolokia, jmx, exporter, monitor);
+        closeAll(jolokia, jmx, exporter, pushes, monitor);
     }
 
-    private static void closeAll(JolokiaEndpoint jolokia, JmxRemote jmx, JmxExporter exporter, TaskMonitor monitor) {
-        for (AutoCloseable c : new AutoCloseable[] {jolokia, jmx, exporter, monitor}) {
+    private static void closeAll(JolokiaEndpoint jolokia, JmxRemote jmx, JmxExporter exporter, Pushes pushes, TaskMonitor monitor) {
+        for (AutoCloseable c : new AutoCloseable[] {jolokia, jmx, exporter, pushes, monitor}) {
             if (c != null) {
                 try {
                     c.close();

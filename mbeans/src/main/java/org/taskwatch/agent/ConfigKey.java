@@ -82,7 +82,28 @@ public enum ConfigKey {
             "a regular expression whose matches (or, where it has groups, what the groups captured) are masked as ***"
                     + " in every command line the agent sends or serves: notifications, push messages, metrics, status"
                     + " texts. The default masks the value after password, secret, token, api key, credentials or auth."
-                    + " Empty: nothing masked");
+                    + " Empty: nothing masked"),
+    PUSH_COMMAND_LINES("push.commandLines", "false", Kind.BOOLEAN,
+            "whether push messages (Zabbix, Icinga, Nagios) carry the command line of a watch's failed process, redacted;"
+                    + " false: names and statuses only"),
+    ICINGA_URL("icinga.url", "", Kind.HTTP_URL,
+            "Icinga 2's API, https://HOST:5665: the agent sends each declared watch's result there as it happens"
+                    + " (process-check-result for the service named after the watch). Empty: off"),
+    ICINGA_USER("icinga.user", "", Kind.STRING, "Icinga 2 API user (needs the permission actions/process-check-result)"),
+    ICINGA_PASSWORD("icinga.password", "", Kind.SECRET, "password of icinga.user"),
+    ICINGA_CA_FILE("icinga.caFile", "", Kind.FILE,
+            "PEM file of the CA that signed Icinga's API certificate (/var/lib/icinga2/certs/ca.crt on the Icinga host);"
+                    + " empty: the JVM's trusted CAs"),
+    ICINGA_HOST("icinga.host", "", Kind.STRING, "the host object's name in Icinga; empty: this machine's host name"),
+    ICINGA_REFRESH_SECONDS("icinga.refreshSeconds", "60", Kind.range(10, 86400),
+            "every declared watch's result is sent again this often, whether or not anything happened"),
+    NAGIOS_COMMAND_FILE("nagios.commandFile", "", Kind.STRING,
+            "Nagios' (or Naemon's) external command file, e.g. /var/lib/nagios4/rw/nagios.cmd: the agent writes each"
+                    + " declared watch's result there as it happens (PROCESS_SERVICE_CHECK_RESULT for the service named after"
+                    + " the watch). Empty: off"),
+    NAGIOS_HOST("nagios.host", "", Kind.STRING, "the host's name in Nagios; empty: this machine's host name"),
+    NAGIOS_REFRESH_SECONDS("nagios.refreshSeconds", "60", Kind.range(10, 86400),
+            "every declared watch's result is written again this often, whether or not anything happened");
 
     private final String key;
     private final String defaultValue;
@@ -177,6 +198,21 @@ public enum ConfigKey {
             }
         };
         static final Kind SOURCE = oneOf("auto", "netlink", "procfs");
+        static final Kind HTTP_URL = new Kind() {
+            @Override
+            String problem(String v) {
+                if (v.isEmpty()) {
+                    return null;
+                }
+                try {
+                    java.net.URI u = new java.net.URI(v);
+                    return ("https".equals(u.getScheme()) || "http".equals(u.getScheme())) && u.getHost() != null
+                            && u.getUserInfo() == null ? null : "must be https://HOST:PORT (credentials in their own keys)";
+                } catch (java.net.URISyntaxException e) {
+                    return "is not a URL: " + e.getReason();
+                }
+            }
+        };
         /** Watches at once: a range, and no more than this process's descriptors allow. */
         static final Kind WATCHES = new Kind() {
             private final Kind range = range(1, 1_000_000);
