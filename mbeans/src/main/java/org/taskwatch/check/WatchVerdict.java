@@ -24,7 +24,7 @@ public record WatchVerdict(State state, String text, String detail, List<Perfdat
      * names): what a verdict is made of.
      *
      * @param lastNonZeroExitMillis 0: none
-     * @param lastNonZeroExit how and which process last exited non-zero ("pid 12 exit status 3 at ..."),
+     * @param lastNonZeroExit how and which process last exited non-zero ("pid 12 exit 3 at ..."),
      *     empty for none
      */
     public record Figures(String name, long running, long exits, long nonZeroExits, long restarts, String expect,

@@ -23,7 +23,7 @@ public final class ServiceWatch {
 
     /** How a watched process ended: status decoded as notifications decode it. */
     public record LastExit(int pid, ExitStatus status, long millis, String command) {
-        /** "pid 123 exit status 3 at 2026-...Z (/bin/sh crasher.sh)", the command when there is one. */
+        /** "pid 123 exit 3 at 2026-...Z (/bin/sh crasher.sh)", the command when there is one. */
         public String describe() {
             return "pid " + pid + " " + status.describe() + " at " + Instant.ofEpochMilli(millis)
                     + (command.isEmpty() ? "" : " (" + command + ")");

@@ -21,7 +21,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
-import org.taskwatch.check.Perfdata;
 import org.taskwatch.check.WatchVerdict;
 
 /**
@@ -138,7 +137,7 @@ public final class IcingaTarget implements PushTarget {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
         } catch (IOException e) {
-            throw new IOException(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage(), e);
+            throw new IOException(e.getMessage() == null ? "cannot connect (" + e.getClass().getSimpleName() + ")" : e.getMessage(), e);
         }
         int status = r.statusCode();
         if (status >= 500) {
@@ -157,13 +156,10 @@ public final class IcingaTarget implements PushTarget {
         b.append("{\"type\":\"Service\",\"service\":").append(quote(service));
         b.append(",\"exit_status\":").append(v.state().code);
         b.append(",\"plugin_output\":").append(quote(v.statusLine()));
-        b.append(",\"performance_data\":[");
-        List<Perfdata> perf = v.perfdata();
-        for (int i = 0; i < perf.size(); i++) {
-            b.append(i == 0 ? "" : ",").append(quote(perf.get(i).format()));
-        }
+        // one string, as a plugin prints it: Icinga then splits and normalizes it as for an active check
+        b.append(",\"performance_data\":").append(quote(v.perfdataText()));
         String seconds = String.format(java.util.Locale.ROOT, "%.3f", timeMillis / 1000.0);
-        b.append("],\"check_source\":").append(quote(source));
+        b.append(",\"check_source\":").append(quote(source));
         b.append(",\"execution_start\":").append(seconds).append(",\"execution_end\":").append(seconds).append('}');
         return b.toString();
     }

@@ -32,7 +32,7 @@ import org.taskwatch.testing.KernelTests;
  * permission, for the test's queries) and {@code taskwatch} (only
  * {@code actions/process-check-result}, as the README tells operators), and the test's objects.
  */
-final class Icinga2 implements AutoCloseable {
+final class Icinga2 {
     static final Path BINARY = Path.of("/usr/sbin/icinga2");
     static final String AGENT_PASSWORD = "tw-" + Long.toHexString(System.nanoTime());
     private static final String ROOT_PASSWORD = "root-" + Long.toHexString(System.nanoTime());
@@ -249,10 +249,5 @@ final class Icinga2 implements AutoCloseable {
         if (p.waitFor() != 0) {
             throw new IOException(String.join(" ", cmd) + " failed: " + out);
         }
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-        stop();
     }
 }
