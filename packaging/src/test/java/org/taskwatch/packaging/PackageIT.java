@@ -192,7 +192,9 @@ class PackageIT {
                 CONFIG.toString(), "/usr/share/taskwatch/taskwatch.jar", "/usr/share/taskwatch/check_taskwatch.jar",
                 "/usr/share/taskwatch/zabbix/taskwatch_template.yaml", "/usr/share/taskwatch/zabbix/taskwatch.conf",
                 "/usr/share/taskwatch/zabbix/taskwatch_agent_template.yaml",
-                "/usr/share/taskwatch/nagios/taskwatch.cfg", "/var/lib/taskwatch")) {
+                "/usr/share/taskwatch/nagios/taskwatch.cfg", "/usr/share/taskwatch/icinga2/taskwatch-command.conf",
+                "/usr/share/taskwatch/icinga2/taskwatch-services.conf",
+                "/usr/share/icinga2/include/plugins-contrib.d/taskwatch.conf", "/var/lib/taskwatch")) {
             assertTrue(installedPaths.contains(p), p + " not in the package: " + installedPaths);
         }
         assertEquals(0, run(List.of("getent", "passwd", "taskwatch")).exit(), "no taskwatch user");
