@@ -24,17 +24,17 @@ public final class Agent implements AutoCloseable {
     private final JmxExporter exporter;
     private final JmxRemote jmx;
     private final JolokiaEndpoint jolokia;
-    private final Pushes pushes; // null: no push destination
+    private final Pushes pushes; // null: nothing pushed
     private final List<String> banner;
     private AgentConfig config; // guarded by this: the configuration running now (a reload replaces it)
 
     private Agent(TaskMonitor monitor, JmxExporter exporter, JmxRemote jmx, JolokiaEndpoint jolokia, Pushes pushes,
             List<String> banner) {
         this.monitor = monitor;
-        this.pushes = pushes;
         this.exporter = exporter;
         this.jmx = jmx;
         this.jolokia = jolokia;
+        this.pushes = pushes;
         this.banner = banner;
     }
 
@@ -67,12 +67,13 @@ public final class Agent implements AutoCloseable {
         JmxRemote jmx = null;
         JolokiaEndpoint jolokia = null;
         Pushes pushes = null;
+        List<String> pushLines = new ArrayList<>();
         try {
             // before the MBeans: a client's first read finds the declared watches seeded from /proc
             String applied = monitor.services().apply(config.declaredWatches());
             monitor.services().configStatus(loaded(config, "loaded", applied));
-            pushes = PushDestinations.start(config, monitor, Agent::log);
             exporter = JmxExporter.export(mbs, monitor, config.getInt(ConfigKey.ENDED_WATCH_SECONDS));
+            pushes = PushSetup.start(config, monitor, Agent::log, pushLines);
             if (pushes != null) {
                 exporter.showPushes(pushes::stats);
             }
@@ -94,7 +95,9 @@ public final class Agent implements AutoCloseable {
             closeAll(jolokia, jmx, exporter, pushes, monitor);
             throw e;
         }
-        return new Agent(monitor, exporter, jmx, jolokia, pushes, banner(config, monitor, jmx, jolokia, pushes)).withConfig(config);
+        List<String> lines = new ArrayList<>(banner(config, monitor, jmx, jolokia));
+        lines.addAll(pushLines);
+        return new Agent(monitor, exporter, jmx, jolokia, pushes, List.copyOf(lines)).withConfig(config);
     }
 
     private static String loaded(AgentConfig c, String what, String applied) {
@@ -147,8 +150,7 @@ public final class Agent implements AutoCloseable {
         System.err.println("taskwatch: " + line);
     }
 
-    private static List<String> banner(AgentConfig config, TaskMonitor monitor, JmxRemote jmx, JolokiaEndpoint jolokia,
-            Pushes pushes) {
+    private static List<String> banner(AgentConfig config, TaskMonitor monitor, JmxRemote jmx, JolokiaEndpoint jolokia) {
         List<String> lines = new ArrayList<>();
         ProcConnector c = monitor.connector();
         if (c != null) {
@@ -176,9 +178,6 @@ public final class Agent implements AutoCloseable {
                 && !config.get(ConfigKey.JOLOKIA_USER).isEmpty()) {
             lines.add("warning: JMX has no authentication, only Jolokia has (jolokia.user): any local user may use JMX;"
                     + " set jmx.passwordFile (its users then serve both) or jmx.enabled=false");
-        }
-        if (pushes != null) {
-            lines.add("push " + String.join(", ", pushes.stats().stream().map(org.taskwatch.push.PushStats::target).toList()));
         }
         for (String w : config.warnings()) {
             lines.add("warning: " + w);
@@ -208,7 +207,9 @@ public final class Agent implements AutoCloseable {
         closeAll(jolokia, jmx, exporter, pushes, monitor);
     }
 
-    private static void closeAll(JolokiaEndpoint jolokia, JmxRemote jmx, JmxExporter exporter, Pushes pushes, TaskMonitor monitor) {
+    /** In reverse order of start; the pushes before the monitor, sending what they hold (up to 2 s each). */
+    private static void closeAll(JolokiaEndpoint jolokia, JmxRemote jmx, JmxExporter exporter, Pushes pushes,
+            TaskMonitor monitor) {
         for (AutoCloseable c : new AutoCloseable[] {jolokia, jmx, exporter, pushes, monitor}) {
             if (c != null) {
                 try {

@@ -297,8 +297,8 @@ final class Monitor implements MonitorMXBean, MonitorListener {
     @Override public long getPushSent() { return pushes.get().stream().mapToLong(org.taskwatch.push.PushStats::sent).sum(); }
     @Override public long getPushDropped() { return pushes.get().stream().mapToLong(org.taskwatch.push.PushStats::dropped).sum(); }
     @Override public long getPushRefused() { return pushes.get().stream().mapToLong(org.taskwatch.push.PushStats::refused).sum(); }
-    @Override public long getPushQueued() { return pushes.get().stream().mapToLong(org.taskwatch.push.PushStats::queued).sum(); }
-    @Override public String[] getPushStatus() { return org.taskwatch.push.Pushes.describe(pushes.get()).toArray(String[]::new); }
+    @Override public int getPushQueued() { return pushes.get().stream().mapToInt(org.taskwatch.push.PushStats::queued).sum(); }
+    @Override public String getPushStatus() { return String.join("\n", org.taskwatch.push.Pushes.describe(pushes.get())); }
 
     void pushes(java.util.function.Supplier<java.util.List<org.taskwatch.push.PushStats>> stats) {
         pushes = stats;

@@ -100,9 +100,9 @@ public interface MonitorMXBean {
     /** Push messages a destination answered "no" to (unknown host or item): not retried. */
     long getPushRefused();
 
-    /** Push messages waiting now. */
-    long getPushQueued();
+    /** Push messages waiting now (point-in-time). */
+    int getPushQueued();
 
-    /** One line per push destination: its counters and its last error with the server's answer. */
-    String[] getPushStatus();
+    /** One line per push destination: its counters and its last error with the server's answer; empty: no push. */
+    String getPushStatus();
 }

@@ -71,6 +71,12 @@ public final class WatchFeed implements MonitorListener, AutoCloseable {
      */
     public void subscribe(Consumer<PushMessage> sink, int heartbeatSeconds) {
         sinks.add(new Sink(sink, TimeUnit.SECONDS.toNanos(heartbeatSeconds), new long[] {System.nanoTime()}));
+        if (heartbeatSeconds == 0) { // no heartbeat to tell the states: tell them now
+            long now = System.currentTimeMillis();
+            for (ServiceWatch w : services.all()) {
+                sink.accept(new PushMessage(PushMessage.Kind.STATE, w.name(), now, clean(services.snapshot(w)), null));
+            }
+        }
     }
 
     // ---- the delivery thread ----

@@ -89,7 +89,7 @@ class IcingaLiveTest {
                 "push.commandLines = true", ""));
         agent = AgentProcess.start("--config", conf.toString(), "--no-jmx", "--jolokia-port", Integer.toString(jolokiaPort));
         jolokia = agent.awaitJolokiaUrl(60);
-        assertTrue(agent.output().contains("push icinga localhost:" + icinga.port), agent.output());
+        assertTrue(agent.output().contains("push to icinga localhost:" + icinga.port + " as host '" + HOST + "', with command lines (redacted)"), agent.output());
     }
 
     @AfterAll
