@@ -238,6 +238,28 @@ class PackageIT {
     }
 
     @Test
+    @Order(4)
+    void icingaLoadsTheInstalledCheckCommandWithItsStockConfiguration() throws Exception {
+        Path icinga = Path.of("/usr/sbin/icinga2");
+        if (!Files.isExecutable(icinga)) {
+            String why = "icinga2 is not installed (apt-get install icinga2)";
+            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+                fail("the package's Icinga 2 check cannot run in CI: " + why);
+            }
+            org.junit.jupiter.api.Assumptions.assumeTrue(false, why);
+        }
+        Path objects = Files.createTempDirectory("taskwatch-icinga").resolve("objects");
+        // Debian's /etc/icinga2 as installed loads plugins-contrib.d, where the package put the CheckCommand
+        Run check = run(List.of(icinga.toString(), "daemon", "-C", "-DObjectsPath=" + objects));
+        assertEquals(0, check.exit(), check.toString());
+        Run list = run(List.of(icinga.toString(), "object", "list", "--type", "CheckCommand", "--name", "taskwatch",
+                "-DObjectsPath=" + objects));
+        assertTrue(list.out().contains("Object 'taskwatch' of type 'CheckCommand'")
+                && list.out().contains("/usr/share/icinga2/include/plugins-contrib.d/taskwatch.conf")
+                && list.out().contains("/usr/lib/nagios/plugins/check_taskwatch"), list.toString());
+    }
+
+    @Test
     @Order(5)
     void theUnitPassesSystemdAnalyzeVerify() throws Exception {
         // --man=no: machines without man-db (or whose dpkg leaves out /usr/share/man) cannot open
