@@ -48,6 +48,9 @@ public final class PushQueue implements AutoCloseable {
     private long droppedLogged; // dropped as last logged, and when
     private long dropLogNanos = Long.MIN_VALUE;
     private int inFlight;
+    private String refusalLogged = ""; // the last refusal logged, numbers masked, and when
+    private long refusalLogNanos;
+    private long refusedUnlogged;
 
     /**
      * Starts the sender thread, {@code taskwatch-push-NAME}.
@@ -156,7 +159,10 @@ public final class PushQueue implements AutoCloseable {
             }
             if (r.refused() > 0) {
                 refused += r.refused();
-                error(target.name() + " refused " + r.refused() + " of " + batch.size() + ": " + r.answer());
+                refusedUnlogged += r.refused();
+                lastError = target.name() + " refused " + r.refused() + " of " + batch.size() + ": " + r.answer();
+                lastErrorMillis = System.currentTimeMillis();
+                logRefusal(r.answer());
             }
         }
         batch.clear();
@@ -201,10 +207,20 @@ public final class PushQueue implements AutoCloseable {
         }
     }
 
-    private void error(String text) {
-        lastError = text;
-        lastErrorMillis = System.currentTimeMillis();
-        log.accept("push: " + text);
+    /**
+     * Logs a refusal when the answer says something new (its numbers aside), else at most once a
+     * minute: a server refusing every heartbeat must not fill the log. Under lock.
+     */
+    private void logRefusal(String answer) {
+        String gist = answer.replaceAll("[0-9.]+", "#");
+        long now = System.nanoTime();
+        if (!gist.equals(refusalLogged) || now - refusalLogNanos >= DROP_LOG_INTERVAL_NANOS) {
+            log.accept("push: " + target.name() + " refused " + refusedUnlogged + " message(s)"
+                    + " (not retried; " + refused + " in all): " + answer);
+            refusalLogged = gist;
+            refusalLogNanos = now;
+            refusedUnlogged = 0;
+        }
     }
 
     /** Logs drops at most once a minute, with the total. Under lock. */

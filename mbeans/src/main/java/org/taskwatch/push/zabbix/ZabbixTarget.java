@@ -86,8 +86,8 @@ public final class ZabbixTarget implements PushTarget {
         if (a.failed() == 0) {
             return Result.allAccepted(batch.size());
         }
-        // Zabbix says how many values failed, not which: count as many messages refused
-        int refused = Math.min(batch.size(), a.failed());
+        // Zabbix says how many values failed, not which: count the messages' share, rounded up
+        int refused = (int) Math.min(batch.size(), ((long) a.failed() * batch.size() + values.size() - 1) / values.size());
         return new Result(batch.size() - refused, refused, a.info() + " for host '" + settings.host() + "' (values "
                 + keys(values) + "): the server does not know the host, or these items are not trapper items of it"
                 + " (the template not linked, or a new watch's items not yet in its configuration cache)");
