@@ -12,6 +12,7 @@ import org.taskwatch.kernel.ProcConnector;
 import org.taskwatch.monitor.TaskMonitor;
 import org.taskwatch.monitor.Watch;
 import org.taskwatch.monitor.WatchOwners;
+import org.taskwatch.push.Pushes;
 
 /**
  * A running agent: the monitor, its MBeans in an MBeanServer, and the endpoints that serve them
@@ -23,14 +24,17 @@ public final class Agent implements AutoCloseable {
     private final JmxExporter exporter;
     private final JmxRemote jmx;
     private final JolokiaEndpoint jolokia;
+    private final Pushes pushes; // null: nothing pushed
     private final List<String> banner;
     private AgentConfig config; // guarded by this: the configuration running now (a reload replaces it)
 
-    private Agent(TaskMonitor monitor, JmxExporter exporter, JmxRemote jmx, JolokiaEndpoint jolokia, List<String> banner) {
+    private Agent(TaskMonitor monitor, JmxExporter exporter, JmxRemote jmx, JolokiaEndpoint jolokia, Pushes pushes,
+            List<String> banner) {
         this.monitor = monitor;
         this.exporter = exporter;
         this.jmx = jmx;
         this.jolokia = jolokia;
+        this.pushes = pushes;
         this.banner = banner;
     }
 
@@ -62,11 +66,17 @@ public final class Agent implements AutoCloseable {
         JmxExporter exporter = null;
         JmxRemote jmx = null;
         JolokiaEndpoint jolokia = null;
+        Pushes pushes = null;
+        List<String> pushLines = new ArrayList<>();
         try {
             // before the MBeans: a client's first read finds the declared watches seeded from /proc
             String applied = monitor.services().apply(config.declaredWatches());
             monitor.services().configStatus(loaded(config, "loaded", applied));
             exporter = JmxExporter.export(mbs, monitor, config.getInt(ConfigKey.ENDED_WATCH_SECONDS));
+            pushes = PushSetup.start(config, monitor, Agent::log, pushLines);
+            if (pushes != null) {
+                exporter.showPushes(pushes::stats);
+            }
             if (config.getBoolean(ConfigKey.JMX_ENABLED)) {
                 jmx = JmxRemote.start(mbs, JmxSettings.of(config), users);
                 jmx.connections().ownWatches(monitor.owners(), Agent::log);
@@ -79,13 +89,15 @@ public final class Agent implements AutoCloseable {
                 ownWatches(jolokia, monitor.owners());
             }
         } catch (JMException e) {
-            closeAll(jolokia, jmx, exporter, monitor);
+            closeAll(jolokia, jmx, exporter, pushes, monitor);
             throw new IOException("cannot register the MBeans: " + e.getMessage(), e);
         } catch (IOException | RuntimeException e) {
-            closeAll(jolokia, jmx, exporter, monitor);
+            closeAll(jolokia, jmx, exporter, pushes, monitor);
             throw e;
         }
-        return new Agent(monitor, exporter, jmx, jolokia, banner(config, monitor, jmx, jolokia)).withConfig(config);
+        List<String> lines = new ArrayList<>(banner(config, monitor, jmx, jolokia));
+        lines.addAll(pushLines);
+        return new Agent(monitor, exporter, jmx, jolokia, pushes, List.copyOf(lines)).withConfig(config);
     }
 
     private static String loaded(AgentConfig c, String what, String applied) {
@@ -192,11 +204,13 @@ public final class Agent implements AutoCloseable {
     /** Stops serving, removes the MBeans, and unsubscribes from the kernel (IGNORE). */
     @Override
     public void close() {
-        closeAll(jolokia, jmx, exporter, monitor);
+        closeAll(jolokia, jmx, exporter, pushes, monitor);
     }
 
-    private static void closeAll(JolokiaEndpoint jolokia, JmxRemote jmx, JmxExporter exporter, TaskMonitor monitor) {
-        for (AutoCloseable c : new AutoCloseable[] {jolokia, jmx, exporter, monitor}) {
+    /** In reverse order of start; the pushes before the monitor, sending what they hold (up to 2 s each). */
+    private static void closeAll(JolokiaEndpoint jolokia, JmxRemote jmx, JmxExporter exporter, Pushes pushes,
+            TaskMonitor monitor) {
+        for (AutoCloseable c : new AutoCloseable[] {jolokia, jmx, exporter, pushes, monitor}) {
             if (c != null) {
                 try {
                     c.close();

@@ -82,7 +82,52 @@ public enum ConfigKey {
             "a regular expression whose matches (or, where it has groups, what the groups captured) are masked as ***"
                     + " in every command line the agent sends or serves: notifications, push messages, metrics, status"
                     + " texts. The default masks the value after password, secret, token, api key, credentials or auth."
-                    + " Empty: nothing masked");
+                    + " Empty: nothing masked"),
+    PUSH_COMMAND_LINES("push.commandLines", "false", Kind.BOOLEAN,
+            "push messages (Zabbix, Icinga, Nagios) carry the command line of an exited process, masked by redact;"
+                    + " false: names, states and statuses only"),
+    ZABBIX_SERVERS("zabbix.servers", "", Kind.ZABBIX_SERVERS,
+            "Zabbix servers or proxies to push the declared watches' exits, states and a heartbeat to, through their"
+                    + " trapper: host[:port] (port 10051), comma-separated, each told everything. Empty: no push to Zabbix"),
+    ZABBIX_HOST("zabbix.host", "", Kind.STRING,
+            "the host name as Zabbix knows it (its Host name, as the agent's Hostname=); empty: this machine's host name"),
+    ZABBIX_HEARTBEAT_SECONDS("zabbix.heartbeatSeconds", "60", Kind.range(0, 86_400),
+            "how often the heartbeat (taskwatch.push.heartbeat), the watches' discovery and every watch's state again"
+                    + " go to Zabbix. 0: never (then the template's heartbeat trigger must be off)"),
+    ZABBIX_QUEUE_SIZE("zabbix.queueSize", "10000", Kind.range(1, 1_000_000),
+            "messages held per Zabbix server while it is down or slow; beyond it the oldest are dropped, counted"
+                    + " (PushDropped) and logged. Held messages go with their own time once it is back (up to an hour)"),
+    ZABBIX_TIMEOUT_SECONDS("zabbix.timeoutSeconds", "5", Kind.range(1, 300),
+            "connect and answer timeout for each send to a Zabbix server"),
+    ZABBIX_TLS_CONNECT("zabbix.tls.connect", "unencrypted", Kind.ZABBIX_TLS,
+            "unencrypted or cert (TLS with certificates, as TLSConnect=cert); psk is not supported: the JDK has no TLS-PSK"),
+    ZABBIX_TLS_TRUST_STORE("zabbix.tls.trustStore", "", Kind.FILE,
+            "trust store (PKCS12 or JKS) with the CA that signed the Zabbix server's certificate; empty: the JVM's"),
+    ZABBIX_TLS_TRUST_STORE_PASSWORD("zabbix.tls.trustStorePassword", "", Kind.SECRET, "password of zabbix.tls.trustStore"),
+    ZABBIX_TLS_KEY_STORE("zabbix.tls.keyStore", "", Kind.FILE,
+            "key store (PKCS12 or JKS) with this agent's certificate and key, which the server checks against its"
+                    + " TLSCAFile (and the host's certificate issuer and subject, where set)"),
+    ZABBIX_TLS_KEY_STORE_PASSWORD("zabbix.tls.keyStorePassword", "", Kind.SECRET, "password of zabbix.tls.keyStore"),
+    ZABBIX_TLS_CHECK_HOSTNAME("zabbix.tls.checkHostname", "true", Kind.BOOLEAN,
+            "the server's certificate must name the host in zabbix.servers (false: any certificate the CA signed)"),
+    ICINGA_URL("icinga.url", "", Kind.HTTP_URL,
+            "Icinga 2's API, https://HOST:5665: the agent sends each declared watch's result there as it happens"
+                    + " (process-check-result for the service named after the watch). Empty: off"),
+    ICINGA_USER("icinga.user", "", Kind.STRING, "Icinga 2 API user (needs the permission actions/process-check-result)"),
+    ICINGA_PASSWORD("icinga.password", "", Kind.SECRET, "password of icinga.user"),
+    ICINGA_CA_FILE("icinga.caFile", "", Kind.FILE,
+            "PEM file of the CA that signed Icinga's API certificate (/var/lib/icinga2/certs/ca.crt on the Icinga host);"
+                    + " empty: the JVM's trusted CAs"),
+    ICINGA_HOST("icinga.host", "", Kind.STRING, "the host object's name in Icinga; empty: this machine's host name"),
+    ICINGA_REFRESH_SECONDS("icinga.refreshSeconds", "60", Kind.range(10, 86400),
+            "every declared watch's result is sent again this often, whether or not anything happened"),
+    NAGIOS_COMMAND_FILE("nagios.commandFile", "", Kind.STRING,
+            "Nagios' (or Naemon's) external command file, e.g. /var/lib/nagios4/rw/nagios.cmd: the agent writes each"
+                    + " declared watch's result there as it happens (PROCESS_SERVICE_CHECK_RESULT for the service named after"
+                    + " the watch). Empty: off"),
+    NAGIOS_HOST("nagios.host", "", Kind.STRING, "the host's name in Nagios; empty: this machine's host name"),
+    NAGIOS_REFRESH_SECONDS("nagios.refreshSeconds", "60", Kind.range(10, 86400),
+            "every declared watch's result is written again this often, whether or not anything happened");
 
     private final String key;
     private final String defaultValue;
@@ -134,7 +179,7 @@ public enum ConfigKey {
         if (problem != null) {
             throw new IllegalArgumentException(key + ": " + problem + ", got '" + (secret() ? "***" : v) + "'");
         }
-        return kind == Kind.BOOLEAN || kind == Kind.SOURCE || this == KERNEL_FILTER ? v.toLowerCase(Locale.ROOT) : v;
+        return kind == Kind.BOOLEAN || kind == Kind.SOURCE || kind == Kind.ZABBIX_TLS || this == KERNEL_FILTER ? v.toLowerCase(Locale.ROOT) : v;
     }
 
     /** What a value may be; {@link #problem} says what is wrong with one, or null. */
@@ -177,6 +222,38 @@ public enum ConfigKey {
             }
         };
         static final Kind SOURCE = oneOf("auto", "netlink", "procfs");
+        static final Kind HTTP_URL = new Kind() {
+            @Override
+            String problem(String v) {
+                if (v.isEmpty()) {
+                    return null;
+                }
+                try {
+                    java.net.URI u = new java.net.URI(v);
+                    return ("https".equals(u.getScheme()) || "http".equals(u.getScheme())) && u.getHost() != null
+                            && u.getUserInfo() == null ? null : "must be https://HOST:PORT (credentials in their own keys)";
+                } catch (java.net.URISyntaxException e) {
+                    return "is not a URL: " + e.getReason();
+                }
+            }
+        };
+        static final Kind ZABBIX_SERVERS = new Kind() {
+            @Override
+            String problem(String v) {
+                try {
+                    org.taskwatch.push.zabbix.ZabbixSettings.parseServers(v);
+                    return null;
+                } catch (IllegalArgumentException e) {
+                    return e.getMessage();
+                }
+            }
+        };
+        static final Kind ZABBIX_TLS = new Kind() {
+            @Override
+            String problem(String v) {
+                return org.taskwatch.push.zabbix.ZabbixSettings.tlsModeProblem(v);
+            }
+        };
         /** Watches at once: a range, and no more than this process's descriptors allow. */
         static final Kind WATCHES = new Kind() {
             private final Kind range = range(1, 1_000_000);

@@ -66,6 +66,14 @@ public final class JmxExporter implements TaskMonitor.WatchLifecycleListener, Se
             Map.entry("EventsLost", "Events lost since start (kernel buffer overrun or full handoff)"),
             Map.entry("NotificationsDropped", "Notifications not sent to a listener that fell " + Monitor.LISTENER_BACKLOG
                     + " behind (each listener has its own queue: a slow one never holds up the others)"),
+            Map.entry("PushSent", "Messages the push destinations (Zabbix trapper, Icinga...) accepted since start"),
+            Map.entry("PushDropped", "Push messages never sent: a queue overflowed while its destination was down,"
+                    + " they waited longer than their maximum age, or the agent stopped with them queued"),
+            Map.entry("PushRefused", "Push messages a destination answered no to (unknown host or item), not retried;"
+                    + " PushStatus has the answer"),
+            Map.entry("PushQueued", "Push messages waiting now for their destination"),
+            Map.entry("PushStatus", "One line per push destination: sent, queued, dropped, refused, failed attempts,"
+                    + " and the last error with its time and the server's answer"),
             Map.entry("ForkCount", "Process forks seen since start"),
             Map.entry("ExecCount", "Execs seen since start"),
             Map.entry("ExitCount", "Process exits seen since start"),
@@ -161,6 +169,11 @@ public final class JmxExporter implements TaskMonitor.WatchLifecycleListener, Se
             e.added(w);
         }
         return e;
+    }
+
+    /** Where the Push* attributes read their counters. */
+    public void showPushes(java.util.function.Supplier<List<org.taskwatch.push.PushStats>> stats) {
+        adapter.pushes(stats);
     }
 
     @Override

@@ -39,6 +39,8 @@ final class Monitor implements MonitorMXBean, MonitorListener {
     private final IsolatingBroadcaster emitter;
     private final ObjectName name;
     private final AtomicLong sequence = new AtomicLong();
+    /** The push destinations' counters (set once the agent has made them; none before). */
+    private volatile java.util.function.Supplier<java.util.List<org.taskwatch.push.PushStats>> pushes = java.util.List::of;
 
     Monitor(TaskMonitor monitor) {
         this.monitor = monitor;
@@ -292,6 +294,15 @@ final class Monitor implements MonitorMXBean, MonitorListener {
     @Override public long getEventsDelivered() { return stats().delivered(); }
     @Override public long getEventsLost() { return stats().lost(); }
     @Override public long getNotificationsDropped() { return emitter.dropped(); }
+    @Override public long getPushSent() { return pushes.get().stream().mapToLong(org.taskwatch.push.PushStats::sent).sum(); }
+    @Override public long getPushDropped() { return pushes.get().stream().mapToLong(org.taskwatch.push.PushStats::dropped).sum(); }
+    @Override public long getPushRefused() { return pushes.get().stream().mapToLong(org.taskwatch.push.PushStats::refused).sum(); }
+    @Override public int getPushQueued() { return pushes.get().stream().mapToInt(org.taskwatch.push.PushStats::queued).sum(); }
+    @Override public String getPushStatus() { return String.join("\n", org.taskwatch.push.Pushes.describe(pushes.get())); }
+
+    void pushes(java.util.function.Supplier<java.util.List<org.taskwatch.push.PushStats>> stats) {
+        pushes = stats;
+    }
     @Override public long getForkCount() { return stats().count(EventType.FORK); }
     @Override public long getExecCount() { return stats().count(EventType.EXEC); }
     @Override public long getExitCount() { return stats().count(EventType.EXIT); }

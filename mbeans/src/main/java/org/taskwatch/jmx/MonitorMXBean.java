@@ -90,4 +90,19 @@ public interface MonitorMXBean {
     long getLatencyP99Micros();
 
     TabularData getWatches();
+
+    /** Messages the push destinations (Zabbix, Icinga...) accepted, all destinations together. */
+    long getPushSent();
+
+    /** Push messages never sent: a queue overflowed while its destination was down, or they grew too old. */
+    long getPushDropped();
+
+    /** Push messages a destination answered "no" to (unknown host or item): not retried. */
+    long getPushRefused();
+
+    /** Push messages waiting now (point-in-time). */
+    int getPushQueued();
+
+    /** One line per push destination: its counters and its last error with the server's answer; empty: no push. */
+    String getPushStatus();
 }

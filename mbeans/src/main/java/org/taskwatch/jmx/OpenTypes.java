@@ -271,8 +271,7 @@ final class OpenTypes {
 
     /** "pid 123 exit 3 at 2026-...Z (/bin/sh crasher.sh)", or "" for none. */
     private static String describe(org.taskwatch.monitor.ServiceWatch.LastExit x) {
-        return x == null ? "" : "pid " + x.pid() + " " + x.status().describe() + " at "
-                + java.time.Instant.ofEpochMilli(x.millis()) + (x.command().isEmpty() ? "" : " (" + x.command() + ")");
+        return x == null ? "" : x.describe();
     }
 
     private static void putStatus(Map<String, Object> v, org.taskwatch.kernel.ExitStatus s) {

@@ -22,7 +22,13 @@ public final class ServiceWatch {
     public enum State { OK, WARNING, CRITICAL }
 
     /** How a watched process ended: status decoded as notifications decode it. */
-    public record LastExit(int pid, ExitStatus status, long millis, String command) {}
+    public record LastExit(int pid, ExitStatus status, long millis, String command) {
+        /** "pid 123 exit 3 at 2026-...Z (/bin/sh crasher.sh)", the command when there is one. */
+        public String describe() {
+            return "pid " + pid + " " + status.describe() + " at " + Instant.ofEpochMilli(millis)
+                    + (command.isEmpty() ? "" : " (" + command + ")");
+        }
+    }
 
     /** A point-in-time copy of everything a client reads. */
     public record Snapshot(String name, ServiceSpec spec, int running, int pid, long starts, long exits,

@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
+import org.taskwatch.check.Perfdata;
+import org.taskwatch.check.State;
 
 /**
  * {@code --alive PID} and {@code --pidfile FILE}: OK while the process runs, CRITICAL when it is

@@ -1,5 +1,7 @@
 package org.taskwatch.nagios;
 
+import org.taskwatch.check.State;
+
 /**
  * A check could not decide from data: the state (UNKNOWN, or CRITICAL for a missing pidfile) and
  * why; {@link #unreachable()} when the agent did not answer at all (refused, no answer in time, no

@@ -6,6 +6,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.taskwatch.check.State;
+import org.taskwatch.check.StatusText;
 
 /**
  * {@code check_taskwatch}: a monitoring plugin (Nagios, Icinga, Naemon, ...) that asks the
@@ -41,7 +43,7 @@ public final class CheckTaskwatch {
         try {
             o = Options.parse(args);
         } catch (Options.UsageException e) {
-            emit(Output.PREFIX + " UNKNOWN - " + Output.safe(e.getMessage()) + "\n" + usage()
+            emit(StatusText.line(State.UNKNOWN, e.getMessage()) + "\n" + usage()
                     + "Try 'check_taskwatch --help' for more information.\n");
             return State.UNKNOWN.code;
         }

@@ -1,6 +1,8 @@
 package org.taskwatch.nagios;
 
 import java.util.List;
+import org.taskwatch.check.Perfdata;
+import org.taskwatch.check.Thresholds;
 
 /**
  * {@code --command REGEX}: thresholds on how many processes whose command matches run now.

@@ -1,6 +1,8 @@
 package org.taskwatch.nagios;
 
 import java.util.List;
+import org.taskwatch.check.Perfdata;
+import org.taskwatch.check.Thresholds;
 
 /**
  * {@code --exits REGEX [--nonzero]}: thresholds on how many matching processes exited (with a

@@ -1,6 +1,9 @@
 package org.taskwatch.nagios;
 
 import java.util.List;
+import org.taskwatch.check.Perfdata;
+import org.taskwatch.check.State;
+import org.taskwatch.check.Thresholds;
 
 /**
  * {@code --health}: the agent's own judgement (CRITICAL when "failed", WARNING when "degraded"

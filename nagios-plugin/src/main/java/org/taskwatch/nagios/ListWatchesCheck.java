@@ -2,6 +2,8 @@ package org.taskwatch.nagios;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.taskwatch.check.Perfdata;
+import org.taskwatch.check.State;
 
 /**
  * {@code --list-watches}: the names of the watches declared in the agent's configuration (the

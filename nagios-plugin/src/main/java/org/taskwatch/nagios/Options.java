@@ -4,6 +4,8 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.HashSet;
 import java.util.Set;
+import org.taskwatch.check.Range;
+import org.taskwatch.check.Thresholds;
 
 /**
  * The command line, parsed the way getopt_long does for the C plugins: short options may be

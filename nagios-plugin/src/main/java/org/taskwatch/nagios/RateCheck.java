@@ -3,6 +3,8 @@ package org.taskwatch.nagios;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.List;
+import org.taskwatch.check.Perfdata;
+import org.taskwatch.check.Thresholds;
 
 /**
  * {@code --rate fork|exec|exit}: events per second over the window, machine-wide: the count

@@ -1,6 +1,8 @@
 package org.taskwatch.nagios;
 
 import java.util.List;
+import org.taskwatch.check.Perfdata;
+import org.taskwatch.check.State;
 
 /**
  * What a check found.

@@ -4,6 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.taskwatch.check.Perfdata;
+import org.taskwatch.check.Range;
+import org.taskwatch.check.State;
+import org.taskwatch.check.Thresholds;
 
 class OutputTest {
     private static final Result R = new Result(State.WARNING, "2 processes match 'nginx|php'", "more info",

@@ -40,8 +40,14 @@ final class ZabbixTemplate {
         return maps(template.get("items"));
     }
 
+    /** The JMX discovery rules (the trapper one the agent pushes to is {@link #trapperRules}). */
     List<Map<String, Object>> discoveryRules() {
-        return maps(template.get("discovery_rules"));
+        return maps(template.get("discovery_rules")).stream().filter(r -> "JMX".equals(r.get("type"))).toList();
+    }
+
+    /** The discovery rules of type Zabbix trapper: what the agent's push feeds. */
+    List<Map<String, Object>> trapperRules() {
+        return maps(template.get("discovery_rules")).stream().filter(r -> "TRAP".equals(r.get("type"))).toList();
     }
 
     /** The keys of the template's JMX items (not the discovery rule, not the prototypes). */

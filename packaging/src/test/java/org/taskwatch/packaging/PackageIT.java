@@ -192,7 +192,9 @@ class PackageIT {
                 CONFIG.toString(), "/usr/share/taskwatch/taskwatch.jar", "/usr/share/taskwatch/check_taskwatch.jar",
                 "/usr/share/taskwatch/zabbix/taskwatch_template.yaml", "/usr/share/taskwatch/zabbix/taskwatch.conf",
                 "/usr/share/taskwatch/zabbix/taskwatch_agent_template.yaml",
-                "/usr/share/taskwatch/nagios/taskwatch.cfg", "/var/lib/taskwatch")) {
+                "/usr/share/taskwatch/nagios/taskwatch.cfg", "/usr/share/taskwatch/icinga2/taskwatch-command.conf",
+                "/usr/share/taskwatch/icinga2/taskwatch-services.conf",
+                "/usr/share/icinga2/include/plugins-contrib.d/taskwatch.conf", "/var/lib/taskwatch")) {
             assertTrue(installedPaths.contains(p), p + " not in the package: " + installedPaths);
         }
         assertEquals(0, run(List.of("getent", "passwd", "taskwatch")).exit(), "no taskwatch user");
@@ -233,6 +235,28 @@ class PackageIT {
             expected.put(k.key(), k.defaultValue());
         }
         assertEquals(expected, commented);
+    }
+
+    @Test
+    @Order(4)
+    void icingaLoadsTheInstalledCheckCommandWithItsStockConfiguration() throws Exception {
+        Path icinga = Path.of("/usr/sbin/icinga2");
+        if (!Files.isExecutable(icinga)) {
+            String why = "icinga2 is not installed (apt-get install icinga2)";
+            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+                fail("the package's Icinga 2 check cannot run in CI: " + why);
+            }
+            org.junit.jupiter.api.Assumptions.assumeTrue(false, why);
+        }
+        Path objects = Files.createTempDirectory("taskwatch-icinga").resolve("objects");
+        // Debian's /etc/icinga2 as installed loads plugins-contrib.d, where the package put the CheckCommand
+        Run check = run(List.of(icinga.toString(), "daemon", "-C", "-DObjectsPath=" + objects));
+        assertEquals(0, check.exit(), check.toString());
+        Run list = run(List.of(icinga.toString(), "object", "list", "--type", "CheckCommand", "--name", "taskwatch",
+                "-DObjectsPath=" + objects));
+        assertTrue(list.out().contains("Object 'taskwatch' of type 'CheckCommand'")
+                && list.out().contains("/usr/share/icinga2/include/plugins-contrib.d/taskwatch.conf")
+                && list.out().contains("/usr/lib/nagios/plugins/check_taskwatch"), list.toString());
     }
 
     @Test

@@ -1,4 +1,4 @@
-package org.taskwatch.nagios;
+package org.taskwatch.check;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

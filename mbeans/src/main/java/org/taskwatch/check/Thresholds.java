@@ -1,12 +1,12 @@
-package org.taskwatch.nagios;
+package org.taskwatch.check;
 
 import java.math.BigDecimal;
 
 /** A warning and a critical range, either may be absent; critical is checked first. */
-record Thresholds(Range warning, Range critical) {
-    static final Thresholds NONE = new Thresholds(null, null);
+public record Thresholds(Range warning, Range critical) {
+    public static final Thresholds NONE = new Thresholds(null, null);
 
-    State state(BigDecimal value) {
+    public State state(BigDecimal value) {
         if (critical != null && critical.alerts(value)) {
             return State.CRITICAL;
         }
@@ -16,12 +16,12 @@ record Thresholds(Range warning, Range critical) {
         return State.OK;
     }
 
-    State state(long value) {
+    public State state(long value) {
         return state(BigDecimal.valueOf(value));
     }
 
     /** These thresholds with defaults for whichever of the two the user did not give. */
-    Thresholds orDefaults(String defaultWarning, String defaultCritical) {
+    public Thresholds orDefaults(String defaultWarning, String defaultCritical) {
         return new Thresholds(warning != null || defaultWarning == null ? warning : Range.parse(defaultWarning),
                 critical != null || defaultCritical == null ? critical : Range.parse(defaultCritical));
     }

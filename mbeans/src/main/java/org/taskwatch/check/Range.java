@@ -1,4 +1,4 @@
-package org.taskwatch.nagios;
+package org.taskwatch.check;
 
 import java.math.BigDecimal;
 
@@ -7,7 +7,7 @@ import java.math.BigDecimal;
  * is outside start..end (both inclusive), or inside it with {@code @}. {@code 10} is {@code 0:10};
  * {@code 10:} has no end; {@code ~:10} has no start. Start must not exceed end.
  */
-final class Range {
+public final class Range {
     private final BigDecimal start; // null: negative infinity
     private final BigDecimal end; // null: positive infinity
     private final boolean inside;
@@ -19,7 +19,7 @@ final class Range {
     }
 
     /** Parses a range; the message of the exception says what is wrong with it. */
-    static Range parse(String text) {
+    public static Range parse(String text) {
         if (text == null || text.isEmpty()) {
             throw new IllegalArgumentException("empty range");
         }
@@ -81,11 +81,11 @@ final class Range {
     }
 
     /** Whether {@code value} raises an alert for this range. */
-    boolean alerts(double value) {
+    public boolean alerts(double value) {
         return alerts(BigDecimal.valueOf(value));
     }
 
-    boolean alerts(BigDecimal value) {
+    public boolean alerts(BigDecimal value) {
         boolean within = (start == null || value.compareTo(start) >= 0) && (end == null || value.compareTo(end) <= 0);
         return inside == within;
     }

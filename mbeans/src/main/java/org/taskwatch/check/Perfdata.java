@@ -1,4 +1,4 @@
-package org.taskwatch.nagios;
+package org.taskwatch.check;
 
 /**
  * One performance data item, {@code 'label'=value[UOM];[warn];[crit];[min];[max]}, with the
@@ -7,17 +7,17 @@ package org.taskwatch.nagios;
  * @param value already formatted (digits, an optional sign and fraction)
  * @param uom empty, or one of the guidelines' units ({@code s}, {@code %}, {@code B}, {@code c}, ...)
  */
-record Perfdata(String label, String value, String uom, Range warning, Range critical, String min, String max) {
-    static Perfdata of(String label, long value, Thresholds t, Long min, Long max) {
+public record Perfdata(String label, String value, String uom, Range warning, Range critical, String min, String max) {
+    public static Perfdata of(String label, long value, Thresholds t, Long min, Long max) {
         return new Perfdata(label, Long.toString(value), "", t.warning(), t.critical(),
                 min == null ? null : min.toString(), max == null ? null : max.toString());
     }
 
-    static Perfdata counter(String label, long value) {
+    public static Perfdata counter(String label, long value) {
         return new Perfdata(label, Long.toString(value), "c", null, null, null, null);
     }
 
-    String format() {
+    public String format() {
         StringBuilder b = new StringBuilder();
         b.append('\'').append(label.replace("'", "''")).append("'=").append(value).append(uom);
         String[] rest = {
