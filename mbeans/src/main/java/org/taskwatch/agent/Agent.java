@@ -9,6 +9,7 @@ import org.taskwatch.jmx.JmxExporter;
 import org.taskwatch.jolokia.JolokiaEndpoint;
 import org.taskwatch.jolokia.Users;
 import org.taskwatch.kernel.ProcConnector;
+import org.taskwatch.metrics.PrometheusEndpoint;
 import org.taskwatch.monitor.TaskMonitor;
 import org.taskwatch.monitor.Watch;
 import org.taskwatch.monitor.WatchOwners;
@@ -23,14 +24,17 @@ public final class Agent implements AutoCloseable {
     private final JmxExporter exporter;
     private final JmxRemote jmx;
     private final JolokiaEndpoint jolokia;
+    private final PrometheusEndpoint prometheus;
     private final List<String> banner;
     private AgentConfig config; // guarded by this: the configuration running now (a reload replaces it)
 
-    private Agent(TaskMonitor monitor, JmxExporter exporter, JmxRemote jmx, JolokiaEndpoint jolokia, List<String> banner) {
+    private Agent(TaskMonitor monitor, JmxExporter exporter, JmxRemote jmx, JolokiaEndpoint jolokia,
+            PrometheusEndpoint prometheus, List<String> banner) {
         this.monitor = monitor;
         this.exporter = exporter;
         this.jmx = jmx;
         this.jolokia = jolokia;
+        this.prometheus = prometheus;
         this.banner = banner;
     }
 
@@ -62,6 +66,7 @@ public final class Agent implements AutoCloseable {
         JmxExporter exporter = null;
         JmxRemote jmx = null;
         JolokiaEndpoint jolokia = null;
+        PrometheusEndpoint prometheus = null;
         try {
             // before the MBeans: a client's first read finds the declared watches seeded from /proc
             String applied = monitor.services().apply(config.declaredWatches());
@@ -78,14 +83,19 @@ public final class Agent implements AutoCloseable {
                         exporter::notificationHandbacks);
                 ownWatches(jolokia, monitor.owners());
             }
+            if (!config.get(ConfigKey.PROMETHEUS_PORT).isEmpty()) {
+                prometheus = PrometheusEndpoint.start(config.get(ConfigKey.PROMETHEUS_HOST),
+                        config.getInt(ConfigKey.PROMETHEUS_PORT), monitor);
+            }
         } catch (JMException e) {
-            closeAll(jolokia, jmx, exporter, monitor);
+            closeAll(prometheus, jolokia, jmx, exporter, monitor);
             throw new IOException("cannot register the MBeans: " + e.getMessage(), e);
         } catch (IOException | RuntimeException e) {
-            closeAll(jolokia, jmx, exporter, monitor);
+            closeAll(prometheus, jolokia, jmx, exporter, monitor);
             throw e;
         }
-        return new Agent(monitor, exporter, jmx, jolokia, banner(config, monitor, jmx, jolokia)).withConfig(config);
+        return new Agent(monitor, exporter, jmx, jolokia, prometheus, banner(config, monitor, jmx, jolokia, prometheus))
+                .withConfig(config);
     }
 
     private static String loaded(AgentConfig c, String what, String applied) {
@@ -138,7 +148,8 @@ public final class Agent implements AutoCloseable {
         System.err.println("taskwatch: " + line);
     }
 
-    private static List<String> banner(AgentConfig config, TaskMonitor monitor, JmxRemote jmx, JolokiaEndpoint jolokia) {
+    private static List<String> banner(AgentConfig config, TaskMonitor monitor, JmxRemote jmx, JolokiaEndpoint jolokia,
+            PrometheusEndpoint prometheus) {
         List<String> lines = new ArrayList<>();
         ProcConnector c = monitor.connector();
         if (c != null) {
@@ -161,6 +172,9 @@ public final class Agent implements AutoCloseable {
         if (jolokia != null) {
             lines.add("Jolokia " + jolokia.url() + authNote(!config.get(ConfigKey.JOLOKIA_USER).isEmpty()
                     || !config.get(ConfigKey.JMX_PASSWORD_FILE).isEmpty(), !config.get(ConfigKey.JOLOKIA_KEY_STORE).isEmpty()));
+        }
+        if (prometheus != null) {
+            lines.add("Prometheus " + prometheus.url());
         }
         if (jmx != null && jolokia != null && config.get(ConfigKey.JMX_PASSWORD_FILE).isEmpty()
                 && !config.get(ConfigKey.JOLOKIA_USER).isEmpty()) {
@@ -192,11 +206,12 @@ public final class Agent implements AutoCloseable {
     /** Stops serving, removes the MBeans, and unsubscribes from the kernel (IGNORE). */
     @Override
     public void close() {
-        closeAll(jolokia, jmx, exporter, monitor);
+        closeAll(prometheus, jolokia, jmx, exporter, monitor);
     }
 
-    private static void closeAll(JolokiaEndpoint jolokia, JmxRemote jmx, JmxExporter exporter, TaskMonitor monitor) {
-        for (AutoCloseable c : new AutoCloseable[] {jolokia, jmx, exporter, monitor}) {
+    private static void closeAll(PrometheusEndpoint prometheus, JolokiaEndpoint jolokia, JmxRemote jmx,
+            JmxExporter exporter, TaskMonitor monitor) {
+        for (AutoCloseable c : new AutoCloseable[] {prometheus, jolokia, jmx, exporter, monitor}) {
             if (c != null) {
                 try {
                     c.close();

@@ -82,7 +82,11 @@ public enum ConfigKey {
             "a regular expression whose matches (or, where it has groups, what the groups captured) are masked as ***"
                     + " in every command line the agent sends or serves: notifications, push messages, metrics, status"
                     + " texts. The default masks the value after password, secret, token, api key, credentials or auth."
-                    + " Empty: nothing masked");
+                    + " Empty: nothing masked"),
+    PROMETHEUS_HOST("prometheus.host", "127.0.0.1", Kind.ADDRESS, "address the Prometheus endpoint binds to"),
+    PROMETHEUS_PORT("prometheus.port", "", Kind.OPTIONAL_PORT,
+            "port of the Prometheus/OpenMetrics endpoint (http://prometheus.host:PORT/metrics); empty: no endpoint"
+                    + " (0: any free port, as for the other ports)");
 
     private final String key;
     private final String defaultValue;
@@ -153,6 +157,13 @@ public enum ConfigKey {
             }
         };
         static final Kind PORT = range(0, 65_535);
+        /** A port, or empty for "off". */
+        static final Kind OPTIONAL_PORT = new Kind() {
+            @Override
+            String problem(String v) {
+                return v.isEmpty() ? null : PORT.problem(v) == null ? null : "must be empty (off) or a port, 0 to 65535";
+            }
+        };
         static final Kind ADDRESS = new Kind() {
             @Override
             String problem(String v) {
