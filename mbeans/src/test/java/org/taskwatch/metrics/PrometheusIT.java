@@ -117,7 +117,9 @@ class PrometheusIT {
 
     private static String scrapeNow() {
         try {
-            return Spawn.run(List.of("curl", "-s", agent.awaitPrometheusUrl(1)));
+            return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create(agent.awaitPrometheusUrl(1))).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
         } catch (Exception | AssertionError e) {
             return "(" + e + ")";
         }
