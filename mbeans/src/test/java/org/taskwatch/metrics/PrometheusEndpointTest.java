@@ -158,4 +158,14 @@ class PrometheusEndpointTest {
         assertTrue(r.headers().firstValue("Content-Type").orElse("").startsWith("application/vnd.google.protobuf"),
                 r.headers().toString());
     }
+
+    @Test
+    void aTakenPortIsRefusedNamingTheKey() throws Exception {
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+                    () -> PrometheusEndpoint.start("127.0.0.1", taken.getLocalPort(), monitor));
+            assertTrue(e.getMessage().startsWith("prometheus.port: cannot listen on 127.0.0.1:" + taken.getLocalPort()),
+                    e.getMessage());
+        }
+    }
 }
