@@ -86,8 +86,20 @@ class PrometheusEndpointTest {
         throw new AssertionError(metric + "{" + labels + "} not " + expected + " within 30 s:\n" + text);
     }
 
+    private int joined;
+
+    /**
+     * Runs {@code sh -c 'read line; SCRIPT' TAG}: lets it go on once the watch has counted its
+     * start (a command watch reads the command line at exec: a process gone before that is
+     * matched by its name alone, which is "sh" here), and answers its exit status as Java saw it.
+     */
     private int run(String script) throws Exception {
-        return Spawn.waitFor(Spawn.start("sh", "-c", script, tag));
+        Process p = Spawn.start("sh", "-c", "read line; " + script, tag);
+        awaitScrape("taskwatch_watch_starts_total", "watch=\"codes\"", ++joined);
+        try (var in = p.getOutputStream()) {
+            in.write('\n');
+        }
+        return Spawn.waitFor(p);
     }
 
     @Test

@@ -91,6 +91,29 @@ class PrometheusIT {
         return p;
     }
 
+    /**
+     * Runs {@code sh -c 'read line; SCRIPT' codesTAG} and lets it go on once the agent (read
+     * directly, not through Prometheus) counts it as the watch's {@code nth} start: a command
+     * watch reads the command line at exec, and a process gone before that is matched by its
+     * name alone ("sh" here). Answers its exit status as Java saw it.
+     */
+    private static int runCodes(String script, int nth) throws Exception {
+        Process p = sh("read line; " + script, "codes");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WAIT_SECONDS);
+        String text = scrapeNow();
+        while (PrometheusEndpointTest.value(text, "taskwatch_watch_starts_total", "watch=\"codes\"") != nth) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the agent did not count start " + nth + " within " + WAIT_SECONDS + " s:\n" + text);
+            }
+            Thread.sleep(50);
+            text = scrapeNow();
+        }
+        try (OutputStream in = p.getOutputStream()) {
+            in.write('\n');
+        }
+        return Spawn.waitFor(p);
+    }
+
     /** The one sample's value of an instant query, or NaN when it has none. */
     private static double value(String promql) throws Exception {
         List<Map<String, Object>> r = prometheus.query(promql);
@@ -127,10 +150,10 @@ class PrometheusIT {
 
     @Test
     void prometheusHasTheExitsTheTestMadeByStatusClass() throws Exception {
-        assertEquals(3, Spawn.waitFor(sh("exit 3", "codes")));
-        assertEquals(0, Spawn.waitFor(sh("exit 0", "codes")));
-        assertEquals(7, Spawn.waitFor(sh("exit 7", "codes")));
-        assertEquals(128 + 9, Spawn.waitFor(sh("kill -KILL $$", "codes")), "Java's word: killed by SIGKILL");
+        assertEquals(3, runCodes("exit 3", 1));
+        assertEquals(0, runCodes("exit 0", 2));
+        assertEquals(7, runCodes("exit 7", 3));
+        assertEquals(128 + 9, runCodes("kill -KILL $$", 4), "Java's word: killed by SIGKILL");
         long exited = System.nanoTime();
 
         awaitValue("taskwatch_watch_exits_total{watch=\"codes\",status=\"signal\"}", 1);
