@@ -9,6 +9,7 @@ import org.taskwatch.jmx.JmxExporter;
 import org.taskwatch.jolokia.JolokiaEndpoint;
 import org.taskwatch.jolokia.Users;
 import org.taskwatch.kernel.ProcConnector;
+import org.taskwatch.metrics.PrometheusEndpoint;
 import org.taskwatch.monitor.TaskMonitor;
 import org.taskwatch.monitor.Watch;
 import org.taskwatch.monitor.WatchOwners;
@@ -25,16 +26,18 @@ public final class Agent implements AutoCloseable {
     private final JmxRemote jmx;
     private final JolokiaEndpoint jolokia;
     private final Pushes pushes; // null: nothing pushed
+    private final PrometheusEndpoint prometheus; // null: no endpoint
     private final List<String> banner;
     private AgentConfig config; // guarded by this: the configuration running now (a reload replaces it)
 
     private Agent(TaskMonitor monitor, JmxExporter exporter, JmxRemote jmx, JolokiaEndpoint jolokia, Pushes pushes,
-            List<String> banner) {
+            PrometheusEndpoint prometheus, List<String> banner) {
         this.monitor = monitor;
         this.exporter = exporter;
         this.jmx = jmx;
         this.jolokia = jolokia;
         this.pushes = pushes;
+        this.prometheus = prometheus;
         this.banner = banner;
     }
 
@@ -68,6 +71,7 @@ public final class Agent implements AutoCloseable {
         JolokiaEndpoint jolokia = null;
         Pushes pushes = null;
         List<String> pushLines = new ArrayList<>();
+        PrometheusEndpoint prometheus = null;
         try {
             // before the MBeans: a client's first read finds the declared watches seeded from /proc
             String applied = monitor.services().apply(config.declaredWatches());
@@ -88,16 +92,20 @@ public final class Agent implements AutoCloseable {
                         exporter::notificationHandbacks);
                 ownWatches(jolokia, monitor.owners());
             }
+            if (!config.get(ConfigKey.PROMETHEUS_PORT).isEmpty()) {
+                prometheus = PrometheusEndpoint.start(config.get(ConfigKey.PROMETHEUS_HOST),
+                        config.getInt(ConfigKey.PROMETHEUS_PORT), monitor);
+            }
         } catch (JMException e) {
-            closeAll(jolokia, jmx, exporter, pushes, monitor);
+            closeAll(prometheus, jolokia, jmx, exporter, pushes, monitor);
             throw new IOException("cannot register the MBeans: " + e.getMessage(), e);
         } catch (IOException | RuntimeException e) {
-            closeAll(jolokia, jmx, exporter, pushes, monitor);
+            closeAll(prometheus, jolokia, jmx, exporter, pushes, monitor);
             throw e;
         }
-        List<String> lines = new ArrayList<>(banner(config, monitor, jmx, jolokia));
+        List<String> lines = new ArrayList<>(banner(config, monitor, jmx, jolokia, prometheus));
         lines.addAll(pushLines);
-        return new Agent(monitor, exporter, jmx, jolokia, pushes, List.copyOf(lines)).withConfig(config);
+        return new Agent(monitor, exporter, jmx, jolokia, pushes, prometheus, List.copyOf(lines)).withConfig(config);
     }
 
     private static String loaded(AgentConfig c, String what, String applied) {
@@ -150,7 +158,8 @@ public final class Agent implements AutoCloseable {
         System.err.println("taskwatch: " + line);
     }
 
-    private static List<String> banner(AgentConfig config, TaskMonitor monitor, JmxRemote jmx, JolokiaEndpoint jolokia) {
+    private static List<String> banner(AgentConfig config, TaskMonitor monitor, JmxRemote jmx, JolokiaEndpoint jolokia,
+            PrometheusEndpoint prometheus) {
         List<String> lines = new ArrayList<>();
         ProcConnector c = monitor.connector();
         if (c != null) {
@@ -173,6 +182,9 @@ public final class Agent implements AutoCloseable {
         if (jolokia != null) {
             lines.add("Jolokia " + jolokia.url() + authNote(!config.get(ConfigKey.JOLOKIA_USER).isEmpty()
                     || !config.get(ConfigKey.JMX_PASSWORD_FILE).isEmpty(), !config.get(ConfigKey.JOLOKIA_KEY_STORE).isEmpty()));
+        }
+        if (prometheus != null) {
+            lines.add("Prometheus " + prometheus.url());
         }
         if (jmx != null && jolokia != null && config.get(ConfigKey.JMX_PASSWORD_FILE).isEmpty()
                 && !config.get(ConfigKey.JOLOKIA_USER).isEmpty()) {
@@ -204,13 +216,13 @@ public final class Agent implements AutoCloseable {
     /** Stops serving, removes the MBeans, and unsubscribes from the kernel (IGNORE). */
     @Override
     public void close() {
-        closeAll(jolokia, jmx, exporter, pushes, monitor);
+        closeAll(prometheus, jolokia, jmx, exporter, pushes, monitor);
     }
 
     /** In reverse order of start; the pushes before the monitor, sending what they hold (up to 2 s each). */
-    private static void closeAll(JolokiaEndpoint jolokia, JmxRemote jmx, JmxExporter exporter, Pushes pushes,
-            TaskMonitor monitor) {
-        for (AutoCloseable c : new AutoCloseable[] {jolokia, jmx, exporter, pushes, monitor}) {
+    private static void closeAll(PrometheusEndpoint prometheus, JolokiaEndpoint jolokia, JmxRemote jmx,
+            JmxExporter exporter, Pushes pushes, TaskMonitor monitor) {
+        for (AutoCloseable c : new AutoCloseable[] {prometheus, jolokia, jmx, exporter, pushes, monitor}) {
             if (c != null) {
                 try {
                     c.close();

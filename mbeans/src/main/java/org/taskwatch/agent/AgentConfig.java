@@ -238,7 +238,8 @@ public final class AgentConfig {
                 getInt(ConfigKey.MAX_WATCHES), getInt(ConfigKey.MAX_PATTERN_LENGTH), getInt(ConfigKey.RECENT_EXITS),
                 getInt(ConfigKey.MAX_WAITERS), getInt(ConfigKey.MAX_SUMMARIES), getInt(ConfigKey.SUMMARY_HISTORY),
                 getInt(ConfigKey.MAX_WINDOW_SECONDS), get(ConfigKey.KERNEL_FILTER).equals("auto"),
-                getInt(ConfigKey.PRIORITY_BOOST), getInt(ConfigKey.ENDED_WATCH_SECONDS));
+                getInt(ConfigKey.PRIORITY_BOOST), getInt(ConfigKey.ENDED_WATCH_SECONDS),
+                org.taskwatch.monitor.Redaction.of(get(ConfigKey.REDACT)));
     }
 
     /** @param tls the server's TLS context from {@code jolokia.ssl.keyStore}, or null for plain HTTP */

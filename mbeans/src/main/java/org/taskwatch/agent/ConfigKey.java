@@ -127,7 +127,11 @@ public enum ConfigKey {
                     + " the watch). Empty: off"),
     NAGIOS_HOST("nagios.host", "", Kind.STRING, "the host's name in Nagios; empty: this machine's host name"),
     NAGIOS_REFRESH_SECONDS("nagios.refreshSeconds", "60", Kind.range(10, 86400),
-            "every declared watch's result is written again this often, whether or not anything happened");
+            "every declared watch's result is written again this often, whether or not anything happened"),
+    PROMETHEUS_HOST("prometheus.host", "127.0.0.1", Kind.ADDRESS, "address the Prometheus endpoint binds to"),
+    PROMETHEUS_PORT("prometheus.port", "", Kind.OPTIONAL_PORT,
+            "port of the Prometheus/OpenMetrics endpoint (http://prometheus.host:PORT/metrics); empty: no endpoint"
+                    + " (0: any free port, as for the other ports)");
 
     private final String key;
     private final String defaultValue;
@@ -198,6 +202,13 @@ public enum ConfigKey {
             }
         };
         static final Kind PORT = range(0, 65_535);
+        /** A port, or empty for "off". */
+        static final Kind OPTIONAL_PORT = new Kind() {
+            @Override
+            String problem(String v) {
+                return v.isEmpty() ? null : PORT.problem(v) == null ? null : "must be empty (off) or a port, 0 to 65535";
+            }
+        };
         static final Kind ADDRESS = new Kind() {
             @Override
             String problem(String v) {

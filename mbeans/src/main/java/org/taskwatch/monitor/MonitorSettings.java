@@ -22,10 +22,13 @@ import org.taskwatch.kernel.ThreadPriority;
  *     0 leaves it), as auditd's {@code priority_boost}
  * @param watchedExitSeconds how long the exit of a watched process stays answerable beside the
  *     {@code recentExits} (as long as its Watch MBean stays: {@code endedWatchSeconds})
+ * @param redaction what is masked in the command lines, executable paths and names the monitor
+ *     hands out (events to every listener, process status): the one place the agent's
+ *     {@code redact} rule is applied, so nothing that sends or serves them can miss it
  */
 public record MonitorSettings(EventSourceSettings eventSource, int handoffCapacity, int maxWatches, int maxPatternLength,
         int recentExits, int maxWaiters, int maxSummaries, int summaryHistory, int maxWindowSeconds, boolean kernelFilter,
-        int priorityBoost, int watchedExitSeconds) {
+        int priorityBoost, int watchedExitSeconds, Redaction redaction) {
     /** The default {@code watchedExitSeconds}: the agent's default {@code endedWatchSeconds}. */
     public static final int DEFAULT_WATCHED_EXIT_SECONDS = 600;
 
@@ -35,30 +38,50 @@ public record MonitorSettings(EventSourceSettings eventSource, int handoffCapaci
     /** @throws IllegalArgumentException for a bad priority boost, naming it */
     public MonitorSettings {
         ThreadPriority.check(priorityBoost);
+        if (redaction == null) {
+            throw new IllegalArgumentException("redaction: null (Redaction.NONE masks nothing)");
+        }
+    }
+
+    /** These settings with the default redaction rule ({@link Redaction#DEFAULT_RULE}). */
+    public MonitorSettings(EventSourceSettings eventSource, int handoffCapacity, int maxWatches, int maxPatternLength,
+            int recentExits, int maxWaiters, int maxSummaries, int summaryHistory, int maxWindowSeconds, boolean kernelFilter,
+            int priorityBoost, int watchedExitSeconds) {
+        this(eventSource, handoffCapacity, maxWatches, maxPatternLength, recentExits, maxWaiters, maxSummaries,
+                summaryHistory, maxWindowSeconds, kernelFilter, priorityBoost, watchedExitSeconds, DEFAULT_REDACTION);
+    }
+
+    /** The default rule, compiled once. */
+    public static final Redaction DEFAULT_REDACTION = Redaction.of(Redaction.DEFAULT_RULE);
+
+    /** These settings with another redaction rule. */
+    public MonitorSettings withRedaction(Redaction r) {
+        return new MonitorSettings(eventSource, handoffCapacity, maxWatches, maxPatternLength, recentExits, maxWaiters,
+                maxSummaries, summaryHistory, maxWindowSeconds, kernelFilter, priorityBoost, watchedExitSeconds, r);
     }
 
     /** These settings with the kernel-side filter on or off. */
     public MonitorSettings withKernelFilter(boolean on) {
         return new MonitorSettings(eventSource, handoffCapacity, maxWatches, maxPatternLength, recentExits, maxWaiters,
-                maxSummaries, summaryHistory, maxWindowSeconds, on, priorityBoost, watchedExitSeconds);
+                maxSummaries, summaryHistory, maxWindowSeconds, on, priorityBoost, watchedExitSeconds, redaction);
     }
 
     /** These settings with another event source configuration. */
     public MonitorSettings withEventSource(EventSourceSettings source) {
         return new MonitorSettings(source, handoffCapacity, maxWatches, maxPatternLength, recentExits, maxWaiters,
-                maxSummaries, summaryHistory, maxWindowSeconds, kernelFilter, priorityBoost, watchedExitSeconds);
+                maxSummaries, summaryHistory, maxWindowSeconds, kernelFilter, priorityBoost, watchedExitSeconds, redaction);
     }
 
     /** These settings with another priority boost. */
     public MonitorSettings withPriorityBoost(int boost) {
         return new MonitorSettings(eventSource, handoffCapacity, maxWatches, maxPatternLength, recentExits, maxWaiters,
-                maxSummaries, summaryHistory, maxWindowSeconds, kernelFilter, boost, watchedExitSeconds);
+                maxSummaries, summaryHistory, maxWindowSeconds, kernelFilter, boost, watchedExitSeconds, redaction);
     }
 
     /** These settings with another {@code watchedExitSeconds}. */
     public MonitorSettings withWatchedExitSeconds(int seconds) {
         return new MonitorSettings(eventSource, handoffCapacity, maxWatches, maxPatternLength, recentExits, maxWaiters,
-                maxSummaries, summaryHistory, maxWindowSeconds, kernelFilter, priorityBoost, seconds);
+                maxSummaries, summaryHistory, maxWindowSeconds, kernelFilter, priorityBoost, seconds, redaction);
     }
 
     public static MonitorSettings defaults() {

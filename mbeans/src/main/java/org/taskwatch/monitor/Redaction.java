@@ -82,6 +82,18 @@ public final class Redaction {
         return pattern != null;
     }
 
+    /** Equal rules: the same expression with the same flags (a settings record compares them). */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Redaction r && (pattern == null ? r.pattern == null
+                : r.pattern != null && pattern.pattern().equals(r.pattern.pattern()) && pattern.flags() == r.pattern.flags());
+    }
+
+    @Override
+    public int hashCode() {
+        return pattern == null ? 0 : pattern.pattern().hashCode();
+    }
+
     @Override
     public String toString() {
         return pattern == null ? "(none)" : pattern.pattern();

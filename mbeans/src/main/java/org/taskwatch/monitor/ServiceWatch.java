@@ -33,7 +33,7 @@ public final class ServiceWatch {
     /** A point-in-time copy of everything a client reads. */
     public record Snapshot(String name, ServiceSpec spec, int running, int pid, long starts, long exits,
             long nonZeroExits, long signalExits, long restarts, boolean crashLoop, State state, String reason,
-            long sinceMillis, LastExit lastExit, LastExit lastNonZeroExit, long startedMillis) {
+            long sinceMillis, LastExit lastExit, LastExit lastNonZeroExit, long startedMillis, long unknownExits) {
         public String sinceIso() {
             return Instant.ofEpochMilli(sinceMillis).toString();
         }
@@ -47,6 +47,7 @@ public final class ServiceWatch {
     private long exits;
     private long nonZeroExits;
     private long signalExits;
+    private long unknownExits; // exits whose status nobody could tell (events lost and no pidfd)
     private long restarts;
     private LastExit lastExit;
     private LastExit lastFailure;
@@ -138,6 +139,9 @@ public final class ServiceWatch {
         if (s.known() && s.signal() != 0) {
             signalExits++;
         }
+        if (!s.known()) {
+            unknownExits++;
+        }
         lastExitNanos = nanos;
         lastExit = new LastExit(tgid, s, System.currentTimeMillis(), command == null ? "" : command);
         if (failed) {
@@ -191,7 +195,7 @@ public final class ServiceWatch {
         }
         reason = why.toString();
         return new Snapshot(spec.name(), spec, running, pid, starts, exits, nonZeroExits, signalExits, restarts, loop,
-                state, reason, sinceMillis, lastExit, lastFailure, startedMillis);
+                state, reason, sinceMillis, lastExit, lastFailure, startedMillis, unknownExits);
     }
 
     private String lastNonZero() {

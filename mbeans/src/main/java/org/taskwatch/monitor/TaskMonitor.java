@@ -368,7 +368,7 @@ public final class TaskMonitor implements AutoCloseable {
         boolean alive = state != 0 && state != 'X' && proc.tgid(pid) == pid
                 && (state != 'Z' || proc.tasks(pid).size() > 1);
         WaitResult ended = alive ? null : cachedExit(pid, Long.MIN_VALUE);
-        String comm = alive ? proc.comm(pid) : null;
+        String comm = alive ? settings.redaction().apply(proc.comm(pid)) : null;
         return new ProcessStatus(pid, alive, ended != null, ended == null ? null : ended.status(),
                 ended == null ? 0 : ended.timestampNanos(), comm == null ? "" : comm);
     }
@@ -661,20 +661,29 @@ public final class TaskMonitor implements AutoCloseable {
     }
 
     private void deliver(Delivery d) {
-        ProcEvent e = d.event();
-        ProcessDetails.Info info = details.of(e, d.read());
+        ProcessDetails.Info info = details.of(d.event(), d.read());
+        // masked here, once, before any listener or Watch MBean sees it: everything that sends or
+        // serves an event (notifications, Jolokia, declared watches' texts, metrics, pushes) gets it from here
+        Redaction r = settings.redaction();
+        ProcEvent e = d.event() instanceof ProcEvent.Comm c ? masked(c, r) : d.event();
         int ppid = e.ppid() > 0 ? e.ppid() : Math.max(0, info.ppid());
         long[] ids = new long[d.watches().length];
         for (int i = 0; i < ids.length; i++) {
             ids[i] = d.watches()[i].id();
             d.watches()[i].lastEvent(e);
         }
-        MonitorEvent me = new MonitorEvent(e, ids, ppid, info.comm(), info.cmdline(), info.exe(), d.recovered(),
-                namesOf(d.watches()));
+        MonitorEvent me = new MonitorEvent(e, ids, ppid, r.apply(info.comm()), r.apply(info.cmdline()),
+                r.apply(info.exe()), d.recovered(), namesOf(d.watches()));
         for (MonitorListener l : listeners) {
             safely(() -> l.onEvent(me));
         }
         stats.delivered(Math.max(0, (System.nanoTime() - e.timestampNanos()) / 1000));
+    }
+
+    /** A comm event whose new name is masked (a name is 15 characters: rarely, but it can carry a secret). */
+    private static ProcEvent.Comm masked(ProcEvent.Comm c, Redaction r) {
+        String comm = r.apply(c.comm());
+        return comm.equals(c.comm()) ? c : new ProcEvent.Comm(c.cpu(), c.timestampNanos(), c.pid(), c.tgid(), c.ppid(), comm);
     }
 
     private static final String[] NO_NAMES = new String[0];

@@ -154,7 +154,7 @@ public final class WatchFeed implements MonitorListener, AutoCloseable {
         }
         return new ServiceWatch.Snapshot(s.name(), s.spec(), s.running(), s.pid(), s.starts(), s.exits(), s.nonZeroExits(),
                 s.signalExits(), s.restarts(), s.crashLoop(), s.state(), redaction.apply(reason), s.sinceMillis(),
-                clean(s.lastExit()), clean(failure), s.startedMillis());
+                clean(s.lastExit()), clean(failure), s.startedMillis(), s.unknownExits());
     }
 
     private ServiceWatch.LastExit clean(ServiceWatch.LastExit x) {

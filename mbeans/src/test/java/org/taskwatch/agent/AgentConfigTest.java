@@ -160,9 +160,27 @@ class AgentConfigTest {
         AgentConfig c = JavaAgent.config("maxWatches=7");
         assertEquals(false, c.getBoolean(ConfigKey.JMX_ENABLED));
         assertEquals(false, c.getBoolean(ConfigKey.JOLOKIA_ENABLED));
+        assertEquals("", c.get(ConfigKey.PROMETHEUS_PORT), "no Prometheus endpoint unless asked");
         assertEquals(7, c.monitorSettings().maxWatches());
         assertEquals(true, JavaAgent.config("jmx.enabled=true").getBoolean(ConfigKey.JMX_ENABLED));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> JavaAgent.config("nonsense"));
         assertTrue(e.getMessage().contains("expected key=value"), e.getMessage());
+    }
+
+    @Test
+    void prometheusAndRedactionKeysAreCheckedAndReachWhatUsesThem() {
+        AgentConfig base = AgentConfig.defaults();
+        assertEquals("", base.get(ConfigKey.PROMETHEUS_PORT), "off by default");
+        assertEquals("9876", base.with(ConfigKey.PROMETHEUS_PORT, "9876").get(ConfigKey.PROMETHEUS_PORT));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> base.with(ConfigKey.PROMETHEUS_PORT, "scrape"));
+        assertEquals("prometheus.port: must be empty (off) or a port, 0 to 65535, got 'scrape'", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> base.with(ConfigKey.PROMETHEUS_PORT, "70000"));
+
+        assertEquals("run --password=***", base.monitorSettings().redaction().apply("run --password=pw"));
+        assertEquals("run --password=pw", base.with(ConfigKey.REDACT, "").monitorSettings().redaction().apply("run --password=pw"));
+        assertEquals("key ***", base.with(ConfigKey.REDACT, "sk-[a-z0-9]+").monitorSettings().redaction().apply("key sk-abc1"));
+        e = assertThrows(IllegalArgumentException.class, () -> base.with(ConfigKey.REDACT, "(unclosed"));
+        assertTrue(e.getMessage().startsWith("redact: not a regular expression: Unclosed group"), e.getMessage());
     }
 }

@@ -225,6 +225,11 @@ public final class AgentProcess implements AutoCloseable {
         return bannerUrl("taskwatch agent: JMX ", seconds);
     }
 
+    /** The metrics URL from the banner line "taskwatch agent: Prometheus http://..."; fails when none comes. */
+    public String awaitPrometheusUrl(int seconds) throws InterruptedException {
+        return bannerUrl("taskwatch agent: Prometheus ", seconds);
+    }
+
     private String bannerUrl(String prefix, int seconds) throws InterruptedException {
         String l = awaitLine(prefix, seconds);
         if (l == null) {

@@ -94,4 +94,39 @@ class JavaAgentIT {
         assertEquals(1, cli.exitValue(), cliOut);
         assertTrue(cliOut.startsWith("taskwatch: " + missing), cliOut);
     }
+
+    @Test
+    void thePrometheusEndpointServesFromTheHostJvmAndKeepsToItsOwnSettings(@TempDir Path dir) throws Exception {
+        KernelTests.require(KernelTests.isRoot() || KernelVersion.running().atLeast(6, 6), "the agent needs the connector");
+        Path app = Files.writeString(dir.resolve("App.java"),
+                "public class App { public static void main(String[] a) throws Exception {"
+                + " System.out.println(\"app running\"); Thread.sleep(60_000); } }");
+        int taken = AgentProcess.freePort();
+        // the host's own Prometheus client settings: were they read, the endpoint would take this port
+        Process jvm = new ProcessBuilder(AgentProcess.java(), "-Dio.prometheus.exporter.httpServer.port=" + taken,
+                "-javaagent:" + AgentProcess.jar() + "=jmx.enabled=false,prometheus.port=0,maxWatches=50", app.toString())
+                .redirectErrorStream(true).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8));
+            StringBuilder seen = new StringBuilder();
+            String line;
+            String url = null;
+            while ((line = out.readLine()) != null && !line.equals("app running")) {
+                seen.append(line).append('\n');
+                if (line.startsWith("taskwatch: Prometheus ")) {
+                    url = line.substring("taskwatch: Prometheus ".length()).trim();
+                }
+            }
+            assertTrue(url != null && url.startsWith("http://127.0.0.1:") && !url.contains(":" + taken + "/"), seen.toString());
+            var http = java.net.http.HttpClient.newHttpClient();
+            var r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode());
+            assertTrue(r.body().contains("# TYPE taskwatch_events_received_total counter"), r.body());
+            assertTrue(!r.body().contains("jvm_"), "taskwatch's own registry, not the host's JVM metrics: " + r.body());
+        } finally {
+            jvm.destroy();
+            assertTrue(jvm.waitFor(15, TimeUnit.SECONDS));
+        }
+    }
 }

@@ -94,6 +94,49 @@ class CliProcessTest {
     }
 
     @Test
+    void eventsMasksPasswordsWithTheDefaultRule() throws Exception {
+        KernelTests.require(KernelTests.isRoot() || KernelVersion.running().atLeast(6, 6), "needs the connector");
+        String tag = "cli" + ProcessHandle.current().pid() + "x" + System.nanoTime() % 100_000;
+        Process tw = taskwatch("events", "--json", "--command", tag);
+        OutputLines out = OutputLines.of(tw.getInputStream());
+        awaitReader(tw);
+        // the watch is registered right after the reader starts, which a loaded machine may delay:
+        // a process exec'd before it is not shown, so another is run until one is
+        Process p = null;
+        String exec = null;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (exec == null && System.nanoTime() < deadline) {
+            if (p != null) {
+                p.destroy();
+            }
+            p = Spawn.start("sh", "-c", "read line; exit 3", tag, "--password=hunter2");
+            try {
+                exec = out.await("\"pid\":" + p.pid() + ",", Duration.ofSeconds(3));
+            } catch (AssertionError notShown) {
+                // registered after this one's exec
+            }
+        }
+        assertTrue(exec != null, "no exec shown within 30 s: " + out.lines());
+        try {
+            try (OutputStream in = p.getOutputStream()) {
+                in.write('\n');
+            }
+            assertEquals(3, Spawn.waitFor(p));
+            String exit = out.await("\"exitCode\":3,", Duration.ofSeconds(30));
+            assertTrue(exit.contains("\"pid\":" + p.pid() + ","), exit);
+            for (String line : List.of(exec, exit)) {
+                assertTrue(line.contains(tag + " --password=***"), line);
+                assertTrue(!line.contains("hunter2"), line);
+            }
+        } finally {
+            p.destroy();
+            tw.destroy();
+            assertTrue(tw.waitFor(10, TimeUnit.SECONDS));
+        }
+        assertEquals(0, tw.exitValue(), "a clean stop on SIGTERM");
+    }
+
+    @Test
     void waitReturnsTheStatusOfANonChild() throws Exception {
         KernelTests.require(KernelTests.isRoot() || KernelVersion.running().atLeast(6, 6), "needs the connector");
         Process p = Spawn.sh("read line; exit 5");

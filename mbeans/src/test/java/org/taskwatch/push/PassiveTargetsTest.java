@@ -37,7 +37,7 @@ class PassiveTargetsTest {
                 60, 5, 300, 300);
         ServiceWatch.LastExit exit = new ServiceWatch.LastExit(4242, new ExitStatus(7, 0, false), AT, "");
         ServiceWatch.Snapshot s = new ServiceWatch.Snapshot("crash", spec, 0, 0, 1, 1, 1, 0, 0, false,
-                ServiceWatch.State.CRITICAL, "0 running, expected 1:", AT, exit, exit, AT - 60_000);
+                ServiceWatch.State.CRITICAL, "0 running, expected 1:", AT, exit, exit, AT - 60_000, 0);
         return new PushMessage(PushMessage.Kind.EXIT, "crash", AT, s, exit);
     }
 
