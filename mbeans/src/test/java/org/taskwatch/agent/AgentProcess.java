@@ -148,13 +148,14 @@ public final class AgentProcess implements AutoCloseable {
         reader.start();
     }
 
+    // 60 s: a JVM start plus the /proc scan took over 30 s at a load of 28 on 2 cores
     private void readBanner() throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         synchronized (output) {
             while (output.stream().noneMatch(l -> l == null || l.startsWith("taskwatch agent: event source"))) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    throw new AssertionError("agent did not start within 30 s: " + output);
+                    throw new AssertionError("agent did not start within 60 s: " + output);
                 }
                 output.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
             }
