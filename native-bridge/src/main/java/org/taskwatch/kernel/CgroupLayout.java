@@ -156,6 +156,22 @@ public record CgroupLayout(Hierarchy hierarchy, String mountPoint, boolean syste
         return path.endsWith(DELETED) ? path.substring(0, path.length() - DELETED.length()) : path;
     }
 
+    /**
+     * Whether a cgroup named {@code name} (a directory of that name, at any depth) exists under
+     * the mount point: whether a unit of that name can have processes on a machine without systemd.
+     */
+    public boolean hasCgroupNamed(String name) {
+        if (!available() || name.isEmpty() || name.contains("/")) {
+            return false;
+        }
+        try (java.util.stream.Stream<Path> dirs = Files.walk(Path.of(mountPoint), 16)) {
+            return dirs.anyMatch(d -> Files.isDirectory(d) && d.getFileName() != null
+                    && d.getFileName().toString().equals(name));
+        } catch (IOException | java.io.UncheckedIOException e) {
+            return false; // a cgroup removed while walked: unreadable is no proof it exists
+        }
+    }
+
     /** The directory of cgroup {@code path} ({@code /system.slice/nginx.service}) under the mount point. */
     public Path directory(String path) {
         return Path.of(mountPoint, path.startsWith("/") ? path.substring(1) : path);
