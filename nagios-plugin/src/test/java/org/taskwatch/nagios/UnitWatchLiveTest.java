@@ -14,18 +14,23 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.taskwatch.agent.AgentProcess;
+import org.taskwatch.testing.KernelTests;
 import org.taskwatch.testing.Spawn;
 import org.taskwatch.testing.TestCgroups;
 
 /**
  * A declared unit watch ({@code watch.svc.match = unit:NAME}) read by {@code check_taskwatch
- * --watch} as any other declared watch, and a unit watch made over Jolokia with the README's
+ * --watch} and by the Zabbix agent's UserParameters (as {@link ZabbixAgentLiveTest} runs them:
+ * {@code zabbix_agentd -t}) as any other declared watch, and a unit watch made over Jolokia with the README's
  * request: against a live agent and a real cgroup v2 "unit" the test makes (this machine need
  * not run systemd: a cgroup named like a unit is one here). The processes and exit codes are the
  * test's own, their cgroups what /proc says.
@@ -100,6 +105,30 @@ class UnitWatchLiveTest {
         assertTrue(r.text().startsWith("svc: 2 running; non-zero exit ") && r.text().contains("pid " + job.pid() + " exit 4"),
                 r.text());
         assertTrue(r.perfdata().startsWith("'running'=2;;2:2;0 'exits'=1c 'nonzero_exits'=1c"), r.perfdata());
+    }
+
+    @Test
+    void theZabbixAgentKeysReadTheUnitWatch() throws Exception {
+        Path agentd = Path.of("/usr/sbin/zabbix_agentd");
+        KernelTests.require(Files.isExecutable(agentd), "no " + agentd + " (apt-get install zabbix-agent)");
+        Path plugin = dir.resolve("check_taskwatch");
+        Files.writeString(plugin, "#!/bin/sh\nexec '" + Plugin.java() + "' -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp '"
+                + Plugin.classesDir() + "' " + CheckTaskwatch.class.getName() + " \"$@\"\n");
+        assertTrue(plugin.toFile().setExecutable(true));
+        Path params = dir.resolve("taskwatch.conf");
+        Files.writeString(params, Files.readString(Path.of("zabbix", "taskwatch.conf"))
+                .replace("/opt/taskwatch/check_taskwatch ", plugin + " -U " + url + " "));
+        Path conf = dir.resolve("zabbix_agentd.conf");
+        Files.writeString(conf, "LogType=console\nTimeout=20\nInclude=" + params + "\n");
+        Pattern value = Pattern.compile("^(.+?)\\s+\\[t\\|(.*)\\]$", Pattern.DOTALL);
+        Map<String, String> expected = Map.of("taskwatch.watch[svc]", "2", "taskwatch.watches.discovery",
+                "[{\"{#WATCH}\":\"svc\"}]");
+        for (Map.Entry<String, String> e : expected.entrySet()) {
+            Plugin.Run r = Plugin.exec(List.of(agentd.toString(), "-c", conf.toString(), "-t", e.getKey()), Map.of());
+            Matcher m = value.matcher(r.stdout().strip());
+            assertTrue(r.exit() == 0 && m.matches(), r.toString());
+            assertEquals(e.getValue(), m.group(2).replace(" ", ""), e.getKey());
+        }
     }
 
     @Test
