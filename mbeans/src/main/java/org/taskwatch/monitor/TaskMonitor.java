@@ -173,6 +173,20 @@ public final class TaskMonitor implements AutoCloseable {
         return cgroupLayout;
     }
 
+    /**
+     * Where events' cgroups come from, for the banner: "v2 at /sys/fs/cgroup (systemd)", or
+     * "none (why): ..." on a machine without cgroups.
+     */
+    public String cgroups() {
+        CgroupLayout l = cgroupLayout;
+        if (!l.available()) {
+            return "none (" + l.unavailableReason() + "): events have no cgroup, unit or container;"
+                    + " unit and cgroup watches are refused";
+        }
+        return (l.hierarchy() == CgroupLayout.Hierarchy.UNIFIED ? "v2" : "v1 name=systemd") + " at " + l.mountPoint()
+                + (l.systemd() ? " (systemd)" : " (not run by systemd: a unit watch needs a cgroup of that name)");
+    }
+
     /** A cgroup watch, named {@code name} when declared (before it has members), its processes found now. */
     private Watch cgroupWatch(CgroupPattern p, int mask, String name) {
         // members come by fork and exec of any process: no kernel filter
