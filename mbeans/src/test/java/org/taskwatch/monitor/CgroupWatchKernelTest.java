@@ -165,7 +165,8 @@ class CgroupWatchKernelTest {
     @Test
     void aUnitWatchFindsItsProcessesFollowsTheirChildrenAndTellsTheirCgroup() throws Exception {
         // in the unit before the watch: found by the scan
-        Process first = start("read l; /bin/sh -c 'exit 7'; read l; exit 0");
+        // its child blocks in read after its exec, so that its cgroup is read while it runs
+        Process first = start("read l; /bin/sh -c 'read l; exit 7'; read l; exit 0");
         moveTo(A, first.pid());
         Watch w = monitor.watchUnit(A, "fork,exec,exit");
         Watch below = monitor.watchCgroup("/" + BASE, "exit");
@@ -185,11 +186,14 @@ class CgroupWatchKernelTest {
             MonitorEvent exec = await(e -> e.event() instanceof ProcEvent.Exec && e.event().tgid() == child, "exec");
             assertTrue(has(exec, w), "a member's child is a member");
             assertEquals(expected, exec.cgroup());
+            assertFalse(exec.cgroupFromParent(), "read at its exec: it runs on, waiting for a line");
+            assertEquals(path(A), procCgroup(child));
+            send(first); // the child reads it and exits 7
             MonitorEvent exit = await(e -> e.event() instanceof ProcEvent.Exit && e.event().tgid() == child, "exit");
             assertEquals(7, ((ProcEvent.Exit) exit.event()).status().exitCode());
             assertTrue(has(exit, w) && has(exit, below));
             assertEquals(A, exit.cgroup().unit());
-            assertFalse(exit.cgroupFromParent());
+            assertFalse(exit.cgroupFromParent(), "what its exec read");
 
             TaskMonitor.ProcessStatus status = monitor.processStatus((int) first.pid());
             assertTrue(status.alive());

@@ -89,15 +89,23 @@ class UnitWatchLiveTest {
         assertEquals(0, r.exit(), r.toString());
         assertEquals("svc: 2 running", r.text(), "the two sleeps put in the unit before the agent started");
 
-        // one more process joins at its exec, and exits 4
-        Process job = Spawn.start("/bin/sh", "-c", "read l; exec /bin/sh -c 'exit 4'");
+        // one more process joins at its exec (it then waits for a line: its cgroup is read while it
+        // runs), and exits 4
+        Process job = Spawn.start("/bin/sh", "-c", "read l; exec /bin/sh -c 'read l; exit 4'");
         spawned.add(job);
         cgroups.move(CGROUP, job.pid());
-        try (OutputStream in = job.getOutputStream()) {
-            in.write('\n');
-        }
-        assertEquals(4, Spawn.waitFor(job));
+        OutputStream in = job.getOutputStream();
+        in.write('\n');
+        in.flush();
         long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!(r = check("--watch", "svc")).text().equals("svc: 3 running") && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        assertEquals("svc: 3 running", r.text(), "it joined at its exec");
+        assertEquals(2, r.exit(), "3 is outside 2:2");
+        in.write('\n');
+        in.close();
+        assertEquals(4, Spawn.waitFor(job));
         while ((r = check("--watch", "svc")).exit() != 1 && System.nanoTime() < deadline) {
             Thread.sleep(200);
         }
