@@ -22,6 +22,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.taskwatch.benchmark.ProcDatagrams;
 import org.taskwatch.kernel.BenchmarkThreadTracker;
+import org.taskwatch.kernel.CgroupPattern;
 import org.taskwatch.kernel.EventFrame;
 import org.taskwatch.kernel.EventType;
 import org.taskwatch.kernel.ProcEventCodec;
@@ -46,6 +47,10 @@ import org.taskwatch.kernel.ProcFs;
  * event's processes hash to a registry bucket of their own ({@code empty}, the common case) or
  * share one with a watched process ({@code shared}: the lookup walks a member that does not
  * match, and a fork or exit takes the registry's write lock to look for stale members).
+ * {@code cgroupWatch}: {@code none}, or {@code cgroup}: a cgroup watch that the events' processes
+ * are not in is registered too, so an exec reads the process's {@code /proc/PID/cgroup} on the
+ * reader thread (for an exec the process is then this JVM, alive, whose cgroup can be read; the
+ * bucket is its own) and must still allocate nothing.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -61,6 +66,9 @@ public class NonMatchingEventBenchmark {
 
     @Param({"empty", "shared"})
     public String bucket;
+
+    @Param({"none", "cgroup"})
+    public String cgroupWatch;
 
     private final List<Process> sleepers = new ArrayList<>();
     private final EventFrame frame = new EventFrame();
@@ -91,6 +99,12 @@ public class NonMatchingEventBenchmark {
         }
         boolean shared = bucket.equals("shared");
         int process = pidIn(watchedBuckets, watchedPids, shared, 200_000);
+        if (cgroupWatch.equals("cgroup")) {
+            registry.watchCgroup(CgroupPattern.cgroup("/taskwatch-benchmark-matches-nothing"), EventType.ALL, false);
+            if (event.equals("exec")) {
+                process = (int) ProcessHandle.current().pid();
+            }
+        }
         int child = pidIn(watchedBuckets, watchedPids, shared, process + 1);
         int parent = 1;
         int thread = child; // a thread id of process

@@ -171,6 +171,7 @@ public final class Agent implements AutoCloseable {
         }
         lines.add("event threads " + monitor.priority());
         lines.add("exit names " + monitor.exitNames());
+        lines.add("cgroups " + monitor.cgroups());
         if (!config.declaredWatches().isEmpty()) {
             lines.add("declared watches " + String.join(", ",
                     config.declaredWatches().stream().map(s -> s.name() + " (" + s.match() + ")").toList()));

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
+import org.taskwatch.kernel.CgroupPattern;
 import org.taskwatch.kernel.EventType;
 import org.taskwatch.monitor.Expectation;
 import org.taskwatch.monitor.ServiceSpec;
@@ -25,9 +26,11 @@ final class WatchDeclarations {
     enum Property {
         MATCH("match", "", "what to follow: command:REGEX (every process whose comm, exe path or command line matches,"
                 + " found in /proc at start, then at exec; their forks too), pidfile:PATH (the process the file names;"
-                + " followed when it names another), pid:N, or tree:PID (a process and its descendants). Required"),
-        EVENTS("events", "", "the events notified for it, as for watch(): at least exit, and exec for a command watch"
-                + " (the counters need them). Default: exec,exit for a command watch, exit for the others"),
+                + " followed when it names another), pid:N, tree:PID (a process and its descendants), unit:NAME (every"
+                + " process of a systemd unit, such as unit:nginx.service) or cgroup:PATH (every process in a cgroup and"
+                + " below it, such as cgroup:/system.slice/nginx.service). Required"),
+        EVENTS("events", "", "the events notified for it, as for watch(): at least exit, and exec for a command, unit"
+                + " or cgroup watch (the counters need them). Default: exec,exit for those, exit for the others"),
         EXPECT("expect", "1:", "running processes expected, a Nagios range: 1:8, 1: (at least one), 0: (any),"
                 + " @0 (not 0); outside it the state is critical"),
         DESCENDANTS("descendants", "false", "pidfile: also follow the process's descendants (its workers)"),
@@ -118,11 +121,21 @@ final class WatchDeclarations {
             case "pidfile" -> ServiceSpec.Kind.PIDFILE;
             case "pid" -> ServiceSpec.Kind.PID;
             case "tree" -> ServiceSpec.Kind.TREE;
-            default -> throw new IllegalArgumentException(prefix + "match: must be command:REGEX, pidfile:PATH, pid:N or"
-                    + " tree:PID, got '" + match + "'");
+            case "unit" -> ServiceSpec.Kind.UNIT;
+            case "cgroup" -> ServiceSpec.Kind.CGROUP;
+            default -> throw new IllegalArgumentException(prefix + "match: must be command:REGEX, pidfile:PATH, pid:N,"
+                    + " tree:PID, unit:NAME or cgroup:PATH, got '" + match + "'");
         };
         switch (kind) {
             case COMMAND -> checkRegex(prefix + "match", target, maxPatternLength);
+            case UNIT, CGROUP -> {
+                try {
+                    target = (kind == ServiceSpec.Kind.UNIT ? CgroupPattern.unit(target) : CgroupPattern.cgroup(target))
+                            .target();
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(prefix + "match: " + e.getMessage(), e);
+                }
+            }
             case PIDFILE -> {
                 if (!target.startsWith("/")) {
                     throw new IllegalArgumentException(prefix + "match: the pid file must be an absolute path, e.g."

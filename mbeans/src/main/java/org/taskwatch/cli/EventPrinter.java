@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
+import org.taskwatch.kernel.CgroupPath;
 import org.taskwatch.kernel.ExitStatus;
 import org.taskwatch.kernel.ProcEvent;
 import org.taskwatch.monitor.MonitorEvent;
@@ -11,14 +12,14 @@ import org.taskwatch.monitor.MonitorListener;
 
 /**
  * Prints delivered events one line each: a forkstat-like table, or JSON objects (one per line)
- * with {@code type}, {@code pid}, {@code tgid}, {@code ppid}, {@code timestampNanos}, and the
- * event's own fields.
+ * with {@code type}, {@code pid}, {@code tgid}, {@code ppid}, {@code timestampNanos}, the
+ * event's own fields, and the process's {@code cgroup}, {@code unit} and {@code container}.
  */
 final class EventPrinter implements MonitorListener {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSSSSS")
             .withZone(ZoneId.systemDefault());
-    static final String HEADER = String.format("%-15s %-8s %7s %7s  %-28s %s", "TIME", "EVENT", "PID", "PPID", "INFO",
-            "COMMAND");
+    static final String HEADER = String.format("%-15s %-8s %7s %7s  %-28s %-24s %s", "TIME", "EVENT", "PID", "PPID",
+            "INFO", "UNIT", "COMMAND");
 
     private final PrintStream out;
     private final boolean json;
@@ -58,7 +59,23 @@ final class EventPrinter implements MonitorListener {
         long wallNanos = System.currentTimeMillis() * 1_000_000L - (System.nanoTime() - e.timestampNanos());
         String time = TIME.format(Instant.ofEpochSecond(0, wallNanos));
         String cmd = me.cmdline() != null && !me.cmdline().isEmpty() ? me.cmdline() : me.comm() == null ? "" : "[" + me.comm() + "]";
-        return String.format("%-15s %-8s %7d %7d  %-28s %s", time, typeName(e), e.pid(), me.ppid(), info(e), cmd);
+        return String.format("%-15s %-8s %7d %7d  %-28s %-24s %s", time, typeName(e), e.pid(), me.ppid(), info(e),
+                unit(me), cmd);
+    }
+
+    /**
+     * The UNIT column: the systemd unit, else the container (its id's first 12 digits, as docker
+     * ps shows it), else the cgroup path, else "-".
+     */
+    static String unit(MonitorEvent me) {
+        CgroupPath c = me.cgroup();
+        if (!c.unit().isEmpty() && c.container().isEmpty()) {
+            return c.unit();
+        }
+        if (!c.container().isEmpty()) {
+            return "container " + c.container().substring(0, 12);
+        }
+        return c.path().isEmpty() ? "-" : c.path();
     }
 
     private static String info(ProcEvent e) {
@@ -122,6 +139,12 @@ final class EventPrinter implements MonitorListener {
         string(sb, "comm", comm);
         string(sb, "cmdline", me.cmdline());
         string(sb, "exe", me.exe());
+        string(sb, "cgroup", me.cgroup().path());
+        string(sb, "unit", me.cgroup().unit());
+        string(sb, "container", me.cgroup().container());
+        if (me.cgroupFromParent()) {
+            sb.append(",\"cgroupFromParent\":true"); // gone before its exec could be read: its parent's
+        }
         return sb.append('}').toString();
     }
 

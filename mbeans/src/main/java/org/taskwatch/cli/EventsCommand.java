@@ -9,8 +9,10 @@ import org.taskwatch.monitor.MonitorSettings;
 import org.taskwatch.monitor.TaskMonitor;
 
 /**
- * {@code taskwatch events [--pid N [--tree]] [--command REGEX] [--types LIST] [--json]}: prints
- * events as they happen until interrupted, then unsubscribes (IGNORE) and exits 0.
+ * {@code taskwatch events [--pid N [--tree]] [--command REGEX] [--unit NAME] [--cgroup PATH]
+ * [--types LIST] [--json]}: prints events as they happen until interrupted, then unsubscribes
+ * (IGNORE) and exits 0. Each selector adds a watch (the events of any of them are printed);
+ * none: every process.
  */
 final class EventsCommand {
     static final String DEFAULT_TYPES = "fork,exec,exit";
@@ -24,7 +26,7 @@ final class EventsCommand {
     }
 
     int run(Options o) {
-        o.parse(Set.of("--pid", "--command", "--types"), Set.of("--tree", "--json"));
+        o.parse(Set.of("--pid", "--command", "--unit", "--cgroup", "--types"), Set.of("--tree", "--json"));
         if (!o.positional().isEmpty()) {
             throw new Options.UsageException("unexpected argument '" + o.positional().get(0) + "'");
         }
@@ -58,7 +60,13 @@ final class EventsCommand {
             if (o.value("--command") != null) {
                 monitor.watchCommand(o.value("--command"), types);
             }
-            if (pid == 0 && o.value("--command") == null) {
+            if (o.value("--unit") != null) {
+                monitor.watchUnit(o.value("--unit"), types);
+            }
+            if (o.value("--cgroup") != null) {
+                monitor.watchCgroup(o.value("--cgroup"), types);
+            }
+            if (pid == 0 && o.value("--command") == null && o.value("--unit") == null && o.value("--cgroup") == null) {
                 monitor.watchTree(1, types);
             }
         } catch (IllegalArgumentException e) {

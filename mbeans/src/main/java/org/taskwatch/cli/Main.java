@@ -79,7 +79,7 @@ public final class Main {
                 + "        [--set KEY=VALUE]...\n"
                 + "        run the monitor with its MBeans over JMX remote (default 127.0.0.1:9875)\n"
                 + "        and Jolokia (default http://127.0.0.1:8778/jolokia/); keys: see README\n"
-                + "  events [--pid N [--tree]] [--command REGEX] [--types LIST] [--json]\n"
+                + "  events [--pid N [--tree]] [--command REGEX] [--unit NAME] [--cgroup PATH] [--types LIST] [--json]\n"
                 + "        print events as they happen, one line each (default: every process)\n"
                 + "  wait PID [--timeout SECONDS]\n"
                 + "        block until PID exits; exit with its status (128+N if killed by signal N),\n"

@@ -30,6 +30,14 @@ public final class JmxExporter implements TaskMonitor.WatchLifecycleListener, Se
                     + " every process. Returns the watch id." + OWNED),
             Map.entry("watchCommand", "Watch every process whose command (comm, exe path or command line) matches the"
                     + " regex at exec, from now on. Returns the watch id." + OWNED),
+            Map.entry("watchUnit", "Watch every process of a systemd unit (nginx.service, session-3.scope,"
+                    + " user@1000.service, a slice): its cgroup, wherever it sits, and below it; those in it now and those"
+                    + " to come. A process that moves in or out is followed at its next fork or exec, or within "
+                    + TaskMonitor.CGROUP_RESCAN_SECONDS + " s. Refused where no process can be in a unit (no cgroups;"
+                    + " no systemd and no cgroup of that name). Returns the watch id." + OWNED),
+            Map.entry("watchCgroup", "Watch every process in a cgroup (as /proc/PID/cgroup writes it) and below it;"
+                    + " those in it now and those to come, followed as for watchUnit. Refused on a machine without"
+                    + " cgroups. Returns the watch id." + OWNED),
             Map.entry("unwatch", "End a watch; false when there is no such watch. A declared watch is refused"
                     + " (it ends when removed from the configuration file)"),
             Map.entry("keep", "Keep a watch after its client ends (its remote JMX connection closes or fails, its"
@@ -48,7 +56,7 @@ public final class JmxExporter implements TaskMonitor.WatchLifecycleListener, Se
             Map.entry("summary", "Counts over the last window for processes whose command matches: running, forks,"
                     + " execs, exits, nonZeroExits, lastExitCode"),
             Map.entry("processStatus", "Whether a process is alive now, and how it ended if its exit is among the"
-                    + " recent exits"),
+                    + " recent exits; its cgroup, systemd unit and container"),
             Map.entry("eventCounts", "Forks, execs, exits, non-zero exits and lost events of every process over the"
                     + " last window (1 to 3600 seconds)"),
             Map.entry("health", "ok, degraded or failed, why, the event source, and events lost over the last"
@@ -91,6 +99,10 @@ public final class JmxExporter implements TaskMonitor.WatchLifecycleListener, Se
             Map.entry("watchTree", new String[] {"pid", "The root process id (1: every process)", "events", EVENTS}),
             Map.entry("watchCommand", new String[] {"regex", "A Java regex, searched in comm, exe path and command line",
                     "events", EVENTS}),
+            Map.entry("watchUnit", new String[] {"unit", "A systemd unit's name with its type: nginx.service,"
+                    + " getty@tty1.service, session-3.scope, system.slice", "events", EVENTS}),
+            Map.entry("watchCgroup", new String[] {"path", "A cgroup path as /proc/PID/cgroup writes it:"
+                    + " /system.slice/nginx.service", "events", EVENTS}),
             Map.entry("unwatch", new String[] {"id", "The watch id"}),
             Map.entry("keep", new String[] {"id", "The watch id"}),
             Map.entry("endWith", new String[] {"id", "The watch id", "jolokiaClient",

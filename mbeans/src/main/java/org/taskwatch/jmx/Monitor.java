@@ -122,7 +122,8 @@ final class Monitor implements MonitorMXBean, MonitorListener {
 
     private static String message(MonitorEvent me) {
         String cmd = me.comm() == null ? "" : " (" + me.comm() + ")";
-        return me.event().describe() + cmd;
+        String unit = me.cgroup().unit().isEmpty() ? "" : " in " + me.cgroup().unit();
+        return me.event().describe() + cmd + unit;
     }
 
     // ---- operations ----
@@ -140,6 +141,16 @@ final class Monitor implements MonitorMXBean, MonitorListener {
     @Override
     public long watchCommand(String regex, String events) {
         return owned(monitor.watchCommand(regex, events));
+    }
+
+    @Override
+    public long watchUnit(String unit, String events) {
+        return owned(monitor.watchUnit(unit, events));
+    }
+
+    @Override
+    public long watchCgroup(String path, String events) {
+        return owned(monitor.watchCgroup(path, events));
     }
 
     /** A watch made over a remote JMX connection ends with it; one made in-process or over Jolokia stays. */
@@ -212,6 +223,9 @@ final class Monitor implements MonitorMXBean, MonitorListener {
         v.put("coreDumped", s != null && s.coreDumped());
         v.put("timestampNanos", p.timestampNanos());
         v.put("comm", p.comm());
+        v.put("cgroup", p.cgroup().path());
+        v.put("unit", p.cgroup().unit());
+        v.put("container", p.cgroup().container());
         return composite(OpenTypes.PROCESS_STATUS, v);
     }
 

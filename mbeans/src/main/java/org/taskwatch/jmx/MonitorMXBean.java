@@ -15,6 +15,12 @@ public interface MonitorMXBean {
 
     long watchCommand(String regex, String events);
 
+    /** Every process of a systemd unit (its cgroup and below), present and to come. */
+    long watchUnit(String unit, String events);
+
+    /** Every process in a cgroup and below it, present and to come. */
+    long watchCgroup(String path, String events);
+
     boolean unwatch(long id);
 
     /**

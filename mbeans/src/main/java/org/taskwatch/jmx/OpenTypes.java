@@ -92,7 +92,12 @@ final class OpenTypes {
                     "signal", SimpleType.INTEGER, "the signal that killed it, 0 if none or unknown",
                     "coreDumped", SimpleType.BOOLEAN, "whether it dumped core",
                     "timestampNanos", SimpleType.LONG, "kernel CLOCK_MONOTONIC time of the exit, 0 if unknown",
-                    "comm", SimpleType.STRING, "its name while alive, empty otherwise"));
+                    "comm", SimpleType.STRING, "its name while alive, empty otherwise",
+                    "cgroup", SimpleType.STRING, "its cgroup (v2 path; v1 name=systemd where that is all there is): now"
+                            + " while alive, at its exit for an exit that was delivered; empty when unknown",
+                    "unit", SimpleType.STRING, "the systemd unit its cgroup names (nginx.service), empty if none",
+                    "container", SimpleType.STRING, "the container id its cgroup shows (Docker, Podman, CRI-O,"
+                            + " containerd), empty if none"));
             EVENT_COUNTS = type("EventCounts", "Events of every process over a window", items(
                     "forks", SimpleType.LONG, "process forks in the window",
                     "execs", SimpleType.LONG, "execs in the window",
@@ -109,8 +114,8 @@ final class OpenTypes {
                     "coveredSeconds", SimpleType.LONG, "how much of the window the monitor ran"));
             WATCH_ROW = type("Watch", "One watch", items(
                     "id", SimpleType.LONG, "watch id",
-                    "kind", SimpleType.STRING, "process, tree, command or all",
-                    "target", SimpleType.STRING, "the pid, tree root, regex, or all",
+                    "kind", SimpleType.STRING, "process, tree, command, all or cgroup",
+                    "target", SimpleType.STRING, "the pid, tree root, regex, unit:NAME, cgroup:PATH, or all",
                     "events", SimpleType.STRING, "event types",
                     "matched", SimpleType.LONG, "events delivered",
                     "created", SimpleType.LONG, "creation time, milliseconds since the epoch",
@@ -155,7 +160,15 @@ final class OpenTypes {
                 "watchNames", STRING_ARRAY, "the declared watches among them, by name (empty: none)",
                 "comm", SimpleType.STRING, "the process's comm (empty if it was already gone)",
                 "cmdline", SimpleType.STRING, "its command line (empty if unknown)",
-                "exe", SimpleType.STRING, "its executable path (empty if unknown)"));
+                "exe", SimpleType.STRING, "its executable path (empty if unknown)",
+                "cgroup", SimpleType.STRING, "its cgroup (v2 path; v1 name=systemd where that is all there is), read at"
+                        + " its exec and inherited at fork; empty if unknown",
+                "unit", SimpleType.STRING, "the systemd unit its cgroup names (nginx.service, session-3.scope), empty"
+                        + " if none",
+                "container", SimpleType.STRING, "the container id its cgroup shows (Docker, Podman, CRI-O, containerd),"
+                        + " empty if none",
+                "cgroupFromParent", SimpleType.BOOLEAN, "true when the process was gone before its cgroup could be"
+                        + " read at its exec: cgroup is its parent's, which the kernel gave it at the fork"));
         switch (t) {
             case FORK:
                 it.addAll(items("childPid", SimpleType.INTEGER, "the new process's pid",
@@ -201,6 +214,10 @@ final class OpenTypes {
         v.put("comm", orEmpty(me.comm()));
         v.put("cmdline", orEmpty(me.cmdline()));
         v.put("exe", orEmpty(me.exe()));
+        v.put("cgroup", me.cgroup().path());
+        v.put("unit", me.cgroup().unit());
+        v.put("container", me.cgroup().container());
+        v.put("cgroupFromParent", me.cgroupFromParent());
         if (e instanceof ProcEvent.Fork f) {
             v.put("childPid", f.childPid());
             v.put("childTgid", f.childTgid());

@@ -16,6 +16,8 @@ final class OperationImpact {
             Map.entry("watch", MBeanOperationInfo.ACTION),
             Map.entry("watchTree", MBeanOperationInfo.ACTION),
             Map.entry("watchCommand", MBeanOperationInfo.ACTION),
+            Map.entry("watchUnit", MBeanOperationInfo.ACTION),
+            Map.entry("watchCgroup", MBeanOperationInfo.ACTION),
             Map.entry("unwatch", MBeanOperationInfo.ACTION),
             Map.entry("keep", MBeanOperationInfo.ACTION),
             Map.entry("endWith", MBeanOperationInfo.ACTION),

@@ -2,26 +2,32 @@ package org.taskwatch.monitor;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.taskwatch.kernel.CgroupLayout;
+import org.taskwatch.kernel.CgroupPath;
 import org.taskwatch.kernel.ProcEvent;
 import org.taskwatch.kernel.ProcFiles;
 import org.taskwatch.kernel.ProcFs;
 
 /**
  * What delivered events say of their process beyond the kernel's message: its command (comm,
- * command line, executable) and its parent. Kept per process (by tgid, the most recent 16,384),
+ * command line, executable), its parent, and its cgroup (with the unit and container it shows). Kept per process (by tgid, the most recent 16,384),
  * so that /proc is read about once per program a process runs, not per event:
  *
  * <ul>
- *   <li>a fork gives the child its parent's command (the kernel copies it; {@code /proc/CHILD}
- *       shows the parent's until the child execs) and the fork's parent as its parent, without a
- *       read; a child started with {@code CLONE_PARENT} (rare) would show its creator's command
- *       under another parent;
- *   <li>an exec reads the new command and the parent (three small files: the parent may have
- *       changed since the fork, as when a daemon's first parent exits before it execs); a
- *       process gone before that read keeps the parent its fork named, and has no command;
+ *   <li>a fork gives the child its parent's command and cgroup (the kernel copies both; {@code
+ *       /proc/CHILD} shows the parent's command until the child execs) and the fork's parent as
+ *       its parent, without a read; a child started with {@code CLONE_PARENT} (rare) would show
+ *       its creator's command under another parent, one started with {@code CLONE_INTO_CGROUP}
+ *       (systemd's way of starting a unit's process) its creator's cgroup until it execs;
+ *   <li>an exec reads the new command, the parent and the cgroup (four small files: the parent
+ *       may have changed since the fork, as when a daemon's first parent exits before it execs,
+ *       and the process may have moved to another cgroup); a process gone before that read keeps
+ *       the parent its fork named and its parent's cgroup ({@code cgroupFromParent}: the kernel
+ *       copied it at the fork, but it may have moved since), and has no command;
  *   <li>a comm event carries the new name;
  *   <li>an exit uses what is kept and forgets it; for a process never seen before, only its
- *       comm is read (it is gone, or a zombie whose comm alone is left).
+ *       comm and cgroup are read (it is gone, or a zombie whose comm alone is left). The cgroups
+ *       of the last {@value #EXITED} exits are kept for {@code processStatus}.
  * </ul>
  *
  * <p>Threads: {@link #of} on the delivery thread only (it owns the {@link ProcFiles}); {@link
@@ -29,24 +35,48 @@ import org.taskwatch.kernel.ProcFs;
  */
 final class ProcessDetails implements AutoCloseable {
     private static final int CAPACITY = 16384;
+    /** Exited processes whose cgroup is kept for {@code processStatus}. */
+    static final int EXITED = 4096;
 
-    /** What /proc said of a process: null where it could not be read; ppid -1 when unknown. */
-    record Info(String comm, String cmdline, String exe, int ppid) {
+    /**
+     * What /proc said of a process: null where it could not be read; ppid -1 when unknown;
+     * cgroup {@link CgroupPath#NONE} when unknown, {@code cgroupFromParent} when it is its parent's.
+     */
+    record Info(String comm, String cmdline, String exe, int ppid, CgroupPath cgroup, boolean cgroupFromParent) {
+        Info(String comm, String cmdline, String exe, int ppid) {
+            this(comm, cmdline, exe, ppid, CgroupPath.NONE, false);
+        }
+
         /**
          * What /proc says of {@code pid} now: {@code stat} (name and parent), command line,
-         * executable; all null (comm null, ppid -1) when its stat cannot be read: it is gone.
+         * executable, cgroup; all null (comm null, ppid -1) when its stat cannot be read: it is gone.
          */
-        static Info read(ProcFiles files, int pid) {
+        static Info read(ProcFiles files, int pid, CgroupLayout layout) {
             ProcFiles.Stat st = files.stat(pid);
             if (st == null) {
                 return new Info(null, null, null, -1);
             }
-            return new Info(st.comm(), files.cmdline(pid), files.exe(pid), st.ppid());
+            return new Info(st.comm(), files.cmdline(pid), files.exe(pid), st.ppid(),
+                    CgroupPath.of(files.cgroup(pid, layout)), false);
+        }
+
+        Info withCgroup(CgroupPath c, boolean fromParent) {
+            return new Info(comm, cmdline, exe, ppid, c, fromParent);
         }
     }
 
     private final ProcFiles files; // delivery thread only
     private final ProcFs proc;
+    private final CgroupLayout layout;
+    /** The cgroups of recently exited processes, by tgid (written by the delivery thread, read by any: guarded by itself). */
+    private final Map<Integer, CgroupPath> exited = new LinkedHashMap<>(256, 0.75f, false) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Integer, CgroupPath> eldest) {
+            return size() > EXITED;
+        }
+    };
     private final Map<Integer, Info> byTgid = new LinkedHashMap<>(1024, 0.75f, true) {
         private static final long serialVersionUID = 1L;
 
@@ -61,6 +91,11 @@ final class ProcessDetails implements AutoCloseable {
      * @param files the delivery thread's reader (closed by {@link #close})
      */
     ProcessDetails(ProcFs proc, ProcFiles files) {
+        this(proc, files, CgroupLayout.system());
+    }
+
+    ProcessDetails(ProcFs proc, ProcFiles files, CgroupLayout layout) {
+        this.layout = layout;
         this.proc = proc;
         this.files = files;
     }
@@ -72,7 +107,8 @@ final class ProcessDetails implements AutoCloseable {
     void remember(int pid) {
         String comm = proc.comm(pid);
         if (comm != null) {
-            put(pid, new Info(comm, proc.cmdline(pid), proc.exe(pid), proc.ppid(pid)));
+            put(pid, new Info(comm, proc.cmdline(pid), proc.exe(pid), proc.ppid(pid),
+                    CgroupPath.of(proc.cgroup(pid, layout)), false));
         }
     }
 
@@ -87,16 +123,29 @@ final class ProcessDetails implements AutoCloseable {
         switch (e.type()) {
             case EXIT: {
                 Info known = remove(tgid);
+                Info out;
                 if (read != null) {
-                    return read; // what is kept is its parent's command, from the fork
+                    // what is kept is its parent's command, from the fork; a name at exit has no cgroup
+                    out = read.cgroup() == CgroupPath.NONE && known != null
+                            ? read.withCgroup(known.cgroup(), known.cgroupFromParent()) : read;
+                } else {
+                    out = known != null ? known : new Info(files.comm(tgid), null, null, -1,
+                            CgroupPath.of(files.cgroup(tgid, layout)), false);
                 }
-                return known != null ? known : new Info(files.comm(tgid), null, null, -1);
+                synchronized (exited) {
+                    exited.put(tgid, out.cgroup());
+                }
+                return out;
             }
             case EXEC: {
-                Info now = read != null ? read : Info.read(files, tgid);
+                Info now = read != null ? read : Info.read(files, tgid, layout);
+                Info before = now.comm() == null || now.cgroup() == CgroupPath.NONE && layout.available()
+                        ? get(tgid) : null;
                 if (now.comm() == null) { // gone before it could be read: its fork still told its parent
-                    Info before = get(tgid);
                     now = new Info(null, null, null, before == null ? -1 : before.ppid());
+                }
+                if (now.cgroup() == CgroupPath.NONE && before != null && before.cgroup() != CgroupPath.NONE) {
+                    now = now.withCgroup(before.cgroup(), true); // the kernel copied the parent's at the fork
                 }
                 put(tgid, now);
                 return now;
@@ -104,12 +153,14 @@ final class ProcessDetails implements AutoCloseable {
             case FORK: {
                 Info parent = known(tgid);
                 ProcEvent.Fork f = (ProcEvent.Fork) e;
-                put(f.childTgid(), new Info(parent.comm(), parent.cmdline(), parent.exe(), tgid));
+                put(f.childTgid(), new Info(parent.comm(), parent.cmdline(), parent.exe(), tgid, parent.cgroup(),
+                        parent.cgroupFromParent()));
                 return parent;
             }
             case COMM: {
                 Info before = known(tgid);
-                Info now = new Info(((ProcEvent.Comm) e).comm(), before.cmdline(), before.exe(), before.ppid());
+                Info now = new Info(((ProcEvent.Comm) e).comm(), before.cmdline(), before.exe(), before.ppid(),
+                        before.cgroup(), before.cgroupFromParent());
                 put(tgid, now);
                 return now;
             }
@@ -122,12 +173,19 @@ final class ProcessDetails implements AutoCloseable {
     private Info known(int tgid) {
         Info i = get(tgid);
         if (i == null) {
-            i = Info.read(files, tgid);
+            i = Info.read(files, tgid, layout);
             put(tgid, i);
         }
         return i;
     }
 
+
+    /** The cgroup of {@code tgid} at its exit, if it is among the last exits delivered; else null. Any thread. */
+    CgroupPath exitedCgroup(int tgid) {
+        synchronized (exited) {
+            return exited.get(tgid);
+        }
+    }
 
     private Info get(int tgid) {
         synchronized (byTgid) {

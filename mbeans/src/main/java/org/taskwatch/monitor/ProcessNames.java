@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
+import org.taskwatch.kernel.CgroupLayout;
+import org.taskwatch.kernel.CgroupPattern;
 import org.taskwatch.kernel.CommandRule;
 import org.taskwatch.kernel.IntIntMap;
 import org.taskwatch.kernel.ProcFiles;
@@ -15,7 +17,9 @@ import org.taskwatch.kernel.TaskstatsExits;
  * process that was gone before that read (a script that fails 0.3 ms after its exec), its name at
  * exit from the kernel's exit records ({@link ExitNames}, taskstats). Also the one place the
  * {@link CommandRule} is applied for the monitor, on the reader thread ({@link #test}, counted
- * per watch) and on callers' threads ({@link #matchesNow}).
+ * per watch) and on callers' threads ({@link #matchesNow}). And, for cgroup watches, whether an
+ * exec'ing process is in their cgroups ({@link #cgroupMatches}, one read of {@code
+ * /proc/PID/cgroup} on the reader's own /proc reader, allocating nothing).
  *
  * <p>Threads: the reader thread calls {@link #readAtExec}, {@link #keepForExit}, {@link
  * #takeKept}, {@link #takeNameAtExit}, {@link #test} and {@link #onBatch}, and owns {@link
@@ -71,6 +75,7 @@ final class ProcessNames implements AutoCloseable {
 
     private final ProcFiles execReads;
     private final ProcFs proc;
+    private final CgroupLayout layout;
     private final ExitNamesOpener opener;
     private final CommandRule readerRule = new CommandRule();
     /** Why names at exit are not used ("" while they may be): set once at start, or by a failed open. */
@@ -93,6 +98,12 @@ final class ProcessNames implements AutoCloseable {
      * @param opener opens the exit-name source with the first command watch
      */
     ProcessNames(ProcFiles execReads, ProcFs proc, ExitNamesOpener opener) {
+        this(execReads, proc, opener, CgroupLayout.system());
+    }
+
+    /** @param layout which cgroup hierarchy names a process's cgroup here */
+    ProcessNames(ProcFiles execReads, ProcFs proc, ExitNamesOpener opener, CgroupLayout layout) {
+        this.layout = layout;
         this.execReads = execReads;
         this.proc = proc;
         this.opener = opener;
@@ -168,7 +179,7 @@ final class ProcessNames implements AutoCloseable {
      * while names at exit are available, its exit will be matched by its name.
      */
     ProcessDetails.Info readAtExec(int pid) {
-        ProcessDetails.Info read = ProcessDetails.Info.read(execReads, pid);
+        ProcessDetails.Info read = ProcessDetails.Info.read(execReads, pid, layout);
         if (read.comm() == null && exitNames != null) {
             if (unreadExecs.size() >= MAX_UNREAD_EXECS) {
                 unreadExecs.clear(); // exits were lost: these pids' exits will never come
@@ -210,7 +221,20 @@ final class ProcessNames implements AutoCloseable {
         return o == CommandRule.Outcome.MATCH;
     }
 
+    /**
+     * Whether {@code pid} is in each of {@code patterns[0..count)}, into {@code matched}: false
+     * (and {@code matched} untouched) when its cgroup cannot be read. Allocates nothing.
+     */
+    boolean cgroupMatches(int pid, CgroupPattern[] patterns, int count, boolean[] matched) {
+        return execReads.cgroupMatches(pid, layout, patterns, count, matched);
+    }
+
     // ---- any thread ----
+
+    /** Which cgroup hierarchy names a process's cgroup here. */
+    CgroupLayout layout() {
+        return layout;
+    }
 
     /** Whether process {@code pid}'s command matches {@code p} now (false when it is gone or the search was abandoned). */
     boolean matchesNow(Pattern p, int pid) {

@@ -9,7 +9,7 @@ import org.taskwatch.kernel.EventType;
  *
  * @param name letters, digits, '_' and '-' (it is part of the MBean's name and of item keys)
  * @param kind what {@code target} is
- * @param target the regex, the pid file's path, or the pid
+ * @param target the regex, the pid file's path, the pid, the unit's name or the cgroup's path
  * @param descendants pidfile: follow the process's descendants too
  * @param mask the {@link EventType}s notified; always holds exit (and exec for a command watch): the state counts them
  * @param expect how many processes may run
@@ -30,7 +30,11 @@ public record ServiceSpec(String name, Kind kind, String target, boolean descend
         /** One process. */
         PID,
         /** A process and its descendants. */
-        TREE;
+        TREE,
+        /** Every process of a systemd unit (its cgroup and below), present and to come. */
+        UNIT,
+        /** Every process in a cgroup and below it, present and to come. */
+        CGROUP;
 
         public String word() {
             return name().toLowerCase(java.util.Locale.ROOT);
@@ -39,7 +43,8 @@ public record ServiceSpec(String name, Kind kind, String target, boolean descend
 
     /** The events the state needs whatever the file says. */
     public static int requiredMask(Kind kind) {
-        return kind == Kind.COMMAND ? EventType.EXEC.bit() | EventType.EXIT.bit() : EventType.EXIT.bit();
+        return kind == Kind.COMMAND || kind == Kind.UNIT || kind == Kind.CGROUP
+                ? EventType.EXEC.bit() | EventType.EXIT.bit() : EventType.EXIT.bit();
     }
 
     /** As the file writes it: {@code command:^/usr/sbin/nginx}. */

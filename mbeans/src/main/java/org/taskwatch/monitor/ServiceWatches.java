@@ -125,6 +125,8 @@ public final class ServiceWatches implements MonitorListener, AutoCloseable {
         ServiceWatch w = new ServiceWatch(spec);
         switch (spec.kind()) {
             case COMMAND:
+            case UNIT:
+            case CGROUP:
                 follow(w, 0, false);
                 break;
             case PID:
@@ -150,7 +152,7 @@ public final class ServiceWatches implements MonitorListener, AutoCloseable {
         try {
             t = monitor.watchNamed(w.spec(), pid);
         } catch (IllegalArgumentException e) {
-            if (w.spec().kind() == ServiceSpec.Kind.COMMAND || alive(pid)) {
+            if (pid == 0 || alive(pid)) { // a command, unit or cgroup watch, or a live process
                 throw e; // a limit, not a process gone
             }
             return;

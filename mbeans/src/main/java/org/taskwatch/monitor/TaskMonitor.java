@@ -9,6 +9,9 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import org.taskwatch.kernel.CgroupLayout;
+import org.taskwatch.kernel.CgroupPath;
+import org.taskwatch.kernel.CgroupPattern;
 import org.taskwatch.kernel.DescriptorBudget;
 import org.taskwatch.kernel.EventFrame;
 import org.taskwatch.kernel.EventHandler;
@@ -46,7 +49,10 @@ public final class TaskMonitor implements AutoCloseable {
     private final WatchRegistry registry;
     private final RecentExits recentExits;
     private final Statistics stats = new Statistics();
-    private final ProcessDetails details = new ProcessDetails(proc, ProcFiles.openOrNothing("/proc"));
+    private final CgroupLayout cgroupLayout = CgroupLayout.system();
+    private final ProcessDetails details = new ProcessDetails(proc, ProcFiles.openOrNothing("/proc"), cgroupLayout);
+    /** Rescans cgroup watches every {@value #CGROUP_RESCAN_SECONDS} s; made with the first cgroup watch. */
+    private final CgroupRescan cgroupRescan = new CgroupRescan();
     private final ArrayBlockingQueue<Delivery> handoff;
     private final CopyOnWriteArrayList<MonitorListener> listeners = new CopyOnWriteArrayList<>();
     private final CopyOnWriteArrayList<WatchLifecycleListener> lifecycle = new CopyOnWriteArrayList<>();
@@ -80,7 +86,7 @@ public final class TaskMonitor implements AutoCloseable {
 
     private TaskMonitor(MonitorSettings settings) throws IOException {
         this.settings = settings;
-        this.names = new ProcessNames(ProcFiles.openOrNothing("/proc"), proc, ProcessNames.TASKSTATS);
+        this.names = new ProcessNames(ProcFiles.openOrNothing("/proc"), proc, ProcessNames.TASKSTATS, cgroupLayout);
         this.registry = new WatchRegistry(proc, names, settings.maxWatches(), settings.maxPatternLength());
         this.recentExits = new RecentExits(settings.recentExits(), settings.maxWatches(), settings.watchedExitSeconds());
         this.handoff = new ArrayBlockingQueue<>(settings.handoffCapacity());
@@ -144,6 +150,85 @@ public final class TaskMonitor implements AutoCloseable {
     /** Watches every process whose command matches {@code regex} at exec, from now on. */
     public Watch watchCommand(String regex, String events) {
         return added(commandWatch(regex, EventType.parseList(events)));
+    }
+
+    /**
+     * Watches every process of a systemd unit (its cgroup, wherever it sits, and below it), from
+     * now on and those in it now.
+     *
+     * @throws IllegalArgumentException for a name that is not a unit's, or on a machine where
+     *     no process can be in one (no cgroups; no systemd and no cgroup of that name)
+     */
+    public Watch watchUnit(String unit, String events) {
+        return added(cgroupWatch(CgroupPattern.unit(unit), EventType.parseList(events), null));
+    }
+
+    /** Watches every process in cgroup {@code path} and below it, from now on and those in it now. */
+    public Watch watchCgroup(String path, String events) {
+        return added(cgroupWatch(CgroupPattern.cgroup(path), EventType.parseList(events), null));
+    }
+
+    /** Which cgroup hierarchy events' cgroups come from: the unified (v2), name=systemd (v1), or none. */
+    public CgroupLayout cgroupLayout() {
+        return cgroupLayout;
+    }
+
+    /**
+     * Where events' cgroups come from, for the banner: "v2 at /sys/fs/cgroup (systemd)", or
+     * "none (why): ..." on a machine without cgroups.
+     */
+    public String cgroups() {
+        CgroupLayout l = cgroupLayout;
+        if (!l.available()) {
+            return "none (" + l.unavailableReason() + "): events have no cgroup, unit or container;"
+                    + " unit and cgroup watches are refused";
+        }
+        return (l.hierarchy() == CgroupLayout.Hierarchy.UNIFIED ? "v2" : "v1 name=systemd") + " at " + l.mountPoint()
+                + (l.systemd() ? " (systemd)" : " (not run by systemd: a unit watch needs a cgroup of that name)");
+    }
+
+    /** A cgroup watch, named {@code name} when declared (before it has members), its processes found now. */
+    private Watch cgroupWatch(CgroupPattern p, int mask, String name) {
+        // members come by fork and exec of any process: no kernel filter
+        Watch w = filter.registering(-1, 0, () -> registry.watchCgroup(p, mask, false));
+        if (name != null) {
+            w.declaredAs(name);
+        }
+        registry.adoptCgroup(w);
+        cgroupRescan.start();
+        return w;
+    }
+
+    /** How often cgroup watches are brought up to date with /proc: the bound on following a process that moved. */
+    public static final int CGROUP_RESCAN_SECONDS = 5;
+
+    /** The timer of {@link WatchRegistry#rescanCgroups}, started with the first cgroup watch. */
+    private final class CgroupRescan {
+        private java.util.concurrent.ScheduledExecutorService timer; // guarded by this
+
+        synchronized void start() {
+            if (timer != null || !running) {
+                return;
+            }
+            timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "taskwatch-cgroups");
+                t.setDaemon(true);
+                return t;
+            });
+            timer.scheduleWithFixedDelay(() -> {
+                try {
+                    registry.rescanCgroups();
+                } catch (RuntimeException e) {
+                    System.err.println("taskwatch: cgroup rescan: " + e);
+                }
+            }, CGROUP_RESCAN_SECONDS, CGROUP_RESCAN_SECONDS, TimeUnit.SECONDS);
+        }
+
+        synchronized void stop() {
+            if (timer != null) {
+                timer.shutdownNow();
+            }
+        }
     }
 
     /** A public process watch (a client's, or a declared one's table entry). */
@@ -246,7 +331,10 @@ public final class TaskMonitor implements AutoCloseable {
         int mask = spec.mask();
         boolean tree = spec.kind() == ServiceSpec.Kind.TREE || spec.kind() == ServiceSpec.Kind.PIDFILE && spec.descendants();
         Watch w;
-        if (spec.kind() == ServiceSpec.Kind.COMMAND) {
+        if (spec.kind() == ServiceSpec.Kind.UNIT || spec.kind() == ServiceSpec.Kind.CGROUP) {
+            w = cgroupWatch(spec.kind() == ServiceSpec.Kind.UNIT ? CgroupPattern.unit(spec.target())
+                    : CgroupPattern.cgroup(spec.target()), mask, spec.name());
+        } else if (spec.kind() == ServiceSpec.Kind.COMMAND) {
             w = commandWatch(spec.target(), mask);
             w.declaredAs(spec.name()); // before it has members: from here forks of members join it
             registry.adoptMatching(w);
@@ -351,7 +439,7 @@ public final class TaskMonitor implements AutoCloseable {
      * @param comm its name when alive, else empty
      */
     public record ProcessStatus(int pid, boolean alive, boolean exitKnown, ExitStatus status, long timestampNanos,
-            String comm) {}
+            String comm, CgroupPath cgroup) {}
 
     /**
      * Whether {@code pid} is alive now (a zombie counts as ended: it has exited and only waits to
@@ -369,8 +457,11 @@ public final class TaskMonitor implements AutoCloseable {
                 && (state != 'Z' || proc.tasks(pid).size() > 1);
         WaitResult ended = alive ? null : cachedExit(pid, Long.MIN_VALUE);
         String comm = alive ? settings.redaction().apply(proc.comm(pid)) : null;
+        // alive: its cgroup now; ended: the one its delivered exit had, where it was one
+        CgroupPath cgroup = alive ? CgroupPath.of(proc.cgroup(pid, cgroupLayout)) : details.exitedCgroup(pid);
         return new ProcessStatus(pid, alive, ended != null, ended == null ? null : ended.status(),
-                ended == null ? 0 : ended.timestampNanos(), comm == null ? "" : comm);
+                ended == null ? 0 : ended.timestampNanos(), comm == null ? "" : comm,
+                cgroup == null ? CgroupPath.NONE : cgroup);
     }
 
     /** System-wide fork, exec and exit counts and loss over the last {@code windowSeconds} (1 to 3600). */
@@ -492,6 +583,7 @@ public final class TaskMonitor implements AutoCloseable {
     /** Stops the threads, unsubscribes (IGNORE) and closes the socket. */
     @Override
     public void close() {
+        cgroupRescan.stop();
         services.close();
         running = false;
         source.close();
@@ -673,7 +765,7 @@ public final class TaskMonitor implements AutoCloseable {
             d.watches()[i].lastEvent(e);
         }
         MonitorEvent me = new MonitorEvent(e, ids, ppid, r.apply(info.comm()), r.apply(info.cmdline()),
-                r.apply(info.exe()), d.recovered(), namesOf(d.watches()));
+                r.apply(info.exe()), d.recovered(), namesOf(d.watches()), info.cgroup(), info.cgroupFromParent());
         for (MonitorListener l : listeners) {
             safely(() -> l.onEvent(me));
         }

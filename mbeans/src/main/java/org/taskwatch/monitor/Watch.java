@@ -4,6 +4,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
+import org.taskwatch.kernel.CgroupPattern;
 import org.taskwatch.kernel.EventFrame;
 import org.taskwatch.kernel.EventType;
 import org.taskwatch.kernel.ExitStatus;
@@ -22,6 +23,7 @@ public final class Watch {
     private final WatchKind kind;
     private final int pid;
     private final Pattern pattern;
+    private final CgroupPattern cgroup;
     private final int mask;
     private final long createdMillis;
     private final long sinceNanos; // CLOCK_MONOTONIC, the kernel's event clock
@@ -49,6 +51,12 @@ public final class Watch {
     private volatile String name;
 
     Watch(long id, WatchKind kind, int pid, Pattern pattern, int mask, boolean internal, Pidfd pidfd) {
+        this(id, kind, pid, pattern, null, mask, internal, pidfd);
+    }
+
+    Watch(long id, WatchKind kind, int pid, Pattern pattern, CgroupPattern cgroup, int mask, boolean internal,
+            Pidfd pidfd) {
+        this.cgroup = cgroup;
         this.pidfd = pidfd;
         this.id = id;
         this.kind = kind;
@@ -65,6 +73,8 @@ public final class Watch {
     /** The watched pid (the root of a tree); 0 for command and all-process watches. */
     public int pid() { return pid; }
     public Pattern pattern() { return pattern; }
+    /** A cgroup watch's unit or path; null for the other kinds. */
+    public CgroupPattern cgroup() { return cgroup; }
     /** The {@link EventType} mask. */
     public int mask() { return mask; }
     public String events() { return EventType.toList(mask); }
@@ -85,12 +95,13 @@ public final class Watch {
     /** Whether the watch has ended by itself (its process, or every process of its tree, is gone). */
     public boolean ended() { return ended; }
 
-    /** What it watches, as the MBean shows it: a pid, "tree of 1234", a regex, or "all". */
+    /** What it watches, as the MBean shows it: a pid, "tree of 1234", a regex, "unit:nginx.service", or "all". */
     public String target() {
         switch (kind) {
             case PROCESS: return Integer.toString(pid);
             case TREE: return "tree of " + pid;
             case COMMAND: return pattern.pattern();
+            case CGROUP: return cgroup.toString();
             default: return "all";
         }
     }
@@ -130,10 +141,11 @@ public final class Watch {
      * Whether a fork of a member makes the child a member too: trees, and declared command
      * watches (a forked child runs the same command until it execs, so /proc shows it matching:
      * nginx's workers, a shell's subshells). Such a command watch also lets a member go at an
-     * exec of a command that no longer matches.
+     * exec of a command that no longer matches. A cgroup watch too: the kernel gives the child
+     * its parent's cgroup.
      */
     boolean followsForks() {
-        return kind == WatchKind.TREE || kind == WatchKind.COMMAND && name != null;
+        return kind == WatchKind.TREE || kind == WatchKind.CGROUP || kind == WatchKind.COMMAND && name != null;
     }
 
     /** A matched event (reader thread): counted, and recorded where an internal watch keeps a history. */

@@ -9,5 +9,10 @@ public enum WatchKind {
     /** Every process whose command (comm, exe path or command line) matches a regex at exec. */
     COMMAND,
     /** Every process of the system ({@code watchTree(1, ...)}). */
-    ALL
+    ALL,
+    /**
+     * Every process in a cgroup and below it ({@code unit:NAME}, {@code cgroup:PATH}), present and
+     * to come: found by a scan, then followed at fork and exec and by periodic rescans.
+     */
+    CGROUP
 }

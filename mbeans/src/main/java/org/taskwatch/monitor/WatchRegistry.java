@@ -14,6 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
+import org.taskwatch.kernel.CgroupLayout;
+import org.taskwatch.kernel.CgroupPattern;
 import org.taskwatch.kernel.EventFrame;
 import org.taskwatch.kernel.EventType;
 import org.taskwatch.kernel.ExitStatus;
@@ -23,12 +25,12 @@ import org.taskwatch.kernel.ProcFs;
 /**
  * The one watch table that every client (JMX, Jolokia, the CLI) shares: kmonitor's hashed
  * filter, done for a JVM. For each event it answers which watches want it, and keeps the table
- * true to what the event changed (a fork adds the child to its parent's trees, an exec adds the
- * process to the command watches it now matches, an exit removes it).
+ * true to what the event changed (a fork adds the child to its parent's trees and cgroup watches,
+ * an exec adds the process to the command and cgroup watches it now matches, an exit removes it).
  *
  * <p>Structure: a fixed table of {@value #BUCKETS} buckets keyed by process id (tgid), each an
  * immutable array of {@link Member}s (one per process a watch follows), plus immutable arrays
- * of the all-process and command watches.
+ * of the all-process, command and cgroup watches.
  *
  * <p>I/O: none of its own. What it asks of /proc (is a pid alive, whose child is it, its
  * start time) goes through the {@link ProcFs} it is given; the commands at exec and names at
@@ -58,6 +60,10 @@ final class WatchRegistry {
     private final AtomicReferenceArray<Member[]> buckets = new AtomicReferenceArray<>(BUCKETS);
     private volatile Watch[] everyProcess = NO_WATCHES;
     private volatile Watch[] commands = NO_WATCHES;
+    /** The cgroup watches and their patterns, published together. */
+    private volatile CgroupWatches cgroups = CgroupWatches.NONE;
+    /** The reader thread's answers of {@link ProcessNames#cgroupMatches}, one per cgroup watch. */
+    private boolean[] cgroupMatched = new boolean[4];
     private final Map<Long, Watch> byId = new ConcurrentHashMap<>();
     private final Object writeLock = new Object();
     private final AtomicLong ids = new AtomicLong();
@@ -142,6 +148,124 @@ final class WatchRegistry {
             adoptMatching(w);
         }
         return w;
+    }
+
+    /** The cgroup watches, with their patterns at the same index. */
+    private record CgroupWatches(Watch[] watches, CgroupPattern[] patterns) {
+        static final CgroupWatches NONE = new CgroupWatches(NO_WATCHES, new CgroupPattern[0]);
+
+        CgroupWatches with(Watch w) {
+            CgroupPattern[] ps = Arrays.copyOf(patterns, patterns.length + 1);
+            ps[patterns.length] = w.cgroup();
+            return new CgroupWatches(append(watches, w), ps);
+        }
+
+        CgroupWatches without(Watch w) {
+            CgroupWatches out = NONE;
+            for (Watch x : watches) {
+                if (x != w) {
+                    out = out.with(x);
+                }
+            }
+            return out;
+        }
+    }
+
+    /**
+     * Every process in a cgroup (and below it), present and to come: those in it now are found by
+     * {@link #adoptCgroup} (the caller's next step), later ones at their fork (a member's child)
+     * or exec (read then), and by {@link #rescanCgroups}.
+     *
+     * @throws IllegalArgumentException when this machine has no cgroups, or, for a unit, when it
+     *     has no systemd and no cgroup of that name
+     */
+    Watch watchCgroup(CgroupPattern p, int mask, boolean internal) {
+        CgroupLayout layout = names.layout();
+        if (!layout.available()) {
+            throw new IllegalArgumentException(p + ": " + layout.unavailableReason() + "; unit and cgroup watches need"
+                    + " cgroups");
+        }
+        if (p.kind() == CgroupPattern.Kind.UNIT && !layout.systemd() && !layout.hasCgroupNamed(p.target())) {
+            throw new IllegalArgumentException(p + ": this machine is not run by systemd (/run/systemd/system is"
+                    + " absent) and has no cgroup named " + p.target() + " under " + layout.mountPoint()
+                    + ": no process can be in that unit");
+        }
+        synchronized (writeLock) {
+            Watch w = newWatch(WatchKind.CGROUP, 0, null, p, mask, internal, null);
+            cgroups = cgroups.with(w);
+            return w;
+        }
+    }
+
+    /**
+     * The processes in {@code w}'s cgroup now that are not members yet join it: after {@link
+     * #watchCgroup} (from then on the reader follows forks and execs; this finds those that were in
+     * it before), and after a loss.
+     */
+    void adoptCgroup(Watch w) {
+        CgroupLayout layout = names.layout();
+        proc.withReader(r -> {
+            for (int pid : r.pids()) {
+                String path = r.cgroup(pid, layout);
+                if (path != null && w.cgroup().matches(path)) {
+                    long start = r.startTime(pid);
+                    synchronized (writeLock) {
+                        if (start >= 0 && !w.ended() && !isMember(pid, w)) {
+                            addMember(pid, start, w, System.nanoTime());
+                        }
+                    }
+                }
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Brings every cgroup watch up to date with /proc (a timer's thread, every {@code
+     * cgroupRescanSeconds}): processes that moved into its cgroup join, members that moved out
+     * leave (without an exit: they run on elsewhere). Nothing to do without cgroup watches.
+     */
+    void rescanCgroups() {
+        CgroupWatches cw = cgroups;
+        if (cw.watches().length == 0) {
+            return;
+        }
+        CgroupLayout layout = names.layout();
+        proc.withReader(r -> {
+            for (int pid : r.pids()) {
+                String path = r.cgroup(pid, layout);
+                if (path == null) {
+                    continue; // gone meanwhile: its exit says so
+                }
+                for (Watch w : cw.watches()) {
+                    boolean in = w.cgroup().matches(path);
+                    if (in == isMember(pid, w)) {
+                        continue;
+                    }
+                    long start = in ? r.startTime(pid) : -1;
+                    synchronized (writeLock) {
+                        if (w.ended()) {
+                            continue;
+                        }
+                        if (in && start >= 0 && !isMember(pid, w)) {
+                            addMember(pid, start, w, System.nanoTime());
+                        } else if (!in) {
+                            for (Member m : buckets.get(index(pid))) {
+                                if (m.tgid == pid && m.watch == w) {
+                                    leave(m, null, 0);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            return null;
+        });
+    }
+
+    /** Whether any cgroup watch exists (for the rescan timer). */
+    boolean hasCgroupWatches() {
+        return cgroups.watches().length != 0;
     }
 
     /** The matching processes alive now join a command watch (internal ones, and declared ones at their start). */
@@ -229,6 +353,11 @@ final class WatchRegistry {
     }
 
     private Watch newWatch(WatchKind kind, int pid, Pattern p, int mask, boolean internal, Pidfd pidfd) {
+        return newWatch(kind, pid, p, null, mask, internal, pidfd);
+    }
+
+    private Watch newWatch(WatchKind kind, int pid, Pattern p, CgroupPattern cgroup, int mask, boolean internal,
+            Pidfd pidfd) {
         if (mask == 0) {
             throw new IllegalArgumentException("events: no event types selected");
         }
@@ -236,7 +365,7 @@ final class WatchRegistry {
             throw new IllegalArgumentException("too many watches: the limit is " + maxWatches
                     + " (setting maxWatches); remove some with unwatch(id)");
         }
-        Watch w = new Watch(ids.incrementAndGet(), kind, pid, p, mask, internal, pidfd);
+        Watch w = new Watch(ids.incrementAndGet(), kind, pid, p, cgroup, mask, internal, pidfd);
         byId.put(w.id(), w);
         if (!internal) {
             publicWatches++;
@@ -279,7 +408,9 @@ final class WatchRegistry {
      *   <li>fork: the child joins every tree its parent belongs to (and what a reused pid left
      *       behind is cleared);
      *   <li>exec: while command watches exist, the command is read, and the process joins every
-     *       command watch it now matches;
+     *       command watch it now matches; while cgroup watches exist, its cgroup is read, and it
+     *       joins or leaves each as its cgroup now says (gone before the read: it stays as its fork
+     *       left it);
      *   <li>exit: the process leaves every watch; one gone before its exec could be read is
      *       matched by its name at exit.
      * </ul>
@@ -290,8 +421,13 @@ final class WatchRegistry {
         int key = f.tgid();
         if (t == EventType.FORK) {
             followFork(key, f.childTgid(), f.timestampNanos());
-        } else if (t == EventType.EXEC && commands.length != 0) {
-            joinCommands(key, f.timestampNanos(), out);
+        } else if (t == EventType.EXEC) {
+            if (commands.length != 0) {
+                joinCommands(key, f.timestampNanos(), out);
+            }
+            if (cgroups.watches().length != 0) {
+                followCgroups(key, f.timestampNanos());
+            }
         }
         // A watch reports what happens from the moment it began; the reader may get to an event
         // stamped earlier only after the registration (it lags by up to the coalescing period).
@@ -374,6 +510,37 @@ final class WatchRegistry {
     }
 
     /**
+     * Reads the cgroup of an exec'ing process and makes its membership of each cgroup watch what
+     * the cgroup says: it moved in (join) or out (leave, without an exit). Allocates nothing for a
+     * process that is in none and was in none.
+     */
+    private void followCgroups(int pid, long execNanos) {
+        CgroupWatches cw = cgroups;
+        int n = cw.watches().length;
+        if (cgroupMatched.length < n) {
+            cgroupMatched = new boolean[Math.max(n, 2 * cgroupMatched.length)];
+        }
+        if (!names.cgroupMatches(pid, cw.patterns(), n, cgroupMatched)) {
+            return; // gone already: its membership stays what its fork made it
+        }
+        for (int i = 0; i < n; i++) {
+            Watch w = cw.watches()[i];
+            if (cgroupMatched[i] == isMember(pid, w)) {
+                continue;
+            }
+            if (cgroupMatched[i]) {
+                synchronized (writeLock) {
+                    if (!w.ended() && !isMember(pid, w)) {
+                        addMember(pid, -1, w, execNanos);
+                    }
+                }
+            } else {
+                leaveAtExec(pid, w);
+            }
+        }
+    }
+
+    /**
      * The exit of a process whose exec could not be read: the command watches whose pattern its
      * name at exit matches. Only the name: its command line and executable are gone.
      */
@@ -444,7 +611,7 @@ final class WatchRegistry {
 
     /** {@link KernelNeeds} for the current watches, plus {@code extraPid} (about to be watched) when positive. */
     KernelNeeds kernelNeeds(int extraPid, int extraMask) {
-        if (everyProcess.length != 0 || commands.length != 0) {
+        if (everyProcess.length != 0 || commands.length != 0 || cgroups.watches().length != 0) {
             return KernelNeeds.EVERYTHING;
         }
         TreeSet<Integer> tgids = new TreeSet<>();
@@ -486,7 +653,7 @@ final class WatchRegistry {
                 if (k == WatchKind.TREE && !trees.contains(m.watch)) {
                     trees.add(m.watch);
                 }
-                if ((k == WatchKind.PROCESS || k == WatchKind.TREE) && gone(m)) {
+                if ((k == WatchKind.PROCESS || k == WatchKind.TREE || k == WatchKind.CGROUP) && gone(m)) {
                     int status = lostStatus(m);
                     synchronized (writeLock) {
                         if (Arrays.asList(buckets.get(index(m.tgid))).contains(m)) {
@@ -499,6 +666,9 @@ final class WatchRegistry {
         }
         for (Watch t : trees) {
             adoptDescendants(t);
+        }
+        for (Watch c : cgroups.watches()) {
+            adoptCgroup(c); // forks and execs into it may have been among the lost events
         }
         return out;
     }
@@ -630,6 +800,8 @@ final class WatchRegistry {
         } else if (w.kind() == WatchKind.COMMAND) {
             commands = without(commands, w);
             names.commandWatchRemoved();
+        } else if (w.kind() == WatchKind.CGROUP) {
+            cgroups = cgroups.without(w);
         }
         if (w.members() > 0) { // (not after its last member left: the common end, at an exit)
             for (int i = 0; i < BUCKETS; i++) {

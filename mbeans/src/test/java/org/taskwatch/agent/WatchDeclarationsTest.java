@@ -49,12 +49,33 @@ class WatchDeclarationsTest {
     }
 
     @Test
+    void unitAndCgroupWatchesAreDeclared() throws IOException {
+        Path f = dir.resolve("tw.properties");
+        Files.writeString(f, "watch.web.match = unit:nginx.service\nwatch.tty.match = unit: getty@tty1.service \n"
+                + "watch.jobs.match = cgroup:/system.slice/cron.service/\nwatch.jobs.events = exec,exit,fork\n");
+        List<ServiceSpec> s = AgentConfig.defaults().withFile(f).declaredWatches();
+        assertEquals(List.of("jobs", "tty", "web"), s.stream().map(ServiceSpec::name).toList());
+        assertEquals(ServiceSpec.Kind.CGROUP, s.get(0).kind());
+        assertEquals("cgroup:/system.slice/cron.service", s.get(0).match(), "as a watch's target writes it");
+        assertEquals("fork,exec,exit", EventType.toList(s.get(0).mask()));
+        assertEquals("unit:getty@tty1.service", s.get(1).match());
+        assertEquals(ServiceSpec.Kind.UNIT, s.get(2).kind());
+        assertEquals("exec,exit", EventType.toList(s.get(2).mask()), "starts and exits are counted");
+        Files.writeString(f, "watch.web.match = unit:nginx.service\nwatch.web.events = exit\n");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> AgentConfig.defaults().withFile(f).declaredWatches());
+        assertTrue(e.getMessage().contains("watch.web.events: must include exec,exit"), e.getMessage());
+    }
+
+    @Test
     void badDeclarationsNameTheFileTheKeyAndTheFix() throws IOException {
         assertBad("watch.ng.inx.match = command:x", "watch.ng.inx.match: the watch name 'ng.inx' may only have letters");
         assertBad("watch.nginx.matches = command:x", "watch.nginx.matches: unknown property 'matches'; a declared watch has match,");
         assertBad("watch.nginx.expect = 1:", "watch.nginx.match: missing; every declared watch needs one");
-        assertBad("watch.nginx.match = process:1", "watch.nginx.match: must be command:REGEX, pidfile:PATH, pid:N or tree:PID,"
-                + " got 'process:1'");
+        assertBad("watch.nginx.match = process:1", "watch.nginx.match: must be command:REGEX, pidfile:PATH, pid:N,"
+                + " tree:PID, unit:NAME or cgroup:PATH, got 'process:1'");
+        assertBad("watch.nginx.match = unit:nginx", "watch.nginx.match: unit: 'nginx' is not a systemd unit name");
+        assertBad("watch.nginx.match = cgroup:system.slice", "watch.nginx.match: cgroup: 'system.slice' is not a cgroup path");
         assertBad("watch.nginx.match = command:(", "watch.nginx.match: invalid regex '(': Unclosed group");
         assertBad("watch.nginx.match = pidfile:run/nginx.pid", "watch.nginx.match: the pid file must be an absolute path");
         assertBad("watch.nginx.match = pid:0", "watch.nginx.match: must be a whole number from 1 to");

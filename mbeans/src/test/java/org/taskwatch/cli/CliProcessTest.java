@@ -17,6 +17,7 @@ import org.taskwatch.kernel.KernelVersion;
 import org.taskwatch.testing.KernelTests;
 import org.taskwatch.testing.OutputLines;
 import org.taskwatch.testing.Spawn;
+import org.taskwatch.testing.TestCgroups;
 
 /** The CLI as a user runs it: a separate JVM, real processes, real signals. */
 class CliProcessTest {
@@ -134,6 +135,64 @@ class CliProcessTest {
             assertTrue(tw.waitFor(10, TimeUnit.SECONDS));
         }
         assertEquals(0, tw.exitValue(), "a clean stop on SIGTERM");
+    }
+
+    @Test
+    void eventsOfAUnitOnlyWithItsCgroupInTheJson() throws Exception {
+        TestCgroups.require();
+        long self = ProcessHandle.current().pid();
+        String unit = "tw-cli-" + self + ".service";
+        String cgroup = "/taskwatch-cli-" + self + ".slice/" + unit;
+        try (TestCgroups cgroups = new TestCgroups()) {
+            cgroups.create(cgroup);
+            Process tw = taskwatch("events", "--json", "--types", "exec,exit", "--unit", unit);
+            OutputLines out = OutputLines.of(tw.getInputStream());
+            awaitReader(tw);
+            // one process outside the unit and one moved into it (it joins at its exec), until one is
+            // shown from its exec on: one moved in before the watch was registered (a loaded machine
+            // may register late) is found by the watch's scan, but its exec may be over by then
+            String found = null;
+            List<Long> outside = new ArrayList<>();
+            long inside = -1;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (found == null && System.nanoTime() < deadline) {
+                Process other = Spawn.sh("exit 2");
+                outside.add(other.pid());
+                Process p = Spawn.sh("read l; exec /bin/sh -c 'exit 6'");
+                cgroups.move(cgroup, p.pid());
+                assertEquals(cgroup, TestCgroups.of(p.pid()), "what the kernel says");
+                try (OutputStream in = p.getOutputStream()) {
+                    in.write('\n');
+                }
+                assertEquals(6, Spawn.waitFor(p));
+                assertEquals(2, Spawn.waitFor(other));
+                long shown = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+                while (found == null && System.nanoTime() < shown) {
+                    for (String l : out.lines()) {
+                        if (l.startsWith("{\"type\":\"exit\"") && l.contains("\"pid\":" + p.pid() + ",")
+                                && l.contains("\"cmdline\":\"/bin/sh -c exit 6\"")) {
+                            found = l;
+                            inside = p.pid();
+                        }
+                    }
+                    Thread.sleep(50);
+                }
+            }
+            tw.destroy();
+            assertTrue(tw.waitFor(10, TimeUnit.SECONDS));
+            assertEquals(0, tw.exitValue(), "a clean stop on SIGTERM");
+            assertTrue(found != null, "no exit of a process in the unit within 30 s: " + out.lines());
+            assertTrue(found.contains("\"exitCode\":6,"), found);
+            assertTrue(found.contains("\"cgroup\":\"" + cgroup + "\",\"unit\":\"" + unit + "\",\"container\":\"\""), found);
+            for (String l : out.lines()) {
+                for (long o : outside) {
+                    assertTrue(!l.contains("\"pid\":" + o + ","), "a process outside the unit was shown: " + l);
+                }
+            }
+            assertTrue(out.lines().stream().anyMatch(l -> l.startsWith("{\"type\":\"exec\"") && l.contains("\"unit\":\"" + unit)),
+                    "its exec, which made it a member, is shown too");
+            assertTrue(inside > 0);
+        }
     }
 
     @Test

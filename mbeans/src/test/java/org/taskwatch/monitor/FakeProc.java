@@ -54,6 +54,12 @@ final class FakeProc implements AutoCloseable {
         return this;
     }
 
+    /** {@code PID/cgroup} as a hybrid machine writes it: a v1 controller, name=systemd, and the v2 line. */
+    FakeProc cgroup(int pid, String path) {
+        put(pid + "/cgroup", "4:memory:/\n1:name=systemd:" + path + "\n0::" + path + "\n");
+        return this;
+    }
+
     /** The process has exited and waits to be reaped, with {@code waitStatus}. */
     void zombie(int pid, int waitStatus) {
         String stat = read(pid + "/stat");

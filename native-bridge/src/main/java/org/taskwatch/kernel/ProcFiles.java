@@ -28,6 +28,9 @@ public final class ProcFiles implements AutoCloseable {
     private static final byte[] EXE = bytes("exe");
     private static final byte[] STATUS = bytes("status");
     private static final byte[] TASK = bytes("task");
+    private static final byte[] CGROUP = bytes("cgroup");
+    private static final byte[] NAME_SYSTEMD = bytes("name=systemd");
+    private static final byte[] DELETED = bytes(CgroupLayout.DELETED);
     private static final byte[] NOTHING = new byte[0];
     private static final byte[] UID = bytes("Uid:");
     private static final byte[] TGID = bytes("Tgid:");
@@ -143,6 +146,79 @@ public final class ProcFiles implements AutoCloseable {
     public int ppid(int pid) {
         Stat s = stat(pid);
         return s == null ? -1 : s.ppid();
+    }
+
+    /**
+     * The cgroup path of {@code pid} in {@code layout}'s hierarchy, from {@code /proc/PID/cgroup}
+     * ({@code /system.slice/nginx.service}), or null when it is gone or the layout has none.
+     */
+    public String cgroup(int pid, CgroupLayout layout) {
+        long at = cgroupPath(pid, layout);
+        if (at < 0) {
+            return null;
+        }
+        int from = (int) (at >>> 32);
+        byte[] out = new byte[(int) at - from];
+        data.get(from, out, 0, out.length);
+        return new String(out, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Tests the cgroup path of {@code pid} (as {@link #cgroup}) against {@code patterns[0..count)}
+     * into {@code matched}, allocating nothing: false, and {@code matched} untouched, when it
+     * cannot be read (gone, or no cgroups here).
+     */
+    public boolean cgroupMatches(int pid, CgroupLayout layout, CgroupPattern[] patterns, int count, boolean[] matched) {
+        long at = cgroupPath(pid, layout);
+        if (at < 0) {
+            return false;
+        }
+        int from = (int) (at >>> 32);
+        int to = (int) at;
+        for (int i = 0; i < count; i++) {
+            matched[i] = patterns[i].matches(data, from, to);
+        }
+        return true;
+    }
+
+    /**
+     * Reads {@code /proc/PID/cgroup} into {@link #data} and finds the path of the layout's line
+     * ({@code 0::PATH}, or {@code N:name=systemd:PATH}): its start in the high and its end in the
+     * low 32 bits, or -1.
+     */
+    private long cgroupPath(int pid, CgroupLayout layout) {
+        if (!layout.available()) {
+            return -1;
+        }
+        int n = read(pid, CGROUP);
+        boolean unified = layout.hierarchy() == CgroupLayout.Hierarchy.UNIFIED;
+        for (int line = 0; line < n; ) {
+            int end = line;
+            while (end < n && data.get(end) != '\n') {
+                end++;
+            }
+            int first = indexOf(line, end, ':');
+            int second = first < 0 ? -1 : indexOf(first + 1, end, ':');
+            if (second >= 0 && (unified ? first == line + 1 && data.get(line) == '0' && second == first + 1
+                    : second - first - 1 == NAME_SYSTEMD.length && startsWith(data, first + 1, second, NAME_SYSTEMD))) {
+                int to = end;
+                if (to - second - 1 >= DELETED.length && startsWith(data, to - DELETED.length, to, DELETED)) {
+                    to -= DELETED.length; // a zombie whose cgroup was removed
+                }
+                return (long) (second + 1) << 32 | to;
+            }
+            line = end + 1;
+        }
+        return -1;
+    }
+
+    private int indexOf(int from, int to, char c) {
+        for (int i = from; i < to; i++) {
+            if (data.get(i) == c) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** The real uid (the first of four) from {@code /proc/PID/status}, or -1. */

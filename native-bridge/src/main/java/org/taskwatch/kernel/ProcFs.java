@@ -50,7 +50,7 @@ public final class ProcFs implements AutoCloseable {
 
     /**
      * A reader of another tree laid out as /proc: for tests, a temporary directory with {@code
-     * PID/stat}, {@code PID/status}, {@code PID/comm}, {@code PID/cmdline}, {@code PID/exe} (a
+     * PID/stat}, {@code PID/status}, {@code PID/comm}, {@code PID/cmdline}, {@code PID/cgroup}, {@code PID/exe} (a
      * symbolic link) and {@code PID/task/TID} written by hand. Each method says which file it
      * reads. Close it when done: its idle readers hold descriptors of the tree.
      */
@@ -86,6 +86,11 @@ public final class ProcFs implements AutoCloseable {
     public int ppid(int pid) {
         Integer v = withReader(r -> r.ppid(pid));
         return v == null ? -1 : v;
+    }
+
+    /** The cgroup path of {@code pid} in {@code layout}'s hierarchy ({@code /proc/PID/cgroup}), or null. */
+    public String cgroup(int pid, CgroupLayout layout) {
+        return withReader(r -> r.cgroup(pid, layout));
     }
 
     /** The real uid from {@code /proc/PID/status}, or -1. */
