@@ -26,6 +26,13 @@ final class ThreadTracker {
     private final IntIntMap threadCount = new IntIntMap(1024);
     /** Processes whose leader has exited while other threads live: tgid to the parent's tgid. */
     private final IntIntMap leaderGone = new IntIntMap(64);
+    /**
+     * Those processes: the last non-zero wait status among their threads' exits since the leader's.
+     * The process's status is the group exit's, which every thread the group exit ends carries; a
+     * thread that was already on its way out (pthread_exit, code 0) may still exit after them, so
+     * the last thread's 0 is not the process's status when an earlier one said otherwise.
+     */
+    private final IntIntMap goneStatus = new IntIntMap(64);
 
     /** Learns a live thread, from /proc at start or from its clone event. */
     void addThread(int tid, int tgid) {
@@ -64,6 +71,7 @@ final class ThreadTracker {
                     threadCount.remove(f.tgid, 0);
                 }
                 leaderGone.remove(f.tgid, 0);
+                goneStatus.remove(f.tgid, 0);
                 return EMIT;
             default:
                 return EMIT;
@@ -92,15 +100,22 @@ final class ThreadTracker {
                 threadToProcess.remove(f.pid, 0);
                 decrement(tgid);
             }
+            if (f.waitStatus != 0 && leaderGone.containsKey(tgid)) {
+                goneStatus.put(tgid, f.waitStatus, 0);
+            }
             return threadCount.get(tgid, 0) == 0 && leaderGone.containsKey(tgid) ? EMIT_THEN_PROCESS_EXIT : EMIT;
         }
         if (threadCount.get(tgid, 0) > 0) {
             f.type = EventType.THREAD_EXIT; // the leader went first; the process lives on
             leaderGone.put(tgid, f.ppid, 0);
+            if (f.waitStatus != 0) {
+                goneStatus.put(tgid, f.waitStatus, 0);
+            }
             return EMIT;
         }
         f.type = EventType.EXIT;
         leaderGone.remove(tgid, 0);
+        goneStatus.remove(tgid, 0);
         return EMIT;
     }
 
@@ -108,6 +123,10 @@ final class ThreadTracker {
     void endProcess(EventFrame f) {
         f.type = EventType.EXIT;
         f.ppid = leaderGone.remove(f.tgid, f.ppid);
+        int group = goneStatus.remove(f.tgid, 0);
+        if (f.waitStatus == 0) {
+            f.waitStatus = group;
+        }
         f.pid = f.tgid;
     }
 
@@ -157,5 +176,6 @@ final class ThreadTracker {
             threadToProcess.removeValue(pid);
         }
         leaderGone.remove(pid, 0);
+        goneStatus.remove(pid, 0);
     }
 }

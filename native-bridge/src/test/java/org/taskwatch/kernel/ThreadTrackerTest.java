@@ -177,6 +177,19 @@ class ThreadTrackerTest {
     }
 
     @Test
+    void aThreadStillExitingAfterTheGroupExitDoesNotTakeTheStatus() {
+        // seen on 6.18: main joins its threads (the join returns when a thread's tid is cleared,
+        // before its EXIT), then exit_group(6): the leader's EXIT says 6, and a thread already on
+        // its way out with pthread_exit's 0 is the last; the parent's wait says 6
+        List<ProcEvent> events = new ArrayList<>();
+        events.addAll(dispatch(fork(1, 1, 651, 650)));
+        events.addAll(dispatch(exit(650, 650, 0x600, 1)));
+        events.addAll(dispatch(exit(651, 650, 0, 0)));
+        assertEquals(new ProcEvent.Exit(CPU, TS, 650, 650, 1, new ExitStatus(6, 0, false)), events.get(events.size() - 1));
+        assertEquals(3, events.size() - 1, "one process exit");
+    }
+
+    @Test
     void leaderExitFirstGivesExactlyOneProcessExit() {
         List<ProcEvent> events = new ArrayList<>();
         events.addAll(dispatch(fork(1, 1, 601, 600)));
