@@ -60,7 +60,7 @@ StartODBCPollers=0
 CacheUpdateFrequency=60
 Timeout=10
 CONF
-    "$0" start-server "$dir"
+    sh "$0" start-server "$dir"
     cp -r /usr/share/zabbix "$dir/web"
     # Debian's frontend reads /etc/zabbix/zabbix.conf.php: the copy reads its own
     sed -i "s#const CONFIG_FILE_PATH = '[^']*';#const CONFIG_FILE_PATH = '$dir/web/conf/zabbix.conf.php';#" \
@@ -109,8 +109,9 @@ cache-reload)
     zabbix_server -c "$dir/zabbix_server.conf" -R config_cache_reload
     ;;
 teardown)
-    if [ -f "$dir/run/php.pid" ]; then kill -TERM "$(cat "$dir/run/php.pid")" 2>/dev/null || true; fi
-    "$0" stop-server "$dir" || true
+    # PHP's server and its workers: the process group setsid made
+    if [ -f "$dir/run/php.pid" ]; then kill -TERM -- "-$(cat "$dir/run/php.pid")" 2>/dev/null || true; fi
+    sh "$0" stop-server "$dir" || true
     if [ -d "$dir/pg/data" ]; then as_pg "$pgbin/pg_ctl" -D "$dir/pg/data" -m fast -w stop >/dev/null 2>&1 || true; fi
     ;;
 *)

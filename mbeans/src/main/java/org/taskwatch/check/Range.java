@@ -36,19 +36,21 @@ public final class Range {
             end = number(s, text);
         } else {
             if (s.indexOf(':', colon + 1) >= 0) {
-                throw new IllegalArgumentException("range '" + text + "' has more than one ':'");
+                throw new IllegalArgumentException(new StringBuilder("range '").append(text).append("' has more than one ':'")
+                        .toString());
             }
             String a = s.substring(0, colon);
             String b = s.substring(colon + 1);
             start = a.equals("~") ? null : a.isEmpty() ? BigDecimal.ZERO : number(a, text);
             end = b.isEmpty() ? null : number(b, text);
             if (start == null && end == null) {
-                throw new IllegalArgumentException("range '" + text + "' has neither a start nor an end");
+                throw new IllegalArgumentException(new StringBuilder("range '").append(text)
+                        .append("' has neither a start nor an end").toString());
             }
         }
         if (start != null && end != null && start.compareTo(end) > 0) {
-            throw new IllegalArgumentException("range '" + text + "': start " + start.toPlainString()
-                    + " is greater than end " + end.toPlainString());
+            throw new IllegalArgumentException(new StringBuilder("range '").append(text).append("': start ")
+                    .append(start.toPlainString()).append(" is greater than end ").append(end.toPlainString()).toString());
         }
         return new Range(start, end, inside);
     }
@@ -74,8 +76,8 @@ public final class Range {
             }
         }
         if (digits <= 0) {
-            throw new IllegalArgumentException("range '" + range + "': '" + s + "' is not a number"
-                    + " (ranges are [@]start:end, start may be ~)");
+            throw new IllegalArgumentException(new StringBuilder("range '").append(range).append("': '").append(s)
+                    .append("' is not a number (ranges are [@]start:end, start may be ~)").toString());
         }
         return new BigDecimal(s);
     }

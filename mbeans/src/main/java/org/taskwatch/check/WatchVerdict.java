@@ -48,7 +48,9 @@ public record WatchVerdict(State state, String text, String detail, List<Perfdat
         if (!own) {
             text.append(state == State.OK ? "" : " (outside the thresholds)");
         } else {
-            text.append(state == State.OK ? "" : ", expected " + f.expect());
+            if (state != State.OK) {
+                text.append(", expected ").append(f.expect());
+            }
         }
         if (state != State.OK && f.running() == 0 && f.exits() == 0) {
             text.append(", not running since before the agent started");
@@ -63,10 +65,11 @@ public record WatchVerdict(State state, String text, String detail, List<Perfdat
         long ago = (nowMillis - failedAt) / 1000;
         if (failedAt > 0 && ago <= windowSeconds) {
             state = state.worst(State.WARNING);
-            more.add("non-zero exit " + Math.max(0, ago) + " s ago: " + f.lastNonZeroExit());
+            more.add(new StringBuilder("non-zero exit ").append(Math.max(0, ago)).append(" s ago: ")
+                    .append(f.lastNonZeroExit()).toString());
         }
         if (f.restarts() > 0 && !f.crashLoop()) {
-            more.add(f.restarts() + (f.restarts() == 1 ? " restart" : " restarts"));
+            more.add(new StringBuilder().append(f.restarts()).append(f.restarts() == 1 ? " restart" : " restarts").toString());
         }
         for (String m : more) {
             text.append("; ").append(m);
@@ -76,7 +79,8 @@ public record WatchVerdict(State state, String text, String detail, List<Perfdat
                 Perfdata.counter("exits", f.exits()),
                 Perfdata.counter("nonzero_exits", f.nonZeroExits()),
                 Perfdata.counter("restarts", f.restarts()));
-        String detail = "agent: " + f.state() + " since " + f.stateSince() + " (" + f.reason() + ")";
+        String detail = new StringBuilder("agent: ").append(f.state()).append(" since ").append(f.stateSince()).append(" (")
+                .append(f.reason()).append(')').toString();
         return new WatchVerdict(state, text.toString(), detail, perf);
     }
 
@@ -95,7 +99,8 @@ public record WatchVerdict(State state, String text, String detail, List<Perfdat
         try {
             return new Thresholds(null, Range.parse(expect));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("the agent's expectation '" + expect + "' is not a range: " + e.getMessage(), e);
+            throw new IllegalArgumentException(new StringBuilder("the agent's expectation '").append(expect)
+                    .append("' is not a range: ").append(e.getMessage()).toString(), e);
         }
     }
 }

@@ -54,8 +54,17 @@ class IcingaLiveTest {
         Icinga2.require();
         AgentProcess.requireConnector();
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        // the root launcher in a checkout laid out like the real one (the module's jar comes after
+        // the tests), its class-data archive made once by the builder (root), readable by Icinga's user
+        Path checkout = Files.createDirectories(dir.resolve("checkout"));
+        Path launcher = LauncherTest.checkout(checkout);
+        LauncherTest.jar(checkout);
+        Plugin.Run built = Plugin.exec(List.of(launcher.toString(), "--version"), Map.of());
+        assertEquals(3, built.exit(), built.toString());
+        LauncherTest.awaitArchive(checkout);
+        LauncherTest.makeReadable(checkout);
         Path plugins = Files.createDirectories(dir.resolve("plugins"));
-        Files.createSymbolicLink(plugins.resolve("check_taskwatch"), Path.of("..", "check_taskwatch").toAbsolutePath().normalize());
+        Files.createSymbolicLink(plugins.resolve("check_taskwatch"), launcher);
         int jolokiaPort = AgentProcess.freePort();
         String url = "http://127.0.0.1:" + jolokiaPort + "/jolokia/";
         spawned.add(Spawn.start("/bin/sleep", "93" + TAG));

@@ -38,14 +38,14 @@ class LauncherTest {
         return p;
     }
 
-    private static Path checkout(Path dir) throws IOException {
+    static Path checkout(Path dir) throws IOException {
         Path s = dir.resolve("check_taskwatch");
         Files.copy(script(), s, StandardCopyOption.COPY_ATTRIBUTES);
         assertTrue(s.toFile().setExecutable(true));
         return s;
     }
 
-    private static Path jar(Path dir) throws IOException {
+    static Path jar(Path dir) throws IOException {
         Path target = Files.createDirectories(dir.resolve("nagios-plugin/target"));
         Path jar = target.resolve("taskwatch-nagios-plugin-9.9.9-test.jar");
         Manifest mf = new Manifest();
@@ -85,7 +85,7 @@ class LauncherTest {
         }
     }
 
-    private static List<Path> awaitArchive(Path dir) throws Exception {
+    static List<Path> awaitArchive(Path dir) throws Exception {
         for (int i = 0; i < 300; i++) {
             List<Path> a = archives(dir);
             if (!a.isEmpty()) {
@@ -185,7 +185,7 @@ class LauncherTest {
         }
     }
 
-    private static void makeReadable(Path dir) throws IOException {
+    static void makeReadable(Path dir) throws IOException {
         try (Stream<Path> all = Files.walk(dir)) {
             for (Path p : all.toList()) {
                 boolean d = Files.isDirectory(p);
