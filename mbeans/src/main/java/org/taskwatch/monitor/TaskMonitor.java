@@ -521,7 +521,8 @@ public final class TaskMonitor implements AutoCloseable {
             w.end(); // release waitForExit callers
         }
         // a thread still running (it did not stop in time) keeps reading: its descriptor goes with the JVM
-        if (!delivery.isAlive()) {
+        // (the reader delivers too, while events come slowly)
+        if (!delivery.isAlive() && !source.isRunning()) {
             details.close();
         }
         if (!source.isRunning()) {
