@@ -32,7 +32,18 @@ final class EventPrinter implements MonitorListener {
     @Override
     public void onEvent(MonitorEvent me) {
         out.println(json ? json(me) : line(me));
+    }
+
+    /** Flushed when a run of events has been printed (at an ordinary rate: after each), not per line. */
+    @Override
+    public void onIdle() {
         out.flush();
+    }
+
+    /** Writing to its own output is all it waits on: the reader may print while events come slowly. */
+    @Override
+    public boolean direct() {
+        return true;
     }
 
     @Override

@@ -1,7 +1,11 @@
 package org.taskwatch.cli;
 
+import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.Charset;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import org.taskwatch.kernel.EventType;
@@ -25,6 +29,19 @@ final class EventsCommand {
         this.err = err;
     }
 
+    /**
+     * Where events go: stdout through a 64 KiB buffer that the printer flushes after each run of
+     * events (System.out's own flushes every line, and writes a line longer than 128 bytes in
+     * pieces); any other stream (tests) as it is.
+     */
+    private PrintStream printerStream() {
+        if (out != System.out) {
+            return out;
+        }
+        return new PrintStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16), false,
+                Charset.defaultCharset());
+    }
+
     int run(Options o) {
         o.parse(Set.of("--pid", "--command", "--unit", "--cgroup", "--types"), Set.of("--tree", "--json"));
         if (!o.positional().isEmpty()) {
@@ -40,6 +57,7 @@ final class EventsCommand {
         if (o.flag("--tree") && pid == 0) {
             throw new Options.UsageException("--tree needs --pid");
         }
+        PrintStream printed = printerStream();
         TaskMonitor monitor;
         try {
             monitor = TaskMonitor.start(MonitorSettings.defaults());
@@ -49,7 +67,7 @@ final class EventsCommand {
         }
         Termination.onSignal(monitor::close); // close sends IGNORE, then the JVM halts with 0
         try {
-            monitor.addListener(new EventPrinter(out, o.flag("--json")));
+            monitor.addListener(new EventPrinter(printed, o.flag("--json")));
             if (pid != 0) {
                 if (o.flag("--tree")) {
                     monitor.watchTree(pid, types);
@@ -87,8 +105,10 @@ final class EventsCommand {
             err.println("taskwatch events: note: exit names " + monitor.exitNames());
         }
         if (!o.flag("--json")) {
-            out.println(EventPrinter.HEADER);
-            out.flush();
+            synchronized (printed) { // the reader may be printing already
+                printed.println(EventPrinter.HEADER);
+                printed.flush();
+            }
         }
         try {
             new CountDownLatch(1).await(); // until SIGINT/SIGTERM: the shutdown hook ends the JVM

@@ -108,6 +108,12 @@ final class Monitor implements MonitorMXBean, MonitorListener {
         }
     }
 
+    /** Sending puts the notification in each listener's mailbox (IsolatingBroadcaster): it never waits. */
+    @Override
+    public boolean direct() {
+        return true;
+    }
+
     @Override
     public void onLost(long count, String cause) {
         try {

@@ -30,7 +30,7 @@ import org.taskwatch.kernel.ProcFs;
  *       of the last {@value #EXITED} exits are kept for {@code processStatus}.
  * </ul>
  *
- * <p>Threads: {@link #of} on the delivery thread only (it owns the {@link ProcFiles}); {@link
+ * <p>Threads: {@link #of} by whoever delivers, one at a time (TaskMonitor's delivery lock: it owns the {@link ProcFiles}); {@link
  * #remember} from threads registering watches.
  */
 final class ProcessDetails implements AutoCloseable {
@@ -65,7 +65,7 @@ final class ProcessDetails implements AutoCloseable {
         }
     }
 
-    private final ProcFiles files; // delivery thread only
+    private final ProcFiles files; // under TaskMonitor's delivery lock
     private final ProcFs proc;
     private final CgroupLayout layout;
     /** The cgroups of recently exited processes, by tgid (written by the delivery thread, read by any: guarded by itself). */
@@ -113,7 +113,7 @@ final class ProcessDetails implements AutoCloseable {
     }
 
     /**
-     * What to tell of {@code e}'s process (the forking parent, for a fork); delivery thread only.
+     * What to tell of {@code e}'s process (the forking parent, for a fork); under TaskMonitor's delivery lock.
      *
      * @param read what the reader already read of the process: at an exec, for command watches;
      *     at an exit, its name then (taskstats), when its exec could not be read; or null

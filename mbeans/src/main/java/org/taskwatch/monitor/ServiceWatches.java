@@ -196,7 +196,22 @@ public final class ServiceWatches implements MonitorListener, AutoCloseable {
         configStatus = status;
     }
 
-    // ---- the delivery thread ----
+    // ---- the delivery thread (or the reader, when direct) ----
+
+    /**
+     * Counting is all it does, unless a pid-file watch must re-read its file at an exit (that
+     * may end and start watches, under this object's lock, which the timer holds meanwhile):
+     * then events come through the delivery thread.
+     */
+    @Override
+    public boolean direct() {
+        for (ServiceWatch w : byName.values()) {
+            if (w.spec().kind() == ServiceSpec.Kind.PIDFILE) {
+                return false;
+            }
+        }
+        return true;
+    }
 
     @Override
     public void onEvent(MonitorEvent e) {

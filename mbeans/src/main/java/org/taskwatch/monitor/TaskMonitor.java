@@ -9,6 +9,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
 import org.taskwatch.kernel.CgroupLayout;
 import org.taskwatch.kernel.CgroupPath;
 import org.taskwatch.kernel.CgroupPattern;
@@ -41,6 +42,12 @@ import org.taskwatch.kernel.ThreadPriority;
  * queue can never hold one up. The <b>delivery</b> thread ({@code taskwatch-delivery}) reads
  * /proc for enrichment, calls listeners, records latency and retires ended watches. Callers'
  * threads register and remove watches (see {@link WatchRegistry} for how that stays safe).
+ *
+ * <p>While events come one at a time (nothing is queued, the reader is not behind) and every
+ * listener is {@link MonitorListener#direct}, the reader delivers a matched event itself: a
+ * hand-over per event would cost a second thread's wake-up (two futex calls) for every event.
+ * Whoever delivers holds {@link #deliveryLock}; an event is delivered inline only when no
+ * earlier one is queued or being delivered ({@link #queued}), so the order stays the kernel's.
  */
 public final class TaskMonitor implements AutoCloseable {
     private final MonitorSettings settings;
@@ -70,12 +77,21 @@ public final class TaskMonitor implements AutoCloseable {
     private volatile String readerPriority; // null until the thread has started; "" when boosted
     private volatile String deliveryPriority;
     private final CountDownLatch boosted = new CountDownLatch(2); // both event threads have tried their boost
+    /** Held while listeners are called and /proc is read for delivery, by the delivery thread or the reader. */
+    private final ReentrantLock deliveryLock = new ReentrantLock();
+    /** Events handed to the delivery thread and not yet delivered; only the reader adds. */
+    private final AtomicLong queued = new AtomicLong();
+    /** An event older than this when the reader has it goes to the delivery thread: the reader is behind. */
+    private static final long INLINE_MAX_LAG_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
     /**
      * A matched event on its way from the reader to the delivery thread. {@code read}: what the
      * reader already knows of the event's process (read at its exec, or its name at exit), or null.
      */
     private record Delivery(ProcEvent event, Watch[] watches, boolean recovered, ProcessDetails.Info read) {}
+
+    /** Not an event: wakes the delivery thread to retire watches whose end the reader delivered. */
+    private static final Delivery RETIRE = new Delivery(null, null, false, null);
 
     /** Told when public watches come and go, for their MBeans. */
     public interface WatchLifecycleListener {
@@ -104,7 +120,7 @@ public final class TaskMonitor implements AutoCloseable {
             this.summaries = new Summaries(registry, filter, names, proc, settings);
             filter.narrow(); // kernelFilter=auto with no watch yet: the kernel drops everything for us
             this.services = new ServiceWatches(this, proc);
-            listeners.add(services); // first: a watch's state is counted before its notification goes out
+            addListener(services); // first: a watch's state is counted before its notification goes out
         } catch (IOException | RuntimeException e) {
             running = false;
             delivery.interrupt();
@@ -597,7 +613,8 @@ public final class TaskMonitor implements AutoCloseable {
             w.end(); // release waitForExit callers
         }
         // a thread still running (it did not stop in time) keeps reading: its descriptor goes with the JVM
-        if (!delivery.isAlive()) {
+        // (the reader delivers too, while events come slowly)
+        if (!delivery.isAlive() && !source.isRunning()) {
             details.close();
         }
         if (!source.isRunning()) {
@@ -660,7 +677,35 @@ public final class TaskMonitor implements AutoCloseable {
                     ws[j++] = matched.get(i);
                 }
             }
-            if (!handoff.offer(new Delivery(f.toEvent(), ws, false, matched.read()))) {
+            handOver(new Delivery(f.toEvent(), ws, false, matched.read()), f.timestampNanos());
+        }
+
+        /**
+         * Delivers {@code d} on this thread when nothing is queued or being delivered, every
+         * listener is direct and the event is fresh; otherwise queues it for the delivery thread
+         * (a full queue is counted as loss).
+         */
+        private void handOver(Delivery d, long stampNanos) {
+            if (queued.get() == 0 && System.nanoTime() - stampNanos < INLINE_MAX_LAG_NANOS && directListeners()
+                    && deliveryLock.tryLock()) {
+                try {
+                    reportLost();
+                    deliver(d);
+                    idle();
+                } finally {
+                    deliveryLock.unlock();
+                }
+                if (!registry.retired.isEmpty()) { // a watch ended: its lifecycle listeners (MBeans) run on the delivery thread
+                    queued.incrementAndGet();
+                    if (!handoff.offer(RETIRE)) {
+                        queued.decrementAndGet(); // a full queue wakes it anyway
+                    }
+                }
+                return;
+            }
+            queued.incrementAndGet();
+            if (!handoff.offer(d)) {
+                queued.decrementAndGet();
                 stats.handoffFull();
                 lost(1, "handoff");
             }
@@ -691,10 +736,7 @@ public final class TaskMonitor implements AutoCloseable {
                 ProcEvent.Exit exit = new ProcEvent.Exit(-1, now, r.tgid(), r.tgid(), 0,
                         ExitStatus.fromWaitStatus(r.waitStatus()));
                 w.countMatch();
-                if (!handoff.offer(new Delivery(exit, new Watch[] {w}, true, null))) {
-                    stats.handoffFull();
-                    lost(1, "handoff");
-                }
+                handOver(new Delivery(exit, new Watch[] {w}, true, null), now);
             }
         }
 
@@ -726,29 +768,67 @@ public final class TaskMonitor implements AutoCloseable {
                 }
                 continue;
             }
-            long lost = pendingLost.getAndSet(0);
-            if (lost != 0) {
-                for (MonitorListener l : listeners) {
-                    safely(() -> l.onLost(lost, lostCause.get()));
-                }
-            }
-            if (d != null) {
-                deliver(d);
-            }
-            Watch gone;
-            boolean retiredAny = false;
-            while ((gone = registry.retired.poll()) != null) {
-                retiredAny = true;
-                if (!gone.internal()) {
-                    Watch w = gone;
-                    for (WatchLifecycleListener l : lifecycle) {
-                        safely(() -> l.removed(w));
+            deliveryLock.lock();
+            try {
+                reportLost();
+                if (d != null) {
+                    if (d != RETIRE) {
+                        deliver(d);
+                    }
+                    queued.decrementAndGet();
+                    if (handoff.isEmpty()) {
+                        idle();
                     }
                 }
+                retire();
+            } finally {
+                deliveryLock.unlock();
             }
-            if (retiredAny) {
-                filter.narrow();
+        }
+    }
+
+    /** Whether every listener may be called on the reader thread now ({@link MonitorListener#direct}). */
+    private boolean directListeners() {
+        for (MonitorListener l : listeners) {
+            if (!l.direct()) {
+                return false;
             }
+        }
+        return true;
+    }
+
+    /** Tells the listeners of loss counted since the last call; under {@link #deliveryLock}. */
+    private void reportLost() {
+        long lost = pendingLost.getAndSet(0);
+        if (lost != 0) {
+            for (MonitorListener l : listeners) {
+                safely(() -> l.onLost(lost, lostCause.get()));
+            }
+        }
+    }
+
+    /** Nothing more to deliver now: listeners may flush. Under {@link #deliveryLock}. */
+    private void idle() {
+        for (MonitorListener l : listeners) {
+            safely(l::onIdle);
+        }
+    }
+
+    /** Tells the lifecycle listeners of watches that ended; delivery thread, under {@link #deliveryLock}. */
+    private void retire() {
+        Watch gone;
+        boolean retiredAny = false;
+        while ((gone = registry.retired.poll()) != null) {
+            retiredAny = true;
+            if (!gone.internal()) {
+                Watch w = gone;
+                for (WatchLifecycleListener l : lifecycle) {
+                    safely(() -> l.removed(w));
+                }
+            }
+        }
+        if (retiredAny) {
+            filter.narrow();
         }
     }
 

@@ -352,10 +352,12 @@ public final class ProcConnector implements AutoCloseable {
 
     /**
      * The next batch of datagrams, or {@code -errno}. Coalescing, as network cards moderate
-     * interrupts: while events stream in (the last batch held several, or came soon after the one
-     * before), wait until a coalescing period has passed since the last batch, so that the next
-     * one holds what arrived meanwhile. A storm then costs a wake-up and a system call per period
-     * rather than per event, and an event waits at most that period; at a trickle nothing waits.
+     * interrupts: while events stream in (the last batch held {@link #COALESCE_BATCH} or more),
+     * wait until a coalescing period has passed since the last batch, so that the next one holds
+     * what arrived meanwhile. A storm then costs a wake-up and a system call per period rather
+     * than per event, and an event waits at most that period. At an ordinary rate batches hold
+     * one to three datagrams (a fork, an exec, an exit close together): waiting then would cost
+     * a timed park, another wake-up, for events that come one at a time anyway, so nothing waits.
      */
     private int receiveBatch() {
         long period = coalesceNanos;
@@ -368,7 +370,7 @@ public final class ProcConnector implements AutoCloseable {
         int n = batch.receive(fd);
         long now = System.nanoTime();
         // a full batch leaves more queued: take it at once
-        coalesceNext = n > 0 && n < batch.slots() && (n > 1 || now - batchNanos < period);
+        coalesceNext = n >= COALESCE_BATCH && n < batch.slots();
         batchNanos = now;
         if (n > 0) {
             batches++;
@@ -385,6 +387,9 @@ public final class ProcConnector implements AutoCloseable {
         checkCoalescing(micros);
         coalesceNanos = micros * 1000L;
     }
+
+    /** A batch this large says events stream in: the next receive waits out the coalescing period. */
+    static final int COALESCE_BATCH = 4;
 
     /** The longest coalescing period: 100 ms. */
     public static final int MAX_COALESCE_MICROS = 100_000;
