@@ -110,7 +110,7 @@ cache-reload)
     ;;
 teardown)
     # PHP's server and its workers: the process group setsid made
-    if [ -f "$dir/run/php.pid" ]; then kill -TERM -- "-$(cat "$dir/run/php.pid")" 2>/dev/null || true; fi
+    if [ -f "$dir/run/php.pid" ]; then kill -TERM "-$(cat "$dir/run/php.pid")" 2>/dev/null || true; fi  # dash: no "--"
     sh "$0" stop-server "$dir" || true
     if [ -d "$dir/pg/data" ]; then as_pg "$pgbin/pg_ctl" -D "$dir/pg/data" -m fast -w stop >/dev/null 2>&1 || true; fi
     ;;

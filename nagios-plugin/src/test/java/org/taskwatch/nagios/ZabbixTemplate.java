@@ -40,9 +40,9 @@ final class ZabbixTemplate {
         return maps(template.get("items"));
     }
 
-    /** The JMX discovery rules (the trapper one the agent pushes to is {@link #trapperRules}). */
+    /** The polled discovery rules (JMX, Zabbix agent); the trapper one the agent pushes to is {@link #trapperRules}. */
     List<Map<String, Object>> discoveryRules() {
-        return maps(template.get("discovery_rules")).stream().filter(r -> "JMX".equals(r.get("type"))).toList();
+        return maps(template.get("discovery_rules")).stream().filter(r -> !"TRAP".equals(r.get("type"))).toList();
     }
 
     /** The discovery rules of type Zabbix trapper: what the agent's push feeds. */
