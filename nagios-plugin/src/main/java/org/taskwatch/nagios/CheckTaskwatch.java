@@ -102,6 +102,7 @@ public final class CheckTaskwatch {
             case RATE: return new RateCheck(o.rateType, o.window(), o.thresholds());
             case WATCH: return new WatchCheck(o.watchName, o.window(), o.thresholds());
             case LIST_WATCHES: return new ListWatchesCheck();
+            case PUSH: return new PushCheck(o.thresholds());
             default: return new HealthCheck(o.window(), o.thresholds());
         }
     }
@@ -173,8 +174,8 @@ public final class CheckTaskwatch {
 
     static String usage() {
         return "Usage: check_taskwatch (--alive PID | --pidfile FILE | --command REGEX | --exits REGEX [--nonzero]\n"
-                + "         | --rate fork|exec|exit | --health | --watch NAME | --list-watches) [--window SECONDS]\n"
-                + "         [-w RANGE] [-c RANGE]\n"
+                + "         | --rate fork|exec|exit | --health | --watch NAME | --list-watches | --push)\n"
+                + "         [--window SECONDS] [-w RANGE] [-c RANGE]\n"
                 + "         [-U URL] [--user USER --password PASSWORD] [-t SECONDS] [--raw | --raw-state] [-v]...\n";
     }
 
@@ -206,6 +207,9 @@ public final class CheckTaskwatch {
                 + "                        nonzero_exits, restarts\n"
                 + " --list-watches         the names of the declared watches; with --raw as Zabbix\n"
                 + "                        low-level discovery JSON [{\"{#WATCH}\":\"nginx\"},...]\n"
+                + " --push                 whether the agent's pushes (Zabbix, Icinga 2, Nagios) arrive:\n"
+                + "                        thresholds on messages dropped or refused since the agent\n"
+                + "                        started, default -w 0; UNKNOWN when it pushes nowhere\n"
                 + "\n"
                 + "Options:\n"
                 + " -h, --help             print this help\n"
@@ -221,7 +225,8 @@ public final class CheckTaskwatch {
                 + Options.DEFAULT_TIMEOUT + ")\n"
                 + "     --raw              print only the number (for Zabbix UserParameters): --alive 1/0,\n"
                 + "                        --command running, --exits the count, --rate the rate,\n"
-                + "                        --health 0 ok / 1 degraded / 2 failed, --watch running; when the\n"
+                + "                        --health 0 ok / 1 degraded / 2 failed, --watch running,\n"
+                + "                        --push dropped plus refused; when the\n"
                 + "                        agent does not answer, --health prints 2 and the others the\n"
                 + "                        UNKNOWN status line\n"
                 + "     --raw-state        print only the exit status (0 OK, 1 WARNING, 2 CRITICAL,\n"

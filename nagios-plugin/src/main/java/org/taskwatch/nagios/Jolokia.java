@@ -50,6 +50,21 @@ final class Jolokia {
         return ask(attribute, request).get("value");
     }
 
+    /** Reads several of the Monitor's attributes in one request: their values by name. */
+    Map<?, ?> readAll(List<String> attributes) throws CheckException {
+        StringBuilder names = new StringBuilder();
+        for (String a : attributes) {
+            names.append(names.length() == 0 ? "" : ",").append(Json.quote(a));
+        }
+        String request = "{\"type\":\"read\",\"mbean\":" + Json.quote(MBEAN) + ",\"attribute\":[" + names + "]}";
+        Object value = ask(String.join(", ", attributes), request).get("value");
+        if (!(value instanceof Map<?, ?> m)) {
+            throw new CheckException("the agent's reply to a read of " + String.join(", ", attributes)
+                    + " has no value object (an older agent?)");
+        }
+        return m;
+    }
+
     /** Calls {@code operation(arguments)} and returns its value, a JSON object. */
     Reply exec(String operation, Object... arguments) throws CheckException {
         StringBuilder b = new StringBuilder(160);

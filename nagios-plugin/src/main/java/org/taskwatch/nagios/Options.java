@@ -31,7 +31,7 @@ final class Options {
 
     enum Mode {
         ALIVE("--alive"), PIDFILE("--pidfile"), COMMAND("--command"), EXITS("--exits"), RATE("--rate"), HEALTH("--health"),
-        WATCH("--watch"), LIST_WATCHES("--list-watches");
+        WATCH("--watch"), LIST_WATCHES("--list-watches"), PUSH("--push");
 
         final String option;
 
@@ -158,7 +158,7 @@ final class Options {
 
     private static boolean isFlag(String name) {
         switch (name) {
-            case "nonzero": case "health": case "raw": case "raw-state": case "list-watches": case "verbose": case "help":
+            case "nonzero": case "health": case "raw": case "raw-state": case "list-watches": case "push": case "verbose": case "help":
             case "version":
                 return true;
             default:
@@ -225,6 +225,7 @@ final class Options {
             case "raw": raw = true; break;
             case "raw-state": rawState = true; break;
             case "list-watches": mode(Mode.LIST_WATCHES); break;
+            case "push": mode(Mode.PUSH); break;
             default: throw new IllegalStateException(name);
         }
     }
@@ -239,13 +240,16 @@ final class Options {
     private void validate() throws UsageException {
         if (mode == null) {
             throw new UsageException("choose one mode: --alive PID, --pidfile FILE, --command REGEX, --exits REGEX,"
-                    + " --rate fork|exec|exit, --health, --watch NAME or --list-watches");
+                    + " --rate fork|exec|exit, --health, --watch NAME, --list-watches or --push");
         }
         if (raw && rawState) {
             throw new UsageException("--raw and --raw-state cannot be combined: --raw prints the value, --raw-state the state");
         }
         if (mode == Mode.LIST_WATCHES && (warning != null || critical != null || window != null)) {
             throw new UsageException("--list-watches takes no -w/-c or --window: it lists the declared watches' names");
+        }
+        if (mode == Mode.PUSH && window != null) {
+            throw new UsageException("--window does not apply to --push: its counts are since the agent started");
         }
         boolean process = mode == Mode.ALIVE || mode == Mode.PIDFILE;
         if (process && (warning != null || critical != null)) {

@@ -580,6 +580,48 @@ class PluginProcessTest {
         return run(all);
     }
 
+    // ---- --push ----
+
+    private static void pushValues(long sent, long dropped, long refused, int queued, String status) {
+        agent.value("{\"PushSent\":" + sent + ",\"PushDropped\":" + dropped + ",\"PushRefused\":" + refused
+                + ",\"PushQueued\":" + queued + ",\"PushStatus\":" + Json.quote(status) + "}");
+    }
+
+    @Test
+    void pushIsOkWhileNothingIsLostAndWarnsOnceSomethingWas() throws Exception {
+        String zabbix = "zabbix 127.0.0.1:10051: sent 40, queued 0, dropped 0, refused 0, failed attempts 0";
+        String icinga = "icinga https://127.0.0.1:5665: sent 2, queued 1, dropped 0, refused 0, failed attempts 3,"
+                + " last error at 2026-12-02T12:00:00Z: connection refused";
+        pushValues(42, 0, 0, 1, zabbix + "\n" + icinga);
+        Plugin.Run ok = check("--push");
+        assertEquals(0, ok.exit(), ok.toString());
+        assertEquals("push to 2 destinations: 42 sent, 0 dropped, 0 refused, 1 queued", ok.text());
+        assertEquals("'lost'=0;0;;0 'sent'=42c 'dropped'=0c 'refused'=0c 'queued'=1;;;0", ok.perfdata());
+        String[] v = check0("--push", "-v").stdout().split("\n");
+        assertEquals(List.of(zabbix, icinga), List.of(v).subList(1, 3), "each destination with its last error: " + List.of(v));
+        Map<String, Object> asked = agent.lastRequest().json();
+        assertEquals("read", asked.get("type"));
+        assertEquals(PushCheck.ATTRIBUTES, asked.get("attribute"), "one request for all five");
+
+        pushValues(42, 11, 2, 0, zabbix);
+        Plugin.Run lost = check("--push");
+        assertEquals(1, lost.exit(), lost.toString());
+        assertTrue(lost.text().startsWith("push to 1 destination: 42 sent, 11 dropped, 2 refused, 0 queued"), lost.toString());
+        Plugin.Run tolerated = check("--push", "-w", "20", "-c", "100");
+        assertEquals(0, tolerated.exit(), tolerated.toString());
+        Plugin.Run raw = wellFormedRaw(run("--push", "--raw", "-U", agent.url()));
+        assertEquals("13\n", raw.stdout(), "dropped plus refused");
+    }
+
+    @Test
+    void pushToNowhereIsUnknownAndSaysWhatToSet() throws Exception {
+        pushValues(0, 0, 0, 0, "");
+        Plugin.Run r = check("--push");
+        assertEquals(3, r.exit(), r.toString());
+        assertEquals("the agent pushes nowhere: zabbix.servers, icinga.url and nagios.commandFile are empty in its"
+                + " configuration", r.text());
+    }
+
     private static Plugin.Run wellFormedRaw(Plugin.Run r) {
         assertTrue(r.stdout().matches("-?[0-9]+(\\.[0-9]+)?\n"), r.toString());
         return r;
