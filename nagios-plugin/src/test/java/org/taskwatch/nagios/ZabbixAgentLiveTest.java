@@ -92,6 +92,11 @@ class ZabbixAgentLiveTest {
     @Test
     void theKeysGiveWhatTheAgentKnows() throws Exception {
         String health = get("taskwatch.health");
+        // the UserParameter gives the check 2 s (-t 2, below zabbix_agentd's Timeout): on a loaded
+        // machine a JVM start alone can take that, and 2 is also what a timed-out check prints
+        for (int again = 0; again < 3 && health.equals("2"); again++) {
+            health = get("taskwatch.health");
+        }
         assertTrue(health.equals("0") || health.equals("1"), "a running agent is ok or degraded: " + health);
 
         Object lld = Json.parse(get("taskwatch.watches.discovery"));
