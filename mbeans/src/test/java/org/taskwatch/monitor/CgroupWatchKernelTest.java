@@ -38,7 +38,7 @@ class CgroupWatchKernelTest {
     private static final String B = "tw-b-" + SELF + ".service";
     private static CgroupLayout layout;
     private static TaskMonitor monitor;
-    private static final List<MonitorEvent> delivered = new ArrayList<>();
+    private static final DeliveredEvents delivered = new DeliveredEvents();
     private final List<Process> started = new ArrayList<>();
 
     @BeforeAll
@@ -51,12 +51,7 @@ class CgroupWatchKernelTest {
         Files.createDirectories(base.resolve(A));
         Files.createDirectories(base.resolve(B));
         monitor = TaskMonitor.start(MonitorSettings.defaults());
-        monitor.addListener(e -> {
-            synchronized (delivered) {
-                delivered.add(e);
-                delivered.notifyAll();
-            }
-        });
+        monitor.addListener(delivered);
     }
 
     @AfterEach
@@ -125,21 +120,7 @@ class CgroupWatchKernelTest {
     }
 
     private static MonitorEvent await(Predicate<MonitorEvent> p, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        synchronized (delivered) {
-            while (true) {
-                for (MonitorEvent e : delivered) {
-                    if (p.test(e)) {
-                        return e;
-                    }
-                }
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    throw new AssertionError("not delivered within 20 s: " + what);
-                }
-                delivered.wait(Math.max(1, left / 1_000_000));
-            }
-        }
+        return delivered.await(p, Duration.ofSeconds(20), what);
     }
 
     /** Waits, bounded (three rescan intervals and more), for a condition. */

@@ -27,19 +27,14 @@ import org.taskwatch.testing.ThreadNice;
 /** The registry and pipeline against the real kernel: trees, command patterns, concurrency. */
 class TaskMonitorKernelTest {
     private static TaskMonitor monitor;
-    private static final List<MonitorEvent> delivered = new ArrayList<>();
+    private static final DeliveredEvents delivered = new DeliveredEvents();
 
     @BeforeAll
     static void start() throws Exception {
         KernelTests.require(KernelTests.isRoot() || KernelVersion.running().atLeast(6, 6),
                 "the proc connector needs root before Linux 6.6");
         monitor = TaskMonitor.start(MonitorSettings.defaults());
-        monitor.addListener(e -> {
-            synchronized (delivered) {
-                delivered.add(e);
-                delivered.notifyAll();
-            }
-        });
+        monitor.addListener(delivered);
     }
 
     @AfterAll
@@ -50,21 +45,7 @@ class TaskMonitorKernelTest {
     }
 
     private static MonitorEvent await(Predicate<MonitorEvent> p, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        synchronized (delivered) {
-            while (true) {
-                for (MonitorEvent e : delivered) {
-                    if (p.test(e)) {
-                        return e;
-                    }
-                }
-                long left = deadline - System.nanoTime();
-                if (left <= 0) {
-                    throw new AssertionError("not delivered within 10 s: " + what);
-                }
-                delivered.wait(Math.max(1, left / 1_000_000));
-            }
-        }
+        return delivered.await(p, Duration.ofSeconds(10), what);
     }
 
     private static boolean hasWatch(MonitorEvent e, long id) {
@@ -181,11 +162,8 @@ class TaskMonitorKernelTest {
             // the shell's exec matches too (the marker is in its command line), but /proc is read
             // after the event and may already show the marker, or nothing while the second exec
             // runs: the marker's own exec is the last one
-            MonitorEvent exec;
-            synchronized (delivered) {
-                exec = delivered.stream().filter(e -> e.event() instanceof ProcEvent.Exec && e.event().pid() == p.pid())
-                        .reduce((first, second) -> second).orElseThrow();
-            }
+            List<MonitorEvent> execs = delivered.matching(e -> e.event() instanceof ProcEvent.Exec && e.event().pid() == p.pid());
+            MonitorEvent exec = execs.get(execs.size() - 1);
             assertTrue(hasWatch(exec, w.id()));
             // what the reader read to match the pattern is what the notification tells
             assertEquals("tw-marker-4711", exec.comm());
@@ -224,9 +202,7 @@ class TaskMonitorKernelTest {
             long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
             while (exits.size() < runs && System.nanoTime() < deadline) {
                 Thread.sleep(20); // delivery runs behind the reader
-                synchronized (delivered) {
-                    exits = delivered.stream().filter(e -> hasWatch(e, w.id())).toList();
-                }
+                exits = delivered.matching(e -> hasWatch(e, w.id()));
             }
             assertEquals(runs, exits.size(), "every job's exit, once");
             for (MonitorEvent e : exits) {
@@ -297,11 +273,7 @@ class TaskMonitorKernelTest {
         assertEquals(9, ((ProcEvent.Exit) exit.event()).status().signal());
         for (int i = 1; i < targets.size(); i++) {
             long pid = targets.get(i).pid();
-            synchronized (delivered) {
-                for (MonitorEvent e : delivered) {
-                    assertTrue(e.event().pid() != pid, "unwatched target delivered: " + e);
-                }
-            }
+            assertEquals(List.of(), delivered.matching(e -> e.event().pid() == pid), "unwatched target delivered");
         }
         assertTrue(monitor.statistics().count(EventType.EXEC) >= 400);
         assertEquals(0, monitor.statistics().lost());
@@ -333,10 +305,8 @@ class TaskMonitorKernelTest {
         monitor.waitForExit((int) marker.pid(), 5000);
         Spawn.waitFor(marker);
         Thread.sleep(300);
-        synchronized (delivered) {
-            long about = delivered.stream().filter(e -> e.event().tgid() == pid || e.event().pid() == pid).count();
-            assertEquals(1, about, "only the first process's exit, nothing of the newcomer: " + delivered);
-        }
+        long about = delivered.matching(e -> e.event().tgid() == pid || e.event().pid() == pid).size();
+        assertEquals(1, about, "only the first process's exit, nothing of the newcomer: " + delivered);
         assertTrue(w.ended(), "the tree watch ended with its root");
     }
 }
