@@ -82,13 +82,7 @@ class AgentIT {
                         mbs.getAttribute(MONITOR, "EventThreads"), "the attribute says what the banner said");
                 assertEquals(a.output().split("exit names ")[1].split("\n")[0], mbs.getAttribute(MONITOR, "ExitNames"),
                         "the attribute says what the banner said");
-                List<Notification> jmxSeen = new ArrayList<>();
-                mbs.addNotificationListener(MONITOR, (n, h) -> {
-                    synchronized (jmxSeen) {
-                        jmxSeen.add(n);
-                        jmxSeen.notifyAll();
-                    }
-                }, null, null);
+                MonitorNotifications jmxSeen = MonitorNotifications.listen(mbs);
 
                 // Jolokia notification client: one pull and one SSE subscription for exits
                 String client = (String) ((Map<?, ?>) JolokiaClient.value(
@@ -113,11 +107,11 @@ class AgentIT {
                 }
                 assertEquals(6, Spawn.waitFor(p));
 
-                CompositeData exit = awaitJmx(jmxSeen, pid);
+                CompositeData exit = jmxSeen.awaitExitData(pid, Duration.ofSeconds(10));
                 assertEquals(6, exit.get("exitCode"));
                 assertEquals(0, exit.get("signal"));
 
-                String pulled = awaitPull(j, client, pullHandle, pid);
+                String pulled = MonitorNotifications.awaitPulledExit(j, client, pullHandle, pid, Duration.ofSeconds(10));
                 assertTrue(pulled.contains("\"exitCode\":6"), pulled);
                 String event = sse.await("\"pid\":" + pid + ",", Duration.ofSeconds(10));
                 assertTrue(event.startsWith("data:") && event.contains("\"exitCode\":6"), event);
@@ -138,42 +132,6 @@ class AgentIT {
         }
     }
 
-    /** The userData of the exit notification of {@code pid} among {@code seen} (filled by a listener), within 10 s. */
-    static CompositeData awaitJmx(List<Notification> seen, int pid) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        synchronized (seen) {
-            while (System.nanoTime() < deadline) {
-                for (Notification n : seen) {
-                    CompositeData d = (CompositeData) n.getUserData();
-                    if (n.getType().equals("taskwatch.process.exit") && d.get("pid").equals(pid)) {
-                        return d;
-                    }
-                }
-                seen.wait(100);
-            }
-        }
-        throw new AssertionError("no JMX exit notification for " + pid + ": " + seen);
-    }
-
-    private static String awaitPull(JolokiaClient j, String client, String handle, int pid) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        StringBuilder all = new StringBuilder();
-        // the store's name carries Jolokia's agent id
-        String store = ((List<?>) JolokiaClient.value(j.get("search/jolokia:type=NotificationStore,*"))).get(0).toString();
-        while (System.nanoTime() < deadline) {
-            Map<String, Object> reply = j.post("{\"type\":\"exec\",\"mbean\":\"" + store + "\","
-                    + "\"operation\":\"pull\",\"arguments\":[\"" + client + "\",\"" + handle + "\"]}");
-            String s = JolokiaClient.value(reply).toString();
-            all.append(s);
-            for (String part : s.split("\\{\"sequenceNumber\"|\\{\"type\"")) {
-                if (part.contains("\"pid\":" + pid + ",") || part.contains("pid=" + pid + ",")) {
-                    return part;
-                }
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("no pulled exit for " + pid + ": " + all);
-    }
 
     @Test
     void policyDeniesWritesForeignExecAndForeignOrigins() throws Exception {
@@ -283,13 +241,7 @@ class AgentIT {
 
             try (JMXConnector c = JMXConnectorFactory.connect(new JMXServiceURL(a.jmxUrl))) {
                 MBeanServerConnection mbs = c.getMBeanServerConnection();
-                List<Notification> seen = new ArrayList<>();
-                mbs.addNotificationListener(MONITOR, (n, h) -> {
-                    synchronized (seen) {
-                        seen.add(n);
-                        seen.notifyAll();
-                    }
-                }, null, null);
+                MonitorNotifications seen = MonitorNotifications.listen(mbs);
                 Process p = Spawn.sh("read line; exit 3");
                 int pid = (int) p.pid();
                 mbs.invoke(MONITOR, "watch", new Object[] {pid, "exit"}, new String[] {"int", "java.lang.String"});
@@ -297,7 +249,7 @@ class AgentIT {
                     in.write('\n');
                 }
                 assertEquals(3, Spawn.waitFor(p));
-                CompositeData exit = awaitJmx(seen, pid);
+                CompositeData exit = seen.awaitExitData(pid, Duration.ofSeconds(10));
                 if ((Boolean) exit.get("exitStatusKnown")) { // the poller holds a pidfd: Linux 6.15+ tells the status
                     assertEquals(3, exit.get("exitCode"));
                 } else {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,7 +50,7 @@ class ClientViewIT {
     private static AgentProcess agent;
     private static JMXConnector client;
     private static MBeanServerConnection mbs;
-    private static final List<Notification> received = new ArrayList<>();
+    private static MonitorNotifications received;
 
     @BeforeAll
     static void start() throws Exception {
@@ -58,12 +59,7 @@ class ClientViewIT {
                 "--jolokia-port", Integer.toString(AgentProcess.freePort()));
         client = JMXConnectorFactory.connect(new JMXServiceURL(agent.jmxUrl));
         mbs = client.getMBeanServerConnection();
-        mbs.addNotificationListener(MONITOR, (n, h) -> {
-            synchronized (received) {
-                received.add(n);
-                received.notifyAll();
-            }
-        }, null, null);
+        received = MonitorNotifications.listen(mbs);
     }
 
     @AfterAll
@@ -151,7 +147,7 @@ class ClientViewIT {
         long id = watch(pid, "exit");
         p.destroy(); // SIGTERM
         assertEquals(128 + 15, Spawn.waitFor(p), "Java reports the shell-style status of SIGTERM");
-        CompositeData exit = AgentIT.awaitJmx(received, pid);
+        CompositeData exit = received.awaitExitData(pid, Duration.ofSeconds(10));
         assertEquals(0, exit.get("exitCode"));
         assertEquals(15, exit.get("signal"));
         assertEquals(false, exit.get("coreDumped"));

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -80,13 +81,7 @@ class RedactionIT {
         try (AgentProcess a = agent(null);
                 JMXConnector c = JMXConnectorFactory.connect(new JMXServiceURL(a.jmxUrl))) {
             MBeanServerConnection mbs = c.getMBeanServerConnection();
-            List<Notification> seen = new ArrayList<>();
-            mbs.addNotificationListener(MONITOR, (n, h) -> {
-                synchronized (seen) {
-                    seen.add(n);
-                    seen.notifyAll();
-                }
-            }, null, null);
+            MonitorNotifications seen = MonitorNotifications.listen(mbs);
             JolokiaClient j = new JolokiaClient(a.jolokiaUrl);
             String client = (String) ((Map<?, ?>) JolokiaClient.value(
                     j.post("{\"type\":\"notification\",\"command\":\"register\"}"))).get("id");
@@ -99,7 +94,7 @@ class RedactionIT {
             awaitStarts(j, 1); // the declared watch has it (its exec read with the command line)
             finish(p);
 
-            Notification n = awaitExit(seen, pid);
+            Notification n = seen.awaitExit(pid, Duration.ofSeconds(30));
             CompositeData d = (CompositeData) n.getUserData();
             assertEquals(5, d.get("exitCode"));
             String cmdline = (String) d.get("cmdline");
@@ -107,7 +102,7 @@ class RedactionIT {
             assertFalse(String.valueOf(d).contains(SECRET), "JMX notification: " + d);
             assertFalse(n.getMessage().contains(SECRET), n.getMessage());
 
-            String pulled = JolokiaPull.awaitPid(j, client, handle, pid);
+            String pulled = MonitorNotifications.awaitPulledExit(j, client, handle, pid, Duration.ofSeconds(30));
             assertTrue(pulled.contains("--password=***"), pulled);
             assertFalse(pulled.contains(SECRET), "Jolokia notification: " + pulled);
 
@@ -125,17 +120,11 @@ class RedactionIT {
         try (AgentProcess a = agent("");
                 JMXConnector c = JMXConnectorFactory.connect(new JMXServiceURL(a.jmxUrl))) {
             MBeanServerConnection mbs = c.getMBeanServerConnection();
-            List<Notification> seen = new ArrayList<>();
-            mbs.addNotificationListener(MONITOR, (n, h) -> {
-                synchronized (seen) {
-                    seen.add(n);
-                    seen.notifyAll();
-                }
-            }, null, null);
+            MonitorNotifications seen = MonitorNotifications.listen(mbs);
             Process p = secretive();
             awaitStarts(new JolokiaClient(a.jolokiaUrl), 1);
             finish(p);
-            CompositeData d = (CompositeData) awaitExit(seen, (int) p.pid()).getUserData();
+            CompositeData d = seen.awaitExitData((int) p.pid(), Duration.ofSeconds(30));
             assertTrue(((String) d.get("cmdline")).contains("--password=" + SECRET), String.valueOf(d));
         }
     }
@@ -153,38 +142,5 @@ class RedactionIT {
         throw new AssertionError("the declared watch did not count " + starts + " start(s) within 30 s: " + v);
     }
 
-    private static Notification awaitExit(List<Notification> seen, int pid) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        synchronized (seen) {
-            while (System.nanoTime() < deadline) {
-                for (Notification n : seen) {
-                    if (n.getType().equals("taskwatch.process.exit")
-                            && ((CompositeData) n.getUserData()).get("pid").equals(pid)) {
-                        return n;
-                    }
-                }
-                seen.wait(100);
-            }
-        }
-        throw new AssertionError("no JMX exit notification for " + pid + " within 30 s: " + seen);
-    }
 
-    /** Jolokia's pull mode, as AgentIT uses it. */
-    private static final class JolokiaPull {
-        static String awaitPid(JolokiaClient j, String client, String handle, int pid) throws Exception {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            StringBuilder all = new StringBuilder();
-            String store = ((List<?>) JolokiaClient.value(j.get("search/jolokia:type=NotificationStore,*"))).get(0).toString();
-            while (System.nanoTime() < deadline) {
-                String s = JolokiaClient.value(j.post("{\"type\":\"exec\",\"mbean\":\"" + store + "\","
-                        + "\"operation\":\"pull\",\"arguments\":[\"" + client + "\",\"" + handle + "\"]}")).toString();
-                all.append(s);
-                if (all.indexOf("\"pid\":" + pid + ",") >= 0 || all.indexOf("pid=" + pid + ",") >= 0) {
-                    return all.toString();
-                }
-                Thread.sleep(100);
-            }
-            throw new AssertionError("no pulled exit for " + pid + " within 30 s: " + all);
-        }
-    }
 }
