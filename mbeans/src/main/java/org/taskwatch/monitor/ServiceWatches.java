@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.taskwatch.kernel.ProcEvent;
 import org.taskwatch.kernel.ProcFs;
@@ -48,6 +49,8 @@ public final class ServiceWatches implements MonitorListener, AutoCloseable {
     private final Map<Long, ServiceWatch> byWatchId = new ConcurrentHashMap<>();
     private final CopyOnWriteArrayList<Listener> listeners = new CopyOnWriteArrayList<>();
     private final ScheduledExecutorService timer;
+    /** The tick, while there are declared watches (an agent without any does not wake for it); under this. */
+    private ScheduledFuture<?> ticking;
     private volatile String configStatus = "no configuration file";
 
     ServiceWatches(TaskMonitor monitor, ProcFs proc) {
@@ -58,7 +61,6 @@ public final class ServiceWatches implements MonitorListener, AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        timer.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     public void addListener(Listener l) {
@@ -115,6 +117,12 @@ public final class ServiceWatches implements MonitorListener, AutoCloseable {
             for (Listener l : listeners) {
                 l.added(w);
             }
+        }
+        if (byName.isEmpty() && ticking != null) {
+            ticking.cancel(false);
+            ticking = null;
+        } else if (!byName.isEmpty() && ticking == null) {
+            ticking = timer.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
         }
         int kept = wanted.size() - fresh.size();
         return fresh.size() - changed + " added, " + changed + " changed, " + removed + " removed, " + kept + " unchanged";

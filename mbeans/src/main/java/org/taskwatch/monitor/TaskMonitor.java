@@ -7,6 +7,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
@@ -90,8 +91,13 @@ public final class TaskMonitor implements AutoCloseable {
      */
     private record Delivery(ProcEvent event, Watch[] watches, boolean recovered, ProcessDetails.Info read) {}
 
-    /** Not an event: wakes the delivery thread to retire watches whose end the reader delivered. */
-    private static final Delivery RETIRE = new Delivery(null, null, false, null);
+    /**
+     * Not an event: wakes the delivery thread to tell of loss, or of watches that ended by
+     * themselves. It waits for work without a timeout: an idle agent's threads do not wake.
+     */
+    private static final Delivery WAKE = new Delivery(null, null, false, null);
+    /** A {@link #WAKE} is queued and not yet taken: one is enough. */
+    private final AtomicBoolean wakePending = new AtomicBoolean();
 
     /** Told when public watches come and go, for their MBeans. */
     public interface WatchLifecycleListener {
@@ -656,6 +662,14 @@ public final class TaskMonitor implements AutoCloseable {
             if (matched.size() != 0) {
                 handOff(f);
             }
+            wakeIfRetired();
+        }
+
+        /** A watch ended with this event: its lifecycle listeners (MBeans) run on the delivery thread. */
+        private void wakeIfRetired() {
+            if (!registry.retired.isEmpty()) {
+                wakeDelivery();
+            }
         }
 
         private void handOff(EventFrame f) {
@@ -695,12 +709,6 @@ public final class TaskMonitor implements AutoCloseable {
                 } finally {
                     deliveryLock.unlock();
                 }
-                if (!registry.retired.isEmpty()) { // a watch ended: its lifecycle listeners (MBeans) run on the delivery thread
-                    queued.incrementAndGet();
-                    if (!handoff.offer(RETIRE)) {
-                        queued.decrementAndGet(); // a full queue wakes it anyway
-                    }
-                }
                 return;
             }
             queued.incrementAndGet();
@@ -715,6 +723,7 @@ public final class TaskMonitor implements AutoCloseable {
         public void onLoss(long count, String cause) {
             lost(count, cause);
             resync();
+            wakeIfRetired();
         }
 
         /**
@@ -751,6 +760,17 @@ public final class TaskMonitor implements AutoCloseable {
         stats.lost(Math.max(count, 1));
         lostCause.set(cause);
         pendingLost.addAndGet(Math.max(count, 1));
+        wakeDelivery();
+    }
+
+    private void wakeDelivery() {
+        if (wakePending.compareAndSet(false, true)) {
+            queued.incrementAndGet();
+            if (!handoff.offer(WAKE)) { // a full queue wakes it anyway
+                queued.decrementAndGet();
+                wakePending.set(false);
+            }
+        }
     }
 
     // ---- the delivery thread ----
@@ -761,24 +781,25 @@ public final class TaskMonitor implements AutoCloseable {
         while (running) {
             Delivery d;
             try {
-                d = handoff.poll(100, TimeUnit.MILLISECONDS);
+                d = handoff.take();
             } catch (InterruptedException e) {
                 if (!running) {
                     return;
                 }
                 continue;
             }
+            if (d == WAKE) {
+                wakePending.set(false); // before what it asks for: a loss from now on wakes again
+            }
             deliveryLock.lock();
             try {
                 reportLost();
-                if (d != null) {
-                    if (d != RETIRE) {
-                        deliver(d);
-                    }
-                    queued.decrementAndGet();
-                    if (handoff.isEmpty()) {
-                        idle();
-                    }
+                if (d != WAKE) {
+                    deliver(d);
+                }
+                queued.decrementAndGet();
+                if (handoff.isEmpty()) {
+                    idle();
                 }
                 retire();
             } finally {

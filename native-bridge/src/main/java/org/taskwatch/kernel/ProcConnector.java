@@ -29,8 +29,11 @@ import java.util.concurrent.locks.LockSupport;
 public final class ProcConnector implements AutoCloseable {
     /** 8 MiB: about 10,000 events of burst at ~832 bytes each (docs/kernel.md, Overflow). */
     public static final int DEFAULT_RECEIVE_BUFFER = 8 << 20;
+    /** How long {@link #receive} waits on a new socket (the subscription handshake waits for its ack in such steps). */
     static final int RECEIVE_TIMEOUT_MILLIS = 200;
     static final int ACK_TIMEOUT_MILLIS = 1000;
+    /** The ack number of {@link #wakeReceiver}'s request (the kernel answers with it plus one). */
+    static final int WAKE_ACK = 0x7477_0000;
     private static final int MAX_CPUS = 4096;
     /** Datagrams per {@code recvmmsg}, and the room for each: a proc connector message is under 100 bytes. */
     static final int BATCH_DATAGRAMS = 64;
@@ -59,6 +62,8 @@ public final class ProcConnector implements AutoCloseable {
     private int rxPos;
     private int rxEnd;
     private long batchNanos; // when the last batch arrived
+    private long fullBatchNanos; // when the last batch that filled every slot arrived (more was queued)
+    private boolean lastBatchFull;
     private long batches; // received (reader thread only)
     private boolean coalesceNext; // events arrive faster than one batch per coalescing period
     private volatile long coalesceNanos = DEFAULT_COALESCE_MICROS * 1000L;
@@ -126,9 +131,7 @@ public final class ProcConnector implements AutoCloseable {
             }
             int effective = Syscalls.getIntOption(fd, Syscalls.SOL_SOCKET, Syscalls.SO_RCVBUF, "SO_RCVBUF");
             Syscalls.setIntOption(fd, Syscalls.SOL_NETLINK, Syscalls.NETLINK_NO_ENOBUFS, 1, "NETLINK_NO_ENOBUFS");
-            // struct timeval {long sec; long usec}: lets the reader notice a stop request while idle
-            Syscalls.setOption(fd, Syscalls.SOL_SOCKET, Syscalls.SO_RCVTIMEO,
-                    new int[] {0, 0, RECEIVE_TIMEOUT_MILLIS * 1000, 0}, "SO_RCVTIMEO=" + RECEIVE_TIMEOUT_MILLIS + "ms");
+            setReceiveTimeout(fd, RECEIVE_TIMEOUT_MILLIS);
             try {
                 Syscalls.bindNetlink(fd, ProcEventCodec.CN_IDX_PROC);
             } catch (NativeException e) {
@@ -190,6 +193,58 @@ public final class ProcConnector implements AutoCloseable {
         throw new ConnectorUnavailableException("the proc connector did not acknowledge LISTEN within "
                 + ACK_TIMEOUT_MILLIS + " ms: the kernel lacks CONFIG_PROC_EVENTS, or taskwatch runs in a non-initial"
                 + " user or pid namespace (a container), where the kernel ignores the request", null);
+    }
+
+    /**
+     * How long {@link #receive} waits for a message before it returns {@link #TIMEOUT} (a new
+     * socket: {@value #RECEIVE_TIMEOUT_MILLIS} ms). A reader that is woken to stop ({@link
+     * #wakeReceiver}) can wait long: each wake-up of an idle reader costs CPU, about 60 us on a
+     * virtual machine, for nothing.
+     */
+    public void setReceiveTimeout(int millis) throws NativeException {
+        if (millis <= 0) {
+            throw new IllegalArgumentException("receive timeout: must be positive, got " + millis + " ms");
+        }
+        setReceiveTimeout(fd, millis);
+    }
+
+    private static void setReceiveTimeout(int fd, int millis) throws NativeException {
+        // struct timeval {long sec; long usec}
+        Syscalls.setOption(fd, Syscalls.SOL_SOCKET, Syscalls.SO_RCVTIMEO,
+                new int[] {millis / 1000, 0, millis % 1000 * 1000, 0}, "SO_RCVTIMEO=" + millis + "ms");
+    }
+
+    /**
+     * Makes a {@link #receive} waiting on this socket return now rather than at its timeout, by
+     * asking the kernel for an ack, which it sends to this socket like an event: before closing,
+     * from another thread. From Linux 6.6 a LISTEN for every event type (the kernel counts a
+     * socket's repeated LISTENs once; it also clears an event-type mask, which would hold the ack
+     * back); before 6.6 the IGNORE that {@link #close} would send (there every LISTEN counts, and
+     * the ack of an IGNORE reaches every member). An ack is lost like an event when the socket's
+     * buffer is full: call again if the receiver has not stopped (before 6.6 only the first call
+     * sends anything).
+     *
+     * @return whether a request went out
+     */
+    public boolean wakeReceiver() {
+        synchronized (txLock) {
+            if (closed || !listening) {
+                return false;
+            }
+            try {
+                if (kernel.hasEventTypeFilter()) {
+                    sendControl(ProcEventCodec.OP_LISTEN, ProcEventCodec.WHAT_ALL, WAKE_ACK);
+                    kernelEventMask = ProcEventCodec.WHAT_ALL;
+                } else {
+                    sendControl(ProcEventCodec.OP_IGNORE, null, WAKE_ACK);
+                    listening = false;
+                    LISTENING.decrementAndGet();
+                }
+                return true;
+            } catch (NativeException e) {
+                return false;
+            }
+        }
     }
 
     private void resetCounters() {
@@ -298,7 +353,8 @@ public final class ProcConnector implements AutoCloseable {
     }
 
     /**
-     * Receives the next event into {@code frame}, waiting at most about 200 ms. Allocates nothing.
+     * Receives the next event into {@code frame}, waiting at most the receive timeout ({@link
+     * #setReceiveTimeout}). Allocates nothing.
      *
      * @return {@link #EVENT}, {@link #TIMEOUT}, {@link #SKIPPED} or {@link #OVERRUN}
      * @throws NativeException when the socket itself fails (not for EINTR, EAGAIN or ENOBUFS)
@@ -372,6 +428,10 @@ public final class ProcConnector implements AutoCloseable {
         // a full batch leaves more queued: take it at once
         coalesceNext = n >= COALESCE_BATCH && n < batch.slots();
         batchNanos = now;
+        lastBatchFull = n == batch.slots();
+        if (lastBatchFull) {
+            fullBatchNanos = now;
+        }
         if (n > 0) {
             batches++;
         }
@@ -472,6 +532,17 @@ public final class ProcConnector implements AutoCloseable {
     }
 
     /** The socket's drop counter ({@code SO_MEMINFO}): messages the kernel could not queue. */
+    /**
+     * Whether the reader has caught up since {@code sinceNanos} ({@link System#nanoTime}): a batch
+     * after then filled every slot (the socket held more; only a socket that is behind drops) and
+     * the latest did not (the socket was empty). The drop counter then holds every drop of that
+     * time; read later, it could hold back the last ones, which no later message's sequence
+     * number shows when nothing follows on their CPU. Reader thread only.
+     */
+    public boolean caughtUpSince(long sinceNanos) {
+        return fullBatchNanos - sinceNanos > 0 && !lastBatchFull;
+    }
+
     public long kernelDrops() {
         try {
             return Integer.toUnsignedLong(Syscalls.memInfo(fd)[8]);
@@ -549,8 +620,8 @@ public final class ProcConnector implements AutoCloseable {
                 return;
             }
             try {
-                sendControl(ProcEventCodec.OP_IGNORE, null, 0);
-                if (listening) {
+                if (listening) { // not twice: before Linux 6.6 each IGNORE takes one off the kernel's count
+                    sendControl(ProcEventCodec.OP_IGNORE, null, 0);
                     listening = false;
                     LISTENING.decrementAndGet();
                 }

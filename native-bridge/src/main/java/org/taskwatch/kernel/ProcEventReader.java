@@ -30,6 +30,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ProcEventReader implements EventSource, KernelFilter {
     private static final long DROP_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** The longest an idle reader sleeps in receive (see {@link #waitLong}). */
+    static final int IDLE_RECEIVE_TIMEOUT_MILLIS = 5000;
     private static final int[] EVERY_PROCESS = new int[0];
 
     /**
@@ -65,6 +67,7 @@ public final class ProcEventReader implements EventSource, KernelFilter {
     /** Starts a reader thread named {@code name} on an open connector, which it then owns. */
     public static ProcEventReader start(ProcConnector connector, EventHandler handler, String name) {
         ProcEventReader r = new ProcEventReader(connector, handler, name);
+        waitLong(connector);
         r.thread.start();
         return r;
     }
@@ -274,7 +277,7 @@ public final class ProcEventReader implements EventSource, KernelFilter {
                 guarded.loss(gapLoss, "sequence gap");
             }
             long now = System.nanoTime();
-            if (r == ProcConnector.TIMEOUT || now - dropsRead >= DROP_CHECK_NANOS) {
+            if (r == ProcConnector.TIMEOUT || now - dropsRead >= DROP_CHECK_NANOS || connector.caughtUpSince(dropsRead)) {
                 boolean gapsCounted = connector.gapsCountedSince(dropsRead);
                 long dropLoss = loss.drops(connector.kernelDrops(), gapsCounted);
                 dropsRead = now;
@@ -311,6 +314,7 @@ public final class ProcEventReader implements EventSource, KernelFilter {
                         break;
                     }
                     connector = withFilter(connector.reopen(), filterWanted);
+                    waitLong(connector);
                     reopening = "";
                 }
                 relearnEverything(); // thread messages were lost with the old socket
@@ -337,6 +341,20 @@ public final class ProcEventReader implements EventSource, KernelFilter {
 
 
 
+
+    /**
+     * While idle the reader sleeps in receive until a message comes, or {@link
+     * #IDLE_RECEIVE_TIMEOUT_MILLIS} at most: close wakes it ({@link ProcConnector#wakeReceiver}),
+     * and the timeout only bounds a stop whose wake-up the kernel dropped.
+     */
+    private static void waitLong(ProcConnector c) {
+        try {
+            c.setReceiveTimeout(IDLE_RECEIVE_TIMEOUT_MILLIS);
+        } catch (NativeException e) {
+            // a socket that fails now fails in receive too, where it is reported and replaced; one
+            // that keeps the short timeout is correct, only dearer while idle
+        }
+    }
 
     /** The new socket with the filter asked for while it was being opened, if that changed. */
     private static ProcConnector withFilter(ProcConnector c, BpfProgram wanted) throws ConnectorUnavailableException {
@@ -379,7 +397,10 @@ public final class ProcEventReader implements EventSource, KernelFilter {
         }
     }
 
-    /** Stops the reader thread (within about 200 ms), then unsubscribes and closes the socket. */
+    /**
+     * Stops the reader thread (at once: it is woken; within {@link #IDLE_RECEIVE_TIMEOUT_MILLIS}
+     * if the kernel dropped every wake-up), then unsubscribes and closes the socket.
+     */
     @Override
     public void close() {
         synchronized (this) {
@@ -389,8 +410,14 @@ public final class ProcEventReader implements EventSource, KernelFilter {
             if (!reopening.isEmpty()) {
                 thread.interrupt(); // waiting to reopen: no need to wait the backoff out
             }
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(IDLE_RECEIVE_TIMEOUT_MILLIS + 1000);
             try {
-                thread.join(TimeUnit.SECONDS.toMillis(2));
+                // a wake-up is lost like an event while the socket's buffer is full: the reader
+                // is draining it then, so ask again until it has stopped
+                while (thread.isAlive() && System.nanoTime() < deadline) {
+                    connector.wakeReceiver();
+                    thread.join(250);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -114,7 +114,6 @@ class ReaderLossCountTest {
             awaitSeen(independent, s -> s.exitOf(p.pid()), "the independent reader saw the storm end");
             release.countDown();
             long endMarker = marker(independent, received, receivedInOrder);
-            Thread.sleep(500); // the socket's drop counter is read at most every 100 ms
 
             long truth;
             long acks;
@@ -130,7 +129,20 @@ class ReaderLossCountTest {
                     acks = window.stream().filter(s -> s.what() == ProcEventCodec.WHAT_NONE).count();
                 }
             }
+            // the drop counter is read once the reader has caught up with the socket: wait for
+            // that, not for a time (a loaded machine drains slowly)
             long reported;
+            long wait = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (true) {
+                synchronized (causes) {
+                    reported = lost[0];
+                }
+                if (reported >= truth || System.nanoTime() > wait) {
+                    break;
+                }
+                Thread.sleep(50);
+            }
+            Thread.sleep(200); // anything counted twice would come now
             synchronized (causes) {
                 reported = lost[0];
             }
