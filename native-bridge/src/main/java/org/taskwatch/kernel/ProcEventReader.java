@@ -48,6 +48,11 @@ public final class ProcEventReader implements EventSource, KernelFilter {
     private final GuardedHandler guarded;
     private final Thread thread;
     private ThreadTracker tracker = new ThreadTracker(); // reader thread only
+    // the reader thread's loop state (readOne)
+    private final EventFrame frame = new EventFrame();
+    private LossCount loss;
+    private long dropsRead; // when the socket's drop counter was last read
+    private long batches = -1;
     /** The filter last asked for, which a replacement socket gets too. Guarded by this. */
     private BpfProgram filterWanted;
     /** What the reader takes into its tracker before its next message, oldest first. */
@@ -241,51 +246,62 @@ public final class ProcEventReader implements EventSource, KernelFilter {
         // seeded after subscribing: a thread that ends meanwhile has its exit queued, and the
         // tracker's operations are idempotent, so nothing is counted twice
         relearnEverything();
-        EventFrame frame = new EventFrame();
-        LossCount loss = new LossCount(connector.kernelDrops());
-        long dropsRead = System.nanoTime(); // when the drop counter was last read
-        long batches = -1;
-        while (running) {
-            int r;
-            try {
-                r = connector.receive(frame);
-            } catch (NativeException e) {
-                guarded.error(e);
-                if (!replaceSocket(e)) {
-                    return;
-                }
-                loss = new LossCount(connector.kernelDrops());
-                dropsRead = System.nanoTime();
-                batches = -1;
-                continue;
+        loss = new LossCount(connector.kernelDrops());
+        dropsRead = System.nanoTime();
+        while (running && readOne()) {
+            // one message per pass
+        }
+    }
+
+    /**
+     * Receives one message and hands it on, counting what was lost before it. A method of its
+     * own, its state in fields: the JIT compiles a method after some hundreds of calls, while a
+     * loop inside one long-running method stays interpreted until it has gone round tens of
+     * thousands of times (hours at an ordinary rate).
+     *
+     * @return false when the reader must stop: its socket failed and no new one could be opened
+     */
+    private boolean readOne() {
+        int r;
+        try {
+            r = connector.receive(frame);
+        } catch (NativeException e) {
+            guarded.error(e);
+            if (!replaceSocket(e)) {
+                return false;
             }
-            if (connector.batches() != batches) {
-                batches = connector.batches();
-                guarded.batch(); // before the batch's first event, which receive has just decoded
-            }
-            if (!relearn.isEmpty()) {
-                // after receive, which may have waited while a filter was swapped: before this message
-                relearnThreads();
-            }
-            if (r == ProcConnector.EVENT) {
-                dispatch(frame);
-            } else if (r == ProcConnector.OVERRUN) {
-                guarded.loss(-1, "overrun");
-            }
-            long gapLoss = loss.gaps(connector.sequenceGaps());
-            if (gapLoss > 0) {
-                guarded.loss(gapLoss, "sequence gap");
-            }
-            long now = System.nanoTime();
-            if (r == ProcConnector.TIMEOUT || now - dropsRead >= DROP_CHECK_NANOS || connector.caughtUpSince(dropsRead)) {
-                boolean gapsCounted = connector.gapsCountedSince(dropsRead);
-                long dropLoss = loss.drops(connector.kernelDrops(), gapsCounted);
-                dropsRead = now;
-                if (dropLoss > 0) {
-                    guarded.loss(dropLoss, "socket buffer");
-                }
+            loss = new LossCount(connector.kernelDrops());
+            dropsRead = System.nanoTime();
+            batches = -1;
+            return true;
+        }
+        if (connector.batches() != batches) {
+            batches = connector.batches();
+            guarded.batch(); // before the batch's first event, which receive has just decoded
+        }
+        if (!relearn.isEmpty()) {
+            // after receive, which may have waited while a filter was swapped: before this message
+            relearnThreads();
+        }
+        if (r == ProcConnector.EVENT) {
+            dispatch(frame);
+        } else if (r == ProcConnector.OVERRUN) {
+            guarded.loss(-1, "overrun");
+        }
+        long gapLoss = loss.gaps(connector.sequenceGaps());
+        if (gapLoss > 0) {
+            guarded.loss(gapLoss, "sequence gap");
+        }
+        long now = System.nanoTime();
+        if (r == ProcConnector.TIMEOUT || now - dropsRead >= DROP_CHECK_NANOS || connector.caughtUpSince(dropsRead)) {
+            boolean gapsCounted = connector.gapsCountedSince(dropsRead);
+            long dropLoss = loss.drops(connector.kernelDrops(), gapsCounted);
+            dropsRead = now;
+            if (dropLoss > 0) {
+                guarded.loss(dropLoss, "socket buffer");
             }
         }
+        return true;
     }
 
     /**
