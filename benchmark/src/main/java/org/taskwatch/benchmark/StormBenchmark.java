@@ -214,7 +214,9 @@ public final class StormBenchmark {
         out.println("machine   " + Runtime.getRuntime().availableProcessors() + " CPUs (nproc), "
                 + cpuModel() + ", " + memory() + ", kernel " + read("/proc/sys/kernel/osrelease"));
         out.println("java      " + System.getProperty("java.vm.name") + " " + System.getProperty("java.version")
-                + ", " + String.join(" ", java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()));
+                + ", " + String.join(" ", java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments())
+                + " (this JVM: watch-all in process); the agent: " + (System.getenv("TASKWATCH_JAVA_OPTS") == null
+                        ? "the launcher's defaults" : "TASKWATCH_JAVA_OPTS"));
         out.println("load      " + read("/proc/loadavg") + "   (/proc/loadavg at start: other work on this machine)");
         out.printf(Locale.ROOT, "storms    %d stormers at once, each: %d fork/exit, %d fork/exec/exit, %d thread"
                 + " create/exit (warm-up first: a fifth of each)%n", stormers, iterations.get(StormKind.FORK),

@@ -98,14 +98,10 @@ final class Monitor implements MonitorMXBean, MonitorListener {
 
     @Override
     public void onEvent(MonitorEvent event) {
-        try {
-            Notification n = new Notification(OpenTypes.notificationType(event.event().type()), name,
-                    sequence.incrementAndGet(), System.currentTimeMillis(), message(event));
-            n.setUserData(OpenTypes.event(event));
-            emitter.sendNotification(n);
-        } catch (OpenDataException e) {
-            throw new IllegalStateException("cannot build notification data: " + e.getMessage(), e);
-        }
+        Notification n = new Notification(OpenTypes.notificationType(event.event().type()), name,
+                sequence.incrementAndGet(), System.currentTimeMillis(), message(event));
+        n.setUserData(OpenTypes.event(event));
+        emitter.sendNotification(n);
     }
 
     /** Sending puts the notification in each listener's mailbox (IsolatingBroadcaster): it never waits. */
@@ -116,14 +112,10 @@ final class Monitor implements MonitorMXBean, MonitorListener {
 
     @Override
     public void onLost(long count, String cause) {
-        try {
-            Notification n = new Notification(LOST, name, sequence.incrementAndGet(),
-                    System.currentTimeMillis(), count + " events lost (" + cause + ")");
-            n.setUserData(OpenTypes.lost(count, cause));
-            emitter.sendNotification(n);
-        } catch (OpenDataException e) {
-            throw new IllegalStateException(e);
-        }
+        Notification n = new Notification(LOST, name, sequence.incrementAndGet(),
+                System.currentTimeMillis(), count + " events lost (" + cause + ")");
+        n.setUserData(OpenTypes.lost(count, cause));
+        emitter.sendNotification(n);
     }
 
     private static String message(MonitorEvent me) {

@@ -35,6 +35,8 @@ final class OpenTypes {
     static final TabularType WATCHES;
     static final CompositeType LOST;
     private static final Map<EventType, CompositeType> EVENTS = new EnumMap<>(EventType.class);
+    private static final Map<EventType, String[]> EVENT_NAMES = new EnumMap<>(EventType.class);
+    private static final String[] LOST_NAMES;
 
     static {
         try {
@@ -131,8 +133,10 @@ final class OpenTypes {
                     "watchNames", STRING_ARRAY, "empty",
                     "lost", SimpleType.LONG, "events lost since the previous notice",
                     "cause", SimpleType.STRING, "socket buffer, sequence gap, overrun or handoff"));
+            LOST_NAMES = EventData.namesOf(LOST);
             for (EventType t : EventType.values()) {
                 EVENTS.put(t, eventType(t));
+                EVENT_NAMES.put(t, EventData.namesOf(EVENTS.get(t)));
             }
         } catch (OpenDataException e) {
             throw new ExceptionInInitializerError(e);
@@ -201,9 +205,10 @@ final class OpenTypes {
         return type(notificationType(t), "A " + notificationType(t) + " event", it);
     }
 
-    static CompositeData event(MonitorEvent me) throws OpenDataException {
+    /** A notification's userData: the values in an array ({@link EventData}), not a tree map per event. */
+    static CompositeData event(MonitorEvent me) {
         ProcEvent e = me.event();
-        Map<String, Object> v = new LinkedHashMap<>();
+        EventData.Builder v = new EventData.Builder(EVENTS.get(e.type()), EVENT_NAMES.get(e.type()));
         v.put("pid", e.pid());
         v.put("tgid", e.tgid());
         v.put("ppid", me.ppid());
@@ -238,21 +243,21 @@ final class OpenTypes {
         } else if (e instanceof ProcEvent.Comm c) {
             v.put("comm", c.comm()); // the new name, from the event itself
         }
-        return new CompositeDataSupport(EVENTS.get(e.type()), v);
+        return v.build();
     }
 
-    static CompositeData lost(long count, String cause) throws OpenDataException {
-        Map<String, Object> v = new LinkedHashMap<>();
-        v.put("pid", 0);
-        v.put("tgid", 0);
-        v.put("ppid", 0);
-        v.put("timestampNanos", System.nanoTime());
-        v.put("cpu", -1);
-        v.put("watchIds", new long[0]);
-        v.put("watchNames", new String[0]);
-        v.put("lost", count);
-        v.put("cause", cause);
-        return new CompositeDataSupport(LOST, v);
+    static CompositeData lost(long count, String cause) {
+        return new EventData.Builder(LOST, LOST_NAMES)
+                .put("pid", 0)
+                .put("tgid", 0)
+                .put("ppid", 0)
+                .put("timestampNanos", System.nanoTime())
+                .put("cpu", -1)
+                .put("watchIds", new long[0])
+                .put("watchNames", new String[0])
+                .put("lost", count)
+                .put("cause", cause)
+                .build();
     }
 
     static Map<String, Object> watchState(org.taskwatch.monitor.ServiceWatch.Snapshot s) {
@@ -291,7 +296,7 @@ final class OpenTypes {
         return x == null ? "" : x.describe();
     }
 
-    private static void putStatus(Map<String, Object> v, org.taskwatch.kernel.ExitStatus s) {
+    private static void putStatus(EventData.Builder v, org.taskwatch.kernel.ExitStatus s) {
         v.put("exitCode", s.exitCode());
         v.put("signal", s.signal());
         v.put("coreDumped", s.coreDumped());
