@@ -63,7 +63,6 @@ public final class ProcConnector implements AutoCloseable {
     private int rxEnd;
     private long batchNanos; // when the last batch arrived
     private long fullBatchNanos; // when the last batch that filled every slot arrived (more was queued)
-    private boolean lastBatchFull;
     private long batches; // received (reader thread only)
     private boolean coalesceNext; // events arrive faster than one batch per coalescing period
     private volatile long coalesceNanos = DEFAULT_COALESCE_MICROS * 1000L;
@@ -233,8 +232,7 @@ public final class ProcConnector implements AutoCloseable {
             }
             try {
                 if (kernel.hasEventTypeFilter()) {
-                    sendControl(ProcEventCodec.OP_LISTEN, ProcEventCodec.WHAT_ALL, WAKE_ACK);
-                    kernelEventMask = ProcEventCodec.WHAT_ALL;
+                    listenFor(ProcEventCodec.WHAT_ALL, WAKE_ACK);
                 } else {
                     sendControl(ProcEventCodec.OP_IGNORE, null, WAKE_ACK);
                     listening = false;
@@ -263,18 +261,23 @@ public final class ProcConnector implements AutoCloseable {
         if (!kernel.hasEventTypeFilter()) {
             return false;
         }
+        listenFor(what, 0);
+        return what != ProcEventCodec.WHAT_ALL;
+    }
+
+    /** LISTEN with {@code what} as this socket's event-type mask (Linux 6.6+), the gap rule kept in step. */
+    private void listenFor(int what, int ack) throws NativeException {
         synchronized (txLock) {
             if (what != ProcEventCodec.WHAT_ALL) {
                 gapsExpected = true; // before the kernel filters
             }
             try {
-                sendControl(ProcEventCodec.OP_LISTEN, what, 0);
+                sendControl(ProcEventCodec.OP_LISTEN, what, ack);
                 kernelEventMask = what;
             } finally {
                 updateGapRule();
             }
         }
-        return what != ProcEventCodec.WHAT_ALL;
     }
 
     public int kernelEventMask() {
@@ -428,8 +431,7 @@ public final class ProcConnector implements AutoCloseable {
         // a full batch leaves more queued: take it at once
         coalesceNext = n >= COALESCE_BATCH && n < batch.slots();
         batchNanos = now;
-        lastBatchFull = n == batch.slots();
-        if (lastBatchFull) {
+        if (n == batch.slots()) {
             fullBatchNanos = now;
         }
         if (n > 0) {
@@ -540,7 +542,7 @@ public final class ProcConnector implements AutoCloseable {
      * number shows when nothing follows on their CPU. Reader thread only.
      */
     public boolean caughtUpSince(long sinceNanos) {
-        return fullBatchNanos - sinceNanos > 0 && !lastBatchFull;
+        return fullBatchNanos - sinceNanos > 0 && fullBatchNanos != batchNanos; // the latest batch was not full
     }
 
     public long kernelDrops() {

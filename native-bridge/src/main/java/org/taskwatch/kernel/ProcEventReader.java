@@ -246,11 +246,17 @@ public final class ProcEventReader implements EventSource, KernelFilter {
         // seeded after subscribing: a thread that ends meanwhile has its exit queued, and the
         // tracker's operations are idempotent, so nothing is counted twice
         relearnEverything();
-        loss = new LossCount(connector.kernelDrops());
-        dropsRead = System.nanoTime();
+        countFromNow();
         while (running && readOne()) {
             // one message per pass
         }
+    }
+
+    /** Loss and batches counted from the current socket's state: at start, and on a new socket. */
+    private void countFromNow() {
+        loss = new LossCount(connector.kernelDrops());
+        dropsRead = System.nanoTime();
+        batches = -1;
     }
 
     /**
@@ -270,9 +276,7 @@ public final class ProcEventReader implements EventSource, KernelFilter {
             if (!replaceSocket(e)) {
                 return false;
             }
-            loss = new LossCount(connector.kernelDrops());
-            dropsRead = System.nanoTime();
-            batches = -1;
+            countFromNow();
             return true;
         }
         if (connector.batches() != batches) {
