@@ -32,7 +32,8 @@ final class EventPrinter implements MonitorListener {
 
     /**
      * The line's bytes straight to the stream: println would copy it into a character buffer and
-     * encode it back to bytes, char by char (a few percent of taskwatch events' CPU, perf).
+     * encode it back to bytes, char by char (a few percent of taskwatch events' CPU, perf). UTF-8
+     * whatever the locale, as JSON wants.
      */
     @Override
     public void onEvent(MonitorEvent me) {

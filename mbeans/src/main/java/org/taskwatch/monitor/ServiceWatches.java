@@ -51,6 +51,8 @@ public final class ServiceWatches implements MonitorListener, AutoCloseable {
     private final ScheduledExecutorService timer;
     /** The tick, while there are declared watches (an agent without any does not wake for it); under this. */
     private ScheduledFuture<?> ticking;
+    /** Some declared watch follows a pid file (see {@link #direct}); set where watches change, read per event. */
+    private volatile boolean followsPidFile;
     private volatile String configStatus = "no configuration file";
 
     ServiceWatches(TaskMonitor monitor, ProcFs proc) {
@@ -112,12 +114,14 @@ public final class ServiceWatches implements MonitorListener, AutoCloseable {
                 }
             }
         }
+        followsPidFile = true; // while they change: events go through the delivery thread, as before
         for (ServiceWatch w : fresh) {
             byName.put(w.name(), w);
             for (Listener l : listeners) {
                 l.added(w);
             }
         }
+        followsPidFile = byName.values().stream().anyMatch(w -> w.spec().kind() == ServiceSpec.Kind.PIDFILE);
         if (byName.isEmpty() && ticking != null) {
             ticking.cancel(false);
             ticking = null;
@@ -213,12 +217,7 @@ public final class ServiceWatches implements MonitorListener, AutoCloseable {
      */
     @Override
     public boolean direct() {
-        for (ServiceWatch w : byName.values()) {
-            if (w.spec().kind() == ServiceSpec.Kind.PIDFILE) {
-                return false;
-            }
-        }
-        return true;
+        return !followsPidFile;
     }
 
     @Override
