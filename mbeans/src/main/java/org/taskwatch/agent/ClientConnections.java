@@ -1,6 +1,8 @@
 package org.taskwatch.agent;
 
 import java.io.IOException;
+import java.io.ObjectInputFilter;
+import java.rmi.server.UnicastRemoteObject;
 import java.rmi.server.RMIClientSocketFactory;
 import java.rmi.server.RMIServerSocketFactory;
 import java.util.List;
@@ -13,6 +15,7 @@ import javax.management.NotificationListener;
 import javax.management.remote.JMXConnectionNotification;
 import javax.management.remote.JMXConnectorServer;
 import javax.management.remote.rmi.RMIConnection;
+import javax.management.remote.rmi.RMIConnectorServer;
 import javax.management.remote.rmi.RMIJRMPServerImpl;
 import javax.security.auth.Subject;
 import org.taskwatch.jmx.ConnectionPrincipal;
@@ -46,13 +49,27 @@ final class ClientConnections {
         this.server = server;
     }
 
-    /** The RMI server object of the connector, which identifies each connection it makes. */
+    /**
+     * The RMI server object of the connector, which identifies each connection it makes and makes
+     * it a {@link BatchingConnection} that batches for {@code batchNanos}. Exported as the JDK's own {@code makeClient} does: on the
+     * server's port and socket factories, with the server's deserialization filter
+     * ({@code jmx.remote.rmi.server.serial.filter.pattern}) on every call.
+     */
     static RMIJRMPServerImpl identifying(int port, RMIClientSocketFactory csf, RMIServerSocketFactory ssf,
-            Map<String, ?> env) throws IOException {
+            Map<String, ?> env, long batchNanos) throws IOException {
+        Object pattern = env.get(RMIConnectorServer.SERIAL_FILTER_PATTERN);
+        ObjectInputFilter filter = pattern instanceof String p && !p.isEmpty() ? ObjectInputFilter.Config.createFilter(p) : null;
         return new RMIJRMPServerImpl(port, csf, ssf, env) {
             @Override
             protected RMIConnection makeClient(String connectionId, Subject subject) throws IOException {
-                return super.makeClient(connectionId, ConnectionPrincipal.identify(subject, connectionId));
+                RMIConnection client = new BatchingConnection(this, connectionId, getDefaultClassLoader(),
+                        ConnectionPrincipal.identify(subject, connectionId), env, batchNanos);
+                if (filter == null) {
+                    UnicastRemoteObject.exportObject(client, port, csf, ssf);
+                } else {
+                    UnicastRemoteObject.exportObject(client, port, csf, ssf, filter);
+                }
+                return client;
             }
         };
     }

@@ -28,6 +28,10 @@ public enum ConfigKey {
             Kind.range(1, 86400), "a JMX connection without a call for this long is ended, with the watches made over it:"
                     + " how soon a client gone without closing (killed, cut off) is noticed. JDK clients call at least once"
                     + " a minute (jmx.remote.x.client.connection.check.period): keep it above their period"),
+    JMX_NOTIFICATION_BATCH_MILLIS("jmx.notificationBatchMillis", Integer.toString(JmxSettings.DEFAULT_NOTIFICATION_BATCH_MILLIS),
+            Kind.range(0, 1000), "while notifications stream to a JMX client, each reply waits this long for more to join it:"
+                    + " one RMI call per batch instead of per event. A notification after a quiet spell goes at once. 0: every"
+                    + " reply at once"),
     JOLOKIA_ENABLED("jolokia.enabled", "true", Kind.BOOLEAN, "serve Jolokia HTTP-JSON"),
     JOLOKIA_HOST("jolokia.host", "127.0.0.1", Kind.ADDRESS, "address Jolokia binds to"),
     JOLOKIA_PORT("jolokia.port", "8778", Kind.PORT, "Jolokia's port (0: any free port)"),

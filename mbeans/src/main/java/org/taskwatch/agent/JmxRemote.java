@@ -10,6 +10,7 @@ import java.rmi.server.RMIServerSocketFactory;
 import java.rmi.server.UnicastRemoteObject;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import javax.management.MBeanServer;
 import javax.management.remote.JMXConnectorServer;
 import javax.management.remote.JMXServiceURL;
@@ -113,7 +114,8 @@ public final class JmxRemote implements AutoCloseable {
         // no JNDI: the stub goes straight into our own registry object, as the JDK's own agent
         // does (a JNDI bind would connect to the registry over the network, through TLS too)
         String url = "service:jmx:rmi://" + s.host() + ":" + port;
-        RMIJRMPServerImpl rmiServer = ClientConnections.identifying(port, clientSockets, serverSockets, env);
+        RMIJRMPServerImpl rmiServer = ClientConnections.identifying(port, clientSockets, serverSockets, env,
+                TimeUnit.MILLISECONDS.toNanos(s.notificationBatchMillis()));
         RMIConnectorServer server = new RMIConnectorServer(new JMXServiceURL(url), env, rmiServer, mbs);
         if (users != null && users.restricted()) {
             server.setMBeanServerForwarder(AccessForwarder.create(users));
