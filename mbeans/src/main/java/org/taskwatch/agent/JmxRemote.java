@@ -117,7 +117,8 @@ public final class JmxRemote implements AutoCloseable {
         RMIJRMPServerImpl rmiServer = ClientConnections.identifying(port, clientSockets, serverSockets, env,
                 TimeUnit.MILLISECONDS.toNanos(s.notificationBatchMillis()));
         RMIConnectorServer server = new RMIConnectorServer(new JMXServiceURL(url), env, rmiServer, mbs);
-        if (users != null && users.restricted()) {
+        server.setMBeanServerForwarder(ConnectorBuffers.forwarder());
+        if (users != null && users.restricted()) { // in front of it: every client call is checked first
             server.setMBeanServerForwarder(AccessForwarder.create(users));
         }
         try {

@@ -32,8 +32,11 @@ import javax.management.NotificationListener;
  * store of a client it has just unregistered when a notification arrives for it late, and keeps
  * it forever.
  *
+ * <p>One kind of listener is called on the sender's thread, without a mailbox: the JDK connector's
+ * notification buffer, whose registration carries an {@link InlineHandback}.
+ *
  * <p>Threads: {@link #handleNotification} runs on the sender's thread (the delivery thread) and
- * only enqueues; each mailbox thread ({@code taskwatch-notify-N}) calls one listener; listeners
+ * only enqueues (or calls the connector's buffer); each mailbox thread ({@code taskwatch-notify-N}) calls one listener; listeners
  * are added and removed on callers' threads. {@link #registered} and {@link #mailboxes} are
  * concurrent maps; a mailbox guards its own state.
  */
@@ -96,6 +99,14 @@ final class IsolatingBroadcaster extends NotificationBroadcasterSupport {
 
     @Override
     protected void handleNotification(NotificationListener listener, Notification n, Object handback) {
+        if (handback instanceof InlineHandback) { // the JDK connector's buffer: appends, never waits
+            try {
+                listener.handleNotification(n, handback);
+            } catch (RuntimeException e) {
+                listenerErrors.incrementAndGet();
+            }
+            return;
+        }
         Key key = new Key(listener, handback);
         while (true) {
             Mailbox m = mailboxes.computeIfAbsent(key, Mailbox::new);
