@@ -3,9 +3,7 @@ package org.taskwatch.agent;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
-import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
-import java.lang.reflect.Proxy;
 import java.security.Principal;
 import java.util.Arrays;
 import java.util.Set;
@@ -36,30 +34,10 @@ final class AccessForwarder {
     private AccessForwarder() {}
 
     static MBeanServerForwarder create(PasswordUsers users) {
-        MBeanServer[] next = new MBeanServer[1];
-        return (MBeanServerForwarder) Proxy.newProxyInstance(MBeanServerForwarder.class.getClassLoader(),
-                new Class<?>[] {MBeanServerForwarder.class}, (proxy, method, args) -> {
-                    switch (method.getName()) {
-                        case "getMBeanServer":
-                            return next[0];
-                        case "setMBeanServer":
-                            next[0] = (MBeanServer) args[0];
-                            return null;
-                        case "equals":
-                            return proxy == args[0];
-                        case "hashCode":
-                            return System.identityHashCode(proxy);
-                        case "toString":
-                            return "taskwatch access file rules";
-                        default:
-                            check(users, next[0], method, args);
-                            try {
-                                return method.invoke(next[0], args);
-                            } catch (InvocationTargetException e) {
-                                throw e.getCause();
-                            }
-                    }
-                });
+        return Forwarders.of("taskwatch access file rules", (next, method, args) -> {
+            check(users, next, method, args);
+            return args;
+        });
     }
 
     private static void check(PasswordUsers users, MBeanServer mbs, Method method, Object[] args) {

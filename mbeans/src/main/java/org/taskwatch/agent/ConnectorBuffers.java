@@ -1,8 +1,5 @@
 package org.taskwatch.agent;
 
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
-import javax.management.MBeanServer;
 import javax.management.NotificationListener;
 import javax.management.ObjectName;
 import javax.management.remote.MBeanServerForwarder;
@@ -24,36 +21,14 @@ final class ConnectorBuffers {
     private ConnectorBuffers() {}
 
     static MBeanServerForwarder forwarder() {
-        MBeanServer[] next = new MBeanServer[1];
-        return (MBeanServerForwarder) Proxy.newProxyInstance(MBeanServerForwarder.class.getClassLoader(),
-                new Class<?>[] {MBeanServerForwarder.class}, (proxy, method, args) -> {
-                    switch (method.getName()) {
-                        case "getMBeanServer":
-                            return next[0];
-                        case "setMBeanServer":
-                            next[0] = (MBeanServer) args[0];
-                            return null;
-                        case "equals":
-                            return proxy == args[0];
-                        case "hashCode":
-                            return System.identityHashCode(proxy);
-                        case "toString":
-                            return "taskwatch connector buffers inline";
-                        case "addNotificationListener":
-                            if (isBufferRegistration(args)) {
-                                args = args.clone();
-                                args[3] = InlineHandback.of((ObjectName) args[3]);
-                            }
-                            break;
-                        default:
-                            break;
-                    }
-                    try {
-                        return method.invoke(next[0], args);
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                });
+        return Forwarders.of("taskwatch connector buffers inline", (next, method, args) -> {
+            if (method.getName().equals("addNotificationListener") && isBufferRegistration(args)) {
+                Object[] marked = args.clone();
+                marked[3] = InlineHandback.of((ObjectName) args[3]);
+                return marked;
+            }
+            return args;
+        });
     }
 
     /** {@code addNotificationListener(name, listener, filter, handback)} by the connector's buffer. */
