@@ -17,15 +17,14 @@ import javax.security.auth.Subject;
  * <p>Why: a JMX client fetches notifications in a loop, and the JDK's server answers a fetch as
  * soon as one notification is there. With processes forking every millisecond, every event is
  * then its own RMI call: a request read, a reply written (the notification's open type
- * serialized again in each), two thread wake-ups on each side. Measured in
- * {@code benchmark/storm --modes agent}, that per-call cost is most of what the agent spends on
- * a remote client (README, Performance).
+ * serialized again in each), two thread wake-ups on each side. Batched, the agent spent about a
+ * fifth less on its RMI threads in {@code benchmark/storm --modes agent} (README, Performance).
  *
  * <p>When: only while notifications stream, that is when the previous reply on this connection
  * went out less than {@link #STREAM_GAP_NANOS} before this fetch found a notification. A
  * notification after a quiet spell goes out at once, as before; one in a stream waits at most
- * the batch time more ({@code jmx.notificationBatchMillis}). A fetch that asks not to wait ({@code timeout} 0) or that filled
- * the client's maximum is answered as it is. Sequence numbers are kept exact: if notifications
+ * the batch time more ({@code jmx.notificationBatchMillis}). A fetch that asks not to wait
+ * ({@code timeout} 0) or that filled the client's maximum is answered as it is. Sequence numbers are kept exact: if notifications
  * were lost between the two fetches (the buffer overflowed meanwhile), the first reply goes
  * alone and the client sees the loss on its next fetch, as it would have.
  */

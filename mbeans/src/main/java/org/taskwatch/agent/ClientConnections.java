@@ -51,14 +51,15 @@ final class ClientConnections {
 
     /**
      * The RMI server object of the connector, which identifies each connection it makes and makes
-     * it a {@link BatchingConnection} that batches for {@code batchNanos}. Exported as the JDK's own {@code makeClient} does: on the
-     * server's port and socket factories, with the server's deserialization filter
-     * ({@code jmx.remote.rmi.server.serial.filter.pattern}) on every call.
+     * it a {@link BatchingConnection} that batches for {@code batchNanos}. Exported as the JDK's
+     * own {@code makeClient} does: on the server's port and socket factories, with the server's
+     * deserialization filter ({@code jmx.remote.rmi.server.serial.filter.pattern}) on every call.
      */
     static RMIJRMPServerImpl identifying(int port, RMIClientSocketFactory csf, RMIServerSocketFactory ssf,
             Map<String, ?> env, long batchNanos) throws IOException {
         Object pattern = env.get(RMIConnectorServer.SERIAL_FILTER_PATTERN);
-        ObjectInputFilter filter = pattern instanceof String p && !p.isEmpty() ? ObjectInputFilter.Config.createFilter(p) : null;
+        ObjectInputFilter filter = pattern instanceof String p && !p.isEmpty()
+                ? ObjectInputFilter.Config.createFilter(p) : null;
         return new RMIJRMPServerImpl(port, csf, ssf, env) {
             @Override
             protected RMIConnection makeClient(String connectionId, Subject subject) throws IOException {
