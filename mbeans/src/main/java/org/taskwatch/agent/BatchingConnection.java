@@ -24,9 +24,10 @@ import javax.security.auth.Subject;
  * went out less than {@link #STREAM_GAP_NANOS} before this fetch found a notification. A
  * notification after a quiet spell goes out at once, as before; one in a stream waits at most
  * the batch time more ({@code jmx.notificationBatchMillis}). A fetch that asks not to wait
- * ({@code timeout} 0) or that filled the client's maximum is answered as it is. Sequence numbers are kept exact: if notifications
- * were lost between the two fetches (the buffer overflowed meanwhile), the first reply goes
- * alone and the client sees the loss on its next fetch, as it would have.
+ * ({@code timeout} 0) or that filled the client's maximum is answered as it is. Sequence
+ * numbers are kept exact: if notifications were lost between the two fetches (the buffer
+ * overflowed meanwhile), the first reply goes alone and the client sees the loss on its next
+ * fetch, as it would have.
  */
 final class BatchingConnection extends RMIConnectionImpl {
     /** Replies closer together than this are a stream. */
