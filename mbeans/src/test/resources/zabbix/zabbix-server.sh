@@ -6,7 +6,8 @@
 # changed; nothing listens beyond loopback.
 #   zabbix-server.sh setup DIR PG_PORT TRAPPER_PORT WEB_PORT   creates and starts everything
 #   zabbix-server.sh stop-server DIR | start-server DIR        the Zabbix server alone (the fault test)
-#   zabbix-server.sh cache-reload DIR                          zabbix_server -R config_cache_reload
+#   zabbix-server.sh cache-reload DIR                          zabbix_server -R config_cache_reload, and
+#                                                              waits until that sync is done
 #   zabbix-server.sh teardown DIR                              stops everything started (SIGTERM)
 set -eu
 cmd=$1
@@ -106,7 +107,32 @@ stop-server)
     fi
     ;;
 cache-reload)
+    # -R only asks: wait until the configuration syncer has synced after the request. Its title
+    # says "syncing configuration" while it syncs, then "synced configuration in S sec, idle N sec"
+    # with that sync's own time. A request during a sync is refused, so first let one end.
+    main=$(cat "$dir/run/zabbix_server.pid")
+    syncer() { ps --ppid "$main" -o args= | grep 'configuration syncer' || true; }
+    idle() {
+        i=0
+        while :; do
+            title=$(syncer)
+            case $title in *idle*) return 0 ;; esac
+            i=$((i + 1))
+            if [ $i -ge 600 ]; then echo "the configuration syncer not idle within 60 s: $title" >&2; exit 1; fi
+            sleep 0.1
+        done
+    }
+    idle
+    before=$title
     zabbix_server -c "$dir/zabbix_server.conf" -R config_cache_reload
+    i=0
+    while :; do
+        idle
+        [ "$title" != "$before" ] && break
+        i=$((i + 1))
+        if [ $i -ge 600 ]; then echo "no configuration sync within 60 s of the request: $title" >&2; exit 1; fi
+        sleep 0.1
+    done
     ;;
 teardown)
     # PHP's server and its workers: the process group setsid made

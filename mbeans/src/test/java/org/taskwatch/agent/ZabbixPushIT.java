@@ -172,8 +172,16 @@ class ZabbixPushIT {
         int code = 7;
         Crash c = crash(code, jolokia);
         String problemName = "taskwatch: crasher on " + HOST + ": a process exited with status " + code;
-        Map<String, Object> problem = await("the problem '" + problemName + "'", () -> problems().stream()
-                .filter(p -> problemName.equals(p.get("name"))).findFirst().orElse(null));
+        Map<String, Object> problem;
+        try {
+            problem = await("the problem '" + problemName + "'", () -> problems().stream()
+                    .filter(p -> problemName.equals(p.get("name"))).findFirst().orElse(null));
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; the server holds exits " + exitValues(c.exitMillis - 1000)
+                    + ", the exit trigger " + api.call("trigger.get", Map.of("itemids",
+                            List.of(item("taskwatch.watch.exit[crasher]").get("itemid")),
+                            "output", List.of("value", "state", "error", "lastchange"))) + logs(), e);
+        }
         long seenMillis = System.currentTimeMillis();
         long problemMillis = Long.parseLong((String) problem.get("clock")) * 1000
                 + Long.parseLong((String) problem.get("ns")) / 1_000_000;
@@ -287,29 +295,27 @@ class ZabbixPushIT {
     }
 
     /**
-     * The items a new watch gets from the pushed discovery are taken by the trapper once the
-     * server's configuration cache has them (CacheUpdateFrequency): reload it until the watch's
-     * state, pushed with every heartbeat, has a value.
+     * The items and triggers a new watch gets from the pushed discovery are used once the server's
+     * configuration cache has them (CacheUpdateFrequency). The discovery writes the items, then the
+     * triggers: a reload between the two would take the items without the exit trigger, and the
+     * exit would raise no problem. So: wait until the exit item's trigger is in the database, reload
+     * (the script waits for that sync to end), then until the watch's state, pushed with every
+     * heartbeat, has a value.
      */
     private void awaitItemsInServerCache() throws Exception {
         long start = System.nanoTime();
-        long[] reloaded = {0};
+        await("the discovery's exit item and its trigger in the database", () -> {
+            Map<String, Object> exit = item("taskwatch.watch.exit[crasher]");
+            return exit == null || list(api.call("trigger.get", Map.of("itemids", List.of(exit.get("itemid")),
+                    "output", List.of("triggerid")))).isEmpty() ? null : true;
+        });
+        sh(60, "cache-reload", dir.toString());
         await("the pushed watch's state item has a value", () -> {
             Map<String, Object> state = item("taskwatch.watch.state[crasher]");
-            if (state == null) {
-                return null; // the discovery not yet processed
-            }
-            if (!"0".equals(state.get("lastclock"))) {
-                return true;
-            }
-            if (System.nanoTime() - reloaded[0] > TimeUnit.SECONDS.toNanos(2)) {
-                sh(60, "cache-reload", dir.toString());
-                reloaded[0] = System.nanoTime();
-            }
-            return null;
+            return state != null && !"0".equals(state.get("lastclock")) ? true : null;
         });
         System.out.println("ZabbixPushIT: discovery pushed -> items taking values: "
-                + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms (with configuration cache reloads)");
+                + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms (with a configuration cache reload)");
     }
 
     // ---- what the server says, through its API ----
@@ -325,25 +331,37 @@ class ZabbixPushIT {
     }
 
     private static long lastClockMillis(String key) throws IOException, InterruptedException {
-        Map<String, Object> h = history(key, 0, 1).get(0);
-        return Long.parseLong((String) h.get("clock")) * 1000 + Long.parseLong((String) h.get("ns")) / 1_000_000;
+        return clockMillis(newest(key));
     }
 
     private static String lastText(String key) throws IOException, InterruptedException {
-        return (String) history(key, 0, 1).get(0).get("value");
+        return (String) newest(key).get("value");
+    }
+
+    /**
+     * The value with the latest time. Not history.get's first: it sorts by whole seconds only, and
+     * the exits of one test often fall in the same second.
+     */
+    private static Map<String, Object> newest(String key) throws IOException, InterruptedException {
+        return history(key, 0, 100).stream().max(Comparator.comparingLong(ZabbixPushIT::clockNanos)).orElseThrow();
+    }
+
+    private static long clockNanos(Map<String, Object> h) {
+        return Long.parseLong((String) h.get("clock")) * 1_000_000_000L + Long.parseLong((String) h.get("ns"));
+    }
+
+    private static long clockMillis(Map<String, Object> h) {
+        return clockNanos(h) / 1_000_000;
     }
 
     /** The exit statuses the server holds for the crasher since {@code sinceMillis}, oldest first. */
     private static List<Double> exitValues(long sinceMillis) throws IOException, InterruptedException {
-        List<Map<String, Object>> h = history("taskwatch.watch.exit[crasher]", sinceMillis / 1000, 100);
-        List<Double> v = new ArrayList<>();
-        for (int i = h.size() - 1; i >= 0; i--) {
-            v.add(Double.parseDouble((String) h.get(i).get("value")));
-        }
-        return v;
+        return history("taskwatch.watch.exit[crasher]", sinceMillis / 1000, 100).stream()
+                .sorted(Comparator.comparingLong(ZabbixPushIT::clockNanos))
+                .map(h -> Double.parseDouble((String) h.get("value"))).toList();
     }
 
-    /** Newest first. */
+    /** Newest first by whole seconds (history.get's order within a second is not the values' order). */
     private static List<Map<String, Object>> history(String key, long fromSeconds, int limit) throws IOException, InterruptedException {
         Map<String, Object> i = item(key);
         Map<String, Object> q = new LinkedHashMap<>();
