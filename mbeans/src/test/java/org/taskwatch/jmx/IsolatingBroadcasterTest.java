@@ -179,6 +179,34 @@ class IsolatingBroadcasterTest {
     }
 
     @Test
+    void aStreamArrivesWholeAndInOrderAndARemovalMidStreamEndsTheThreadAtOnce() throws Exception {
+        // one at a time, each sent once the previous arrived: the mailbox's thread is woken by each,
+        // sees a stream, and from then on lingers after each delivery, which the removal must cut short
+        IsolatingBroadcaster b = new IsolatingBroadcaster(100);
+        List<Long> got = new ArrayList<>();
+        AtomicReference<Thread> mailboxThread = new AtomicReference<>();
+        NotificationListener l = (n, hb) -> {
+            mailboxThread.set(Thread.currentThread());
+            recorder(got).handleNotification(n, hb);
+        };
+        b.addNotificationListener(l, null, null);
+        List<Long> sent = new ArrayList<>();
+        for (long seq = 1; seq <= 50; seq++) {
+            b.sendNotification(new Notification("t", "src", seq));
+            sent.add(seq);
+            if (seq % 10 != 0) { // and some in bursts, sent while it lingers
+                assertEquals(sent, collect(got, seq));
+            }
+        }
+        assertEquals(sent, collect(got, 50));
+
+        b.removeNotificationListener(l);
+        mailboxThread.get().join(5000);
+        assertTrue(!mailboxThread.get().isAlive(), "the mailbox thread still runs after its listener's removal");
+        assertEquals(0, b.mailboxes());
+    }
+
+    @Test
     void aRemovalReturnsAfterTheDeliveryUnderWayNotBefore() throws Exception {
         // Jolokia removes a client's listeners, then its pull store: a notification that reached
         // it after the removal returned re-created the store for good
