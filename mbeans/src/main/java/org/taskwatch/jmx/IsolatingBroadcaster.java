@@ -274,6 +274,7 @@ final class IsolatingBroadcaster extends NotificationBroadcasterSupport {
                         // sender's and the listener thread's cost under a steady stream, measured)
                         delivered = false;
                         LockSupport.parkNanos(LINGER_NANOS);
+                        Thread.interrupted(); // a listener that left its interrupt set must not make every park return at once
                         continue;
                     }
                     waiting = true;
@@ -288,6 +289,7 @@ final class IsolatingBroadcaster extends NotificationBroadcasterSupport {
                             }
                         }
                         LockSupport.parkNanos(this, left); // (a retire after the check leaves its permit: no sleep)
+                        Thread.interrupted();
                         waiting = false;
                         long now = System.nanoTime();
                         steady = now - wokenAt < STEADY_NANOS;

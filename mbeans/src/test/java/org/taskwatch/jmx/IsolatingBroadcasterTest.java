@@ -207,6 +207,35 @@ class IsolatingBroadcasterTest {
     }
 
     @Test
+    void aListenerThatLeavesItsInterruptSetDoesNotMakeItsThreadSpin() throws Exception {
+        // the mailbox's thread sleeps with park, which returns at once while the interrupt flag is set
+        IsolatingBroadcaster b = new IsolatingBroadcaster(100);
+        List<Long> got = new ArrayList<>();
+        AtomicReference<Thread> mailboxThread = new AtomicReference<>();
+        b.addNotificationListener((n, hb) -> {
+            mailboxThread.set(Thread.currentThread());
+            recorder(got).handleNotification(n, hb);
+            Thread.currentThread().interrupt(); // as a listener does that catches InterruptedException and restores it
+        }, null, null);
+        for (long seq = 1; seq <= 5; seq++) { // woken for each: a stream, so it lingers too
+            b.sendNotification(new Notification("t", "src", seq));
+            assertEquals(seq, collect(got, seq).size());
+        }
+        Thread.sleep(100);
+        int asleep = 0;
+        for (int i = 0; i < 20; i++) { // a spinning thread is RUNNABLE whether or not it has a CPU
+            Thread.State state = mailboxThread.get().getState();
+            if (state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING) {
+                asleep++;
+            }
+            Thread.sleep(10);
+        }
+        assertTrue(asleep >= 15, "the mailbox thread was asleep in only " + asleep + " of 20 looks");
+        b.sendNotification(new Notification("t", "src", 6));
+        assertEquals(6, collect(got, 6).size(), "and it still delivers");
+    }
+
+    @Test
     void aRemovalReturnsAfterTheDeliveryUnderWayNotBefore() throws Exception {
         // Jolokia removes a client's listeners, then its pull store: a notification that reached
         // it after the removal returned re-created the store for good
