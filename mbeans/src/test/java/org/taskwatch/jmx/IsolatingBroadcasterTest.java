@@ -33,6 +33,15 @@ class IsolatingBroadcasterTest {
         };
     }
 
+    /** Removing {@code l} ends its mailbox's thread at once, not after the idle minute. */
+    private static void assertRemovalEndsThread(IsolatingBroadcaster b, NotificationListener l, Thread mailboxThread)
+            throws Exception {
+        b.removeNotificationListener(l);
+        mailboxThread.join(5000);
+        assertTrue(!mailboxThread.isAlive(), "the mailbox thread still runs after its listener's removal");
+        assertEquals(0, b.mailboxes());
+    }
+
     @Test
     void aStuckListenerHoldsUpNeitherTheSenderNorTheOthers() throws Exception {
         IsolatingBroadcaster b = new IsolatingBroadcaster(5);
@@ -172,10 +181,7 @@ class IsolatingBroadcasterTest {
         assertTrue(delivered.await(5, TimeUnit.SECONDS));
         assertTrue(mailboxThread.get().getName().startsWith("taskwatch-notify-"), mailboxThread.get().getName());
 
-        b.removeNotificationListener(l);
-        mailboxThread.get().join(5000);
-        assertTrue(!mailboxThread.get().isAlive(), "the mailbox thread still runs after its listener's removal");
-        assertEquals(0, b.mailboxes());
+        assertRemovalEndsThread(b, l, mailboxThread.get());
     }
 
     @Test
@@ -200,10 +206,7 @@ class IsolatingBroadcasterTest {
         }
         assertEquals(sent, collect(got, 50));
 
-        b.removeNotificationListener(l);
-        mailboxThread.get().join(5000);
-        assertTrue(!mailboxThread.get().isAlive(), "the mailbox thread still runs after its listener's removal");
-        assertEquals(0, b.mailboxes());
+        assertRemovalEndsThread(b, l, mailboxThread.get());
     }
 
     @Test
