@@ -191,15 +191,23 @@ class IcingaLiveTest {
     @Order(6)
     void whatHappensWhileIcingaIsDownArrivesWhenItIsBack() throws Exception {
         icinga.stop();
+        // each job waits until the agent has counted it running: one that exits at once may be gone
+        // before the agent reads its command line at its exec, and its start would not be counted
+        // (the restarts below were 0 once under load, the exits still counted from exit names)
+        Path go = dir.resolve("release-" + TAG); // not "job-TAG": mkfifo's command line would match the watch
+        assertEquals("", Spawn.run(List.of("mkfifo", go.toString())));
         Path job = dir.resolve("job-" + TAG + ".sh");
-        Files.writeString(job, "exit 5\n");
+        Files.writeString(job, "read x < " + go + "\nexit 5\n");
         List<Long> pids = new ArrayList<>();
         long firstExit = 0;
         for (int i = 0; i < 3; i++) {
             Process p = Spawn.start("/bin/sh", job.toString());
+            awaitJobsRunning(1);
+            Files.writeString(go, "go\n");
             assertEquals(5, Spawn.waitFor(p));
             pids.add(p.pid());
             firstExit = firstExit == 0 ? System.currentTimeMillis() : firstExit;
+            awaitJobsRunning(0);
         }
         // the agent could not send them: they wait in its queue
         awaitAttribute("PushQueued", v -> ((Number) v).longValue() >= 3);
@@ -284,6 +292,17 @@ class IcingaLiveTest {
         }
         throw new AssertionError("no such result for " + host + "!" + service + " within 60 s; last " + r
                 + "\nagent:\n" + agent.output());
+    }
+
+    /** Waits (at most 60 s) until check_taskwatch says the "job" watch has {@code n} running. */
+    private static void awaitJobsRunning(int n) throws Exception {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        Plugin.Run r = Plugin.run("--watch", "job", "-U", jolokia);
+        while (!r.line().contains("job: " + n + " running") && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            r = Plugin.run("--watch", "job", "-U", jolokia);
+        }
+        assertTrue(r.line().contains("job: " + n + " running"), r.toString());
     }
 
     private static Object attribute(String name) throws Exception {
