@@ -202,12 +202,12 @@ class IcingaLiveTest {
         long firstExit = 0;
         for (int i = 0; i < 3; i++) {
             Process p = Spawn.start("/bin/sh", job.toString());
-            awaitJobsRunning(1);
+            Plugin.runUntil("job: 1 running", "--watch", "job", "-U", jolokia);
             Files.writeString(go, "go\n");
             assertEquals(5, Spawn.waitFor(p));
             pids.add(p.pid());
             firstExit = firstExit == 0 ? System.currentTimeMillis() : firstExit;
-            awaitJobsRunning(0);
+            Plugin.runUntil("job: 0 running", "--watch", "job", "-U", jolokia);
         }
         // the agent could not send them: they wait in its queue
         awaitAttribute("PushQueued", v -> ((Number) v).longValue() >= 3);
@@ -292,17 +292,6 @@ class IcingaLiveTest {
         }
         throw new AssertionError("no such result for " + host + "!" + service + " within 60 s; last " + r
                 + "\nagent:\n" + agent.output());
-    }
-
-    /** Waits (at most 60 s) until check_taskwatch says the "job" watch has {@code n} running. */
-    private static void awaitJobsRunning(int n) throws Exception {
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        Plugin.Run r = Plugin.run("--watch", "job", "-U", jolokia);
-        while (!r.line().contains("job: " + n + " running") && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-            r = Plugin.run("--watch", "job", "-U", jolokia);
-        }
-        assertTrue(r.line().contains("job: " + n + " running"), r.toString());
     }
 
     private static Object attribute(String name) throws Exception {

@@ -211,13 +211,7 @@ class NagiosPushLiveTest {
         Path job = dir.resolve("job-" + TAG + ".sh");
         Files.writeString(job, "read x < " + go + "\nexit 6\n");
         Process p = Spawn.start("/bin/sh", job.toString());
-        long counted = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        Plugin.Run running = Plugin.run("--watch", "job", "-U", jolokia);
-        while (!running.line().contains("job: 1 running") && System.nanoTime() < counted) {
-            Thread.sleep(100);
-            running = Plugin.run("--watch", "job", "-U", jolokia);
-        }
-        assertTrue(running.line().contains("job: 1 running"), running.toString());
+        Plugin.runUntil("job: 1 running", "--watch", "job", "-U", jolokia);
         Files.writeString(go, "go\n");
         assertEquals(6, Spawn.waitFor(p));
         awaitQueued(n -> n >= 1);

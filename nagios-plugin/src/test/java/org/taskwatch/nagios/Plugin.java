@@ -62,6 +62,21 @@ final class Plugin {
         return run(Map.of(), args);
     }
 
+    /**
+     * Runs the plugin every 100 ms until its status line contains {@code text} (at most 60 s): for
+     * what the agent counts a moment after the test did it. Fails with the last run's output.
+     */
+    static Run runUntil(String text, String... args) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        Run r = run(args);
+        while (!r.line().contains(text) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            r = run(args);
+        }
+        assertTrue(r.line().contains(text), r.toString());
+        return r;
+    }
+
     static Run run(Map<String, String> env, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(java(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp",
                 classesDir(), CheckTaskwatch.class.getName()));
