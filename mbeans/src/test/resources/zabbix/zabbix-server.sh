@@ -3,7 +3,9 @@
 # cluster (initdb, trust on loopback), Debian's schema imported, zabbix_server on 127.0.0.1, and the
 # frontend (for its JSON-RPC API) served by PHP's built-in web server from a copy of
 # /usr/share/zabbix whose conf/zabbix.conf.php points at that database. Nothing outside DIR is
-# changed; nothing listens beyond loopback.
+# changed; nothing listens beyond loopback. The trapper also speaks TLS with certificates: setup
+# makes a CA, the server's certificate (for 127.0.0.1) and an agent's (DIR/tls; subjects below),
+# and each host's "Connections from host" decides what it accepts.
 #   zabbix-server.sh setup DIR PG_PORT TRAPPER_PORT WEB_PORT   creates and starts everything
 #   zabbix-server.sh stop-server DIR | start-server DIR        the Zabbix server alone (the fault test)
 #   zabbix-server.sh cache-reload DIR                          zabbix_server -R config_cache_reload, and
@@ -18,6 +20,23 @@ as_pg() { # initdb and postgres refuse to run as root
     if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+# A CA (CN=taskwatch-test-ca), the server's certificate (CN and IP 127.0.0.1, serverAuth) and an
+# agent's (CN=taskwatch-agent, clientAuth), each key unencrypted, valid two days.
+tls() {
+    t=$1
+    mkdir -p "$t"
+    o() { openssl "$@" >>"$t/openssl.log" 2>&1; }
+    o req -x509 -newkey rsa:2048 -nodes -keyout "$t/ca.key" -out "$t/ca.crt" -days 2 -subj /CN=taskwatch-test-ca
+    printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >"$t/server.ext"
+    printf 'extendedKeyUsage=clientAuth\n' >"$t/agent.ext"
+    for name in server agent; do
+        case $name in server) subj=/CN=127.0.0.1 ;; *) subj=/CN=taskwatch-agent ;; esac
+        o req -newkey rsa:2048 -nodes -keyout "$t/$name.key" -out "$t/$name.csr" -subj "$subj"
+        o x509 -req -in "$t/$name.csr" -CA "$t/ca.crt" -CAkey "$t/ca.key" -CAcreateserial -days 2 \
+            -extfile "$t/$name.ext" -out "$t/$name.crt"
+    done
+}
+
 case $cmd in
 setup)
     pg_port=$3 trapper_port=$4 web_port=$5
@@ -27,6 +46,7 @@ setup)
     as_pg "$pgbin/pg_ctl" -D "$dir/pg/data" -l "$dir/pg/postgres.log" -w -t 120 \
         -o "-c listen_addresses=127.0.0.1 -c port=$pg_port -c unix_socket_directories=$dir/pg -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
         start >"$dir/log/pg_ctl.log" 2>&1
+    tls "$dir/tls"
     psql="psql -q -h 127.0.0.1 -p $pg_port -U zabbix -v ON_ERROR_STOP=1"
     $psql -d postgres -c 'CREATE DATABASE zabbix' >/dev/null
     for f in schema images data; do
@@ -60,6 +80,9 @@ StartReportWriters=0
 StartODBCPollers=0
 CacheUpdateFrequency=60
 Timeout=10
+TLSCAFile=$dir/tls/ca.crt
+TLSCertFile=$dir/tls/server.crt
+TLSKeyFile=$dir/tls/server.key
 CONF
     sh "$0" start-server "$dir"
     cp -r /usr/share/zabbix "$dir/web"

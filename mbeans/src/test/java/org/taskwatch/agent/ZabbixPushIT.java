@@ -43,7 +43,10 @@ import org.taskwatch.testing.KernelTests;
  * chose, and the server must show that value and raise the problem; the time from the exit to the
  * problem is printed. Then the faults: the server stopped while processes exit (what was queued
  * arrives with its own time once it is back, what overflowed is counted), and a host name the
- * server does not know (refused with the server's answer, not retried).
+ * server does not know (refused with the server's answer, not retried). Then the README's TLS
+ * example: the server's trapper has a certificate of the script's CA, and a host that accepts only
+ * the agent's certificate (by issuer and subject) takes the agent's values over TLS and refuses an
+ * unencrypted agent; a host naming another subject refuses the agent's certificate.
  *
  * <p>Independent sources: the exit codes and pids are the test's own processes; what Zabbix holds
  * is read through its API, not from the agent.
@@ -58,8 +61,13 @@ class ZabbixPushIT {
     private static int trapperPort;
     private static Api api;
     private static String hostid;
+    private static String tlsHostid;
     private static final String TAG = Long.toString(100_000 + ThreadLocalRandom.current().nextInt(800_000));
     private static final String HOST = "taskwatch-it-" + TAG;
+    /** A host whose "Connections from host" is Certificate only. */
+    private static final String TLS_HOST = "taskwatch-it-tls-" + TAG;
+    /** Certificate only, from a subject that is not the agent's. */
+    private static final String OTHER_SUBJECT_HOST = "taskwatch-it-other-" + TAG;
     /** The crasher's command line carries a secret: it must not leave the agent unmasked. */
     private static final String SECRET = "--password=hunter2" + TAG;
 
@@ -106,15 +114,27 @@ class ZabbixPushIT {
         String templateid = (String) first(api.call("template.get", Map.of("filter", Map.of("host", List.of(TEMPLATE))))).get("templateid");
         String groupid = (String) first(api.call("hostgroup.get", Map.of("filter", Map.of("name", List.of("Templates/Applications")))))
                 .get("groupid");
-        Map<String, Object> created = map(api.call("host.create", Map.of("host", HOST,
+        hostid = createHost(HOST, templateid, groupid, Map.of());
+        // accepts only TLS with a certificate of the test's CA, with the agent certificate's subject
+        tlsHostid = createHost(TLS_HOST, templateid, groupid, Map.of("tls_connect", 4, "tls_accept", 4,
+                "tls_issuer", "CN=taskwatch-test-ca", "tls_subject", "CN=taskwatch-agent"));
+        createHost(OTHER_SUBJECT_HOST, templateid, groupid, Map.of("tls_connect", 4, "tls_accept", 4,
+                "tls_issuer", "CN=taskwatch-test-ca", "tls_subject", "CN=someone-else"));
+        // the new hosts and their trapper discovery rules into the server's configuration cache now, not
+        // at the next CacheUpdateFrequency: else the agent's first discovery value is refused
+        sh(60, "cache-reload", dir.toString());
+    }
+
+    /** A host linked to the template, as an operator makes it; {@code tls}: its encryption settings. */
+    private static String createHost(String name, String templateid, String groupid, Map<String, Object> tls)
+            throws IOException, InterruptedException {
+        Map<String, Object> params = new LinkedHashMap<>(Map.of("host", name,
                 "groups", List.of(Map.of("groupid", groupid)), "templates", List.of(Map.of("templateid", templateid)),
                 // the template's JMX items need a JMX interface; no Java gateway polls it here
                 "interfaces", List.of(Map.of("type", 4, "main", 1, "useip", 1, "ip", "127.0.0.1", "dns", "", "port", "9875")),
-                "macros", List.of(Map.of("macro", "{$TASKWATCH.PUSH}", "value", "1")))));
-        hostid = (String) list(created.get("hostids")).get(0);
-        // the new host and its trapper discovery rule into the server's configuration cache now, not
-        // at the next CacheUpdateFrequency: else the agent's first discovery value is refused
-        sh(60, "cache-reload", dir.toString());
+                "macros", List.of(Map.of("macro", "{$TASKWATCH.PUSH}", "value", "1"))));
+        params.putAll(tls);
+        return (String) list(map(api.call("host.create", params)).get("hostids")).get(0);
     }
 
     /** A free port Zabbix takes as ListenPort: 1024 to 32767, below Linux's ephemeral range. */
@@ -167,7 +187,7 @@ class ZabbixPushIT {
     @Order(1)
     void anExitReachesTheServerAsValueAndProblem() throws Exception {
         JolokiaClient jolokia = startAgent("zabbix.heartbeatSeconds = 2");
-        awaitItemsInServerCache();
+        awaitItemsInServerCache(hostid);
 
         int code = 7;
         Crash c = crash(code, jolokia);
@@ -177,9 +197,9 @@ class ZabbixPushIT {
             problem = await("the problem '" + problemName + "'", () -> problems().stream()
                     .filter(p -> problemName.equals(p.get("name"))).findFirst().orElse(null));
         } catch (AssertionError e) {
-            throw new AssertionError(e.getMessage() + "; the server holds exits " + exitValues(c.exitMillis - 1000)
+            throw new AssertionError(e.getMessage() + "; the server holds exits " + exitValues(hostid, c.exitMillis - 1000)
                     + ", the exit trigger " + api.call("trigger.get", Map.of("itemids",
-                            List.of(item("taskwatch.watch.exit[crasher]").get("itemid")),
+                            List.of(item(hostid, "taskwatch.watch.exit[crasher]").get("itemid")),
                             "output", List.of("value", "state", "error", "lastchange"))) + logs(), e);
         }
         long seenMillis = System.currentTimeMillis();
@@ -189,11 +209,11 @@ class ZabbixPushIT {
                 + " ms by the problem's clock, " + (seenMillis - c.exitMillis) + " ms until problem.get showed it");
 
         // the value itself, and the text naming the pid the test spawned, without its command line
-        assertEquals(List.of((double) code), exitValues(c.exitMillis - 1000));
-        String text = lastText("taskwatch.watch.exit.text[crasher]");
+        assertEquals(List.of((double) code), exitValues(hostid, c.exitMillis - 1000));
+        String text = lastText(hostid, "taskwatch.watch.exit.text[crasher]");
         assertEquals("pid " + c.pid + " exit " + code, text);
         assertFalse(text.contains("hunter2"), text);
-        assertTrue(Long.parseLong(lastValue("taskwatch.push.heartbeat")) > 0, "a heartbeat arrived");
+        assertTrue(Long.parseLong(lastValue(hostid, "taskwatch.push.heartbeat")) > 0, "a heartbeat arrived");
         assertTrue(((Number) JolokiaClient.value(jolokia.get("read/org.taskwatch:type=Monitor/PushSent"))).longValue() > 0);
     }
 
@@ -219,14 +239,14 @@ class ZabbixPushIT {
 
         Crash last = crashes.get(crashes.size() - 1);
         List<Double> values = await("the last exit (18) delivered after the restart", () -> {
-            List<Double> v = exitValues(downMillis);
+            List<Double> v = exitValues(hostid, downMillis);
             return v.contains(18.0) ? v : null;
         });
-        long clock = lastClockMillis("taskwatch.watch.exit[crasher]");
+        long clock = lastClockMillis(hostid, "taskwatch.watch.exit[crasher]");
         assertTrue(clock >= last.exitMillis - 1000 && clock < upMillis,
                 "the value keeps the time of the exit (" + clock + "), not of its delivery (after " + upMillis + ")");
         assertFalse(values.contains(11.0), "the oldest (11) was dropped, not the newest: " + values);
-        String text = lastText("taskwatch.watch.exit.text[crasher]");
+        String text = lastText(hostid, "taskwatch.watch.exit.text[crasher]");
         assertTrue(text.startsWith("pid " + last.pid + " exit 18 ("), text);
         assertTrue(text.contains("crasher-" + TAG) && text.contains("--password=***"), "command line, redacted: " + text);
         assertFalse(text.contains("hunter2"), text);
@@ -248,6 +268,92 @@ class ZabbixPushIT {
         assertEquals(0, pushCounter(jolokia, "PushSent"), status);
         agent.awaitOutput("refused", WAIT);
         assertTrue(agent.output().contains("processed: 0; failed: "), agent.output());
+    }
+
+    // ---- TLS with certificates, as the README sets it up ----
+
+    /**
+     * The README's certificate settings ({@link #tlsSettings}): the discovery, the heartbeat and an
+     * exit reach the host that accepts only certificates (issuer and subject checked by the server).
+     */
+    @Test
+    @Order(4)
+    void withTheReadmesCertificateSettingsAnExitReachesAHostThatAcceptsOnlyCertificates() throws Exception {
+        JolokiaClient jolokia = startAgent(tlsSettings("zabbix.heartbeatSeconds = 2", "zabbix.host = " + TLS_HOST));
+        awaitItemsInServerCache(tlsHostid);
+
+        int code = 9;
+        Crash c = crash(code, jolokia);
+        List<Double> exits = await("exit " + code + " on " + TLS_HOST, () -> {
+            List<Double> v = exitValues(tlsHostid, c.exitMillis - 1000);
+            return v.isEmpty() ? null : v;
+        });
+        assertEquals(List.of((double) code), exits);
+        assertEquals("pid " + c.pid + " exit " + code, lastText(tlsHostid, "taskwatch.watch.exit.text[crasher]"));
+        assertTrue(Long.parseLong(lastValue(tlsHostid, "taskwatch.push.heartbeat")) > 0, "a heartbeat arrived");
+        // (a new watch's first states may be refused: sent before the server's cache had its items)
+        String status = (String) JolokiaClient.value(jolokia.get("read/org.taskwatch:type=Monitor/PushStatus"));
+        assertTrue(pushCounter(jolokia, "PushSent") > 0, status);
+        assertEquals(0, pushCounter(jolokia, "PushQueued"), status);
+        System.out.println("ZabbixPushIT: over TLS with certificates: " + status);
+    }
+
+    /**
+     * The same host, the same agent without the zabbix.tls lines: the server refuses its values
+     * (the host accepts only certificates), and the agent counts them refused, not sent.
+     */
+    @Test
+    @Order(5)
+    void aHostThatAcceptsOnlyCertificatesRefusesAnUnencryptedAgent() throws Exception {
+        // the items exist and took values over TLS (the test before): what is refused now is the connection's kind
+        assertTrue(item(tlsHostid, "taskwatch.push.heartbeat") != null
+                && !"0".equals(item(tlsHostid, "taskwatch.push.heartbeat").get("lastclock")),
+                "runs after the TLS test, which makes the host's items");
+        JolokiaClient jolokia = startAgent("zabbix.heartbeatSeconds = 1", "zabbix.host = " + TLS_HOST);
+        await("refusals counted", () -> pushCounter(jolokia, "PushRefused") > 0 ? true : null);
+        String status = (String) JolokiaClient.value(jolokia.get("read/org.taskwatch:type=Monitor/PushStatus"));
+        assertTrue(status.contains("processed: 0; failed: ") && status.contains("accepts only encrypted connections"), status);
+        assertEquals(0, pushCounter(jolokia, "PushSent"), status);
+    }
+
+    /** A host that names another subject refuses this agent's certificate, and the agent says which setting to check. */
+    @Test
+    @Order(6)
+    void aHostThatNamesAnotherSubjectRefusesTheAgentsCertificate() throws Exception {
+        JolokiaClient jolokia = startAgent(tlsSettings("zabbix.heartbeatSeconds = 1", "zabbix.host = " + OTHER_SUBJECT_HOST));
+        await("refusals counted", () -> pushCounter(jolokia, "PushRefused") > 0 ? true : null);
+        String status = (String) JolokiaClient.value(jolokia.get("read/org.taskwatch:type=Monitor/PushStatus"));
+        assertTrue(status.contains("processed: 0; failed: ") && status.contains("issuer or subject"), status);
+        assertEquals(0, pushCounter(jolokia, "PushSent"), status);
+    }
+
+    /**
+     * {@code extra} and the README's five zabbix.tls lines, with its stores, made by its commands
+     * from the certificates the server script made (once).
+     */
+    private static String[] tlsSettings(String... extra) throws IOException, InterruptedException {
+        Path tls = dir.resolve("tls");
+        Path keyStore = tls.resolve("zabbix-agent.p12");
+        Path trustStore = tls.resolve("zabbix-ca.p12");
+        if (!Files.exists(trustStore)) {
+            run("openssl", "pkcs12", "-export", "-in", tls.resolve("agent.crt").toString(), "-inkey",
+                    tls.resolve("agent.key").toString(), "-out", keyStore.toString(), "-passout", "pass:secret");
+            run(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-importcert", "-noprompt",
+                    "-file", tls.resolve("ca.crt").toString(), "-keystore", trustStore.toString(), "-storetype", "PKCS12",
+                    "-storepass", "secret");
+        }
+        List<String> lines = new ArrayList<>(List.of(extra));
+        lines.addAll(List.of("zabbix.tls.connect = cert",
+                "zabbix.tls.keyStore = " + keyStore, "zabbix.tls.keyStorePassword = secret",
+                "zabbix.tls.trustStore = " + trustStore, "zabbix.tls.trustStorePassword = secret"));
+        return lines.toArray(new String[0]);
+    }
+
+    private static void run(String... command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), String.join(" ", command) + ": " + out);
     }
 
     // ---- the agent and the crasher ----
@@ -302,16 +408,16 @@ class ZabbixPushIT {
      * (the script waits for that sync to end), then until the watch's state, pushed with every
      * heartbeat, has a value.
      */
-    private void awaitItemsInServerCache() throws Exception {
+    private void awaitItemsInServerCache(String hostId) throws Exception {
         long start = System.nanoTime();
         await("the discovery's exit item and its trigger in the database", () -> {
-            Map<String, Object> exit = item("taskwatch.watch.exit[crasher]");
+            Map<String, Object> exit = item(hostId, "taskwatch.watch.exit[crasher]");
             return exit == null || list(api.call("trigger.get", Map.of("itemids", List.of(exit.get("itemid")),
                     "output", List.of("triggerid")))).isEmpty() ? null : true;
         });
         sh(60, "cache-reload", dir.toString());
         await("the pushed watch's state item has a value", () -> {
-            Map<String, Object> state = item("taskwatch.watch.state[crasher]");
+            Map<String, Object> state = item(hostId, "taskwatch.watch.state[crasher]");
             return state != null && !"0".equals(state.get("lastclock")) ? true : null;
         });
         System.out.println("ZabbixPushIT: discovery pushed -> items taking values: "
@@ -320,30 +426,30 @@ class ZabbixPushIT {
 
     // ---- what the server says, through its API ----
 
-    private static Map<String, Object> item(String key) throws IOException, InterruptedException {
-        List<Object> items = list(api.call("item.get", Map.of("hostids", List.of(hostid), "filter", Map.of("key_", List.of(key)),
+    private static Map<String, Object> item(String hostId, String key) throws IOException, InterruptedException {
+        List<Object> items = list(api.call("item.get", Map.of("hostids", List.of(hostId), "filter", Map.of("key_", List.of(key)),
                 "output", List.of("itemid", "key_", "lastvalue", "lastclock", "value_type"))));
         return items.isEmpty() ? null : map(items.get(0));
     }
 
-    private static String lastValue(String key) throws IOException, InterruptedException {
-        return (String) item(key).get("lastvalue");
+    private static String lastValue(String hostId, String key) throws IOException, InterruptedException {
+        return (String) item(hostId, key).get("lastvalue");
     }
 
-    private static long lastClockMillis(String key) throws IOException, InterruptedException {
-        return clockMillis(newest(key));
+    private static long lastClockMillis(String hostId, String key) throws IOException, InterruptedException {
+        return clockMillis(newest(hostId, key));
     }
 
-    private static String lastText(String key) throws IOException, InterruptedException {
-        return (String) newest(key).get("value");
+    private static String lastText(String hostId, String key) throws IOException, InterruptedException {
+        return (String) newest(hostId, key).get("value");
     }
 
     /**
      * The value with the latest time. Not history.get's first: it sorts by whole seconds only, and
      * the exits of one test often fall in the same second.
      */
-    private static Map<String, Object> newest(String key) throws IOException, InterruptedException {
-        return history(key, 0, 100).stream().max(Comparator.comparingLong(ZabbixPushIT::clockNanos)).orElseThrow();
+    private static Map<String, Object> newest(String hostId, String key) throws IOException, InterruptedException {
+        return history(hostId, key, 0, 100).stream().max(Comparator.comparingLong(ZabbixPushIT::clockNanos)).orElseThrow();
     }
 
     private static long clockNanos(Map<String, Object> h) {
@@ -355,15 +461,15 @@ class ZabbixPushIT {
     }
 
     /** The exit statuses the server holds for the crasher since {@code sinceMillis}, oldest first. */
-    private static List<Double> exitValues(long sinceMillis) throws IOException, InterruptedException {
-        return history("taskwatch.watch.exit[crasher]", sinceMillis / 1000, 100).stream()
+    private static List<Double> exitValues(String hostId, long sinceMillis) throws IOException, InterruptedException {
+        return history(hostId, "taskwatch.watch.exit[crasher]", sinceMillis / 1000, 100).stream()
                 .sorted(Comparator.comparingLong(ZabbixPushIT::clockNanos))
                 .map(h -> Double.parseDouble((String) h.get("value"))).toList();
     }
 
     /** Newest first by whole seconds (history.get's order within a second is not the values' order). */
-    private static List<Map<String, Object>> history(String key, long fromSeconds, int limit) throws IOException, InterruptedException {
-        Map<String, Object> i = item(key);
+    private static List<Map<String, Object>> history(String hostId, String key, long fromSeconds, int limit) throws IOException, InterruptedException {
+        Map<String, Object> i = item(hostId, key);
         Map<String, Object> q = new LinkedHashMap<>();
         q.put("itemids", List.of(i.get("itemid")));
         q.put("history", Integer.parseInt((String) i.get("value_type")));

@@ -90,7 +90,11 @@ public final class ZabbixTarget implements PushTarget {
         int refused = (int) Math.min(batch.size(), ((long) a.failed() * batch.size() + values.size() - 1) / values.size());
         return new Result(batch.size() - refused, refused, a.info() + " for host '" + settings.host() + "' (values "
                 + keys(values) + "): the server does not know the host, or these items are not trapper items of it"
-                + " (the template not linked, or a new watch's items not yet in its configuration cache)");
+                + " (the template not linked, or a new watch's items not yet in its configuration cache)"
+                + (settings.tls() == null
+                        ? ", or the host accepts only encrypted connections (its Connections from host) and zabbix.tls.connect"
+                                + " is unencrypted"
+                        : ", or the host's certificate issuer or subject is not this agent's certificate's"));
     }
 
     private boolean needsDiscovery(List<PushMessage> batch) {
