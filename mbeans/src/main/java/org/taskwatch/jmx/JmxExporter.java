@@ -80,6 +80,8 @@ public final class JmxExporter implements TaskMonitor.WatchLifecycleListener, Se
             Map.entry("PushRefused", "Push messages a destination answered no to (unknown host or item), not retried;"
                     + " PushStatus has the answer"),
             Map.entry("PushQueued", "Push messages waiting now for their destination"),
+            Map.entry("PushOldestWaitSeconds", "How long the oldest push message still waiting has waited, in seconds"
+                    + " (the longest of all destinations; 0 while none waits): grows while a destination is down"),
             Map.entry("PushStatus", "One line per push destination: sent, queued, dropped, refused, failed attempts,"
                     + " and the last error with its time and the server's answer"),
             Map.entry("ForkCount", "Process forks seen since start"),

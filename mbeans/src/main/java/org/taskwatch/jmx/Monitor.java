@@ -310,6 +310,9 @@ final class Monitor implements MonitorMXBean, MonitorListener {
     @Override public long getPushDropped() { return pushes.get().stream().mapToLong(org.taskwatch.push.PushStats::dropped).sum(); }
     @Override public long getPushRefused() { return pushes.get().stream().mapToLong(org.taskwatch.push.PushStats::refused).sum(); }
     @Override public int getPushQueued() { return pushes.get().stream().mapToInt(org.taskwatch.push.PushStats::queued).sum(); }
+    @Override public int getPushOldestWaitSeconds() {
+        return pushes.get().stream().mapToInt(org.taskwatch.push.PushStats::oldestWaitSeconds).max().orElse(0);
+    }
     @Override public String getPushStatus() { return String.join("\n", org.taskwatch.push.Pushes.describe(pushes.get())); }
 
     void pushes(java.util.function.Supplier<java.util.List<org.taskwatch.push.PushStats>> stats) {

@@ -109,6 +109,13 @@ public interface MonitorMXBean {
     /** Push messages waiting now (point-in-time). */
     int getPushQueued();
 
+    /**
+     * How long the oldest push message still waiting has waited, in seconds, the longest of all
+     * destinations (point-in-time; 0 while none waits): it grows while a destination is down or
+     * unreachable, long before its queue overflows or its messages grow too old to send.
+     */
+    int getPushOldestWaitSeconds();
+
     /** One line per push destination: its counters and its last error with the server's answer; empty: no push. */
     String getPushStatus();
 }

@@ -48,6 +48,7 @@ public final class PushQueue implements AutoCloseable {
     private long droppedLogged; // dropped as last logged, and when
     private long dropLogNanos = Long.MIN_VALUE;
     private int inFlight;
+    private long inFlightQueuedNanos; // when the oldest message of the batch in flight was queued
     private String refusalLogged = ""; // the last refusal logged, numbers masked, and when
     private long refusalLogNanos;
     private long refusedUnlogged;
@@ -90,9 +91,13 @@ public final class PushQueue implements AutoCloseable {
 
     /** The counters now. */
     public PushStats stats() {
+        long now = System.nanoTime();
         synchronized (lock) {
-            return new PushStats(target.name(), queue.size() + inFlight, sent, dropped, refused, failedAttempts, lastError,
-                    lastErrorMillis, lastSentMillis);
+            // a batch in flight was taken from the head: its first message is the oldest
+            long oldest = inFlight > 0 ? inFlightQueuedNanos : queue.isEmpty() ? now : queue.peekFirst().queuedNanos();
+            int waited = (int) TimeUnit.NANOSECONDS.toSeconds(now - oldest); // at most maxAgeSeconds (a day)
+            return new PushStats(target.name(), queue.size() + inFlight, waited, sent, dropped, refused, failedAttempts,
+                    lastError, lastErrorMillis, lastSentMillis);
         }
     }
 
@@ -114,10 +119,7 @@ public final class PushQueue implements AutoCloseable {
                     return;
                 }
                 expire(System.nanoTime());
-                while (!queue.isEmpty() && batch.size() < settings.maxBatch()) {
-                    batch.add(queue.pollFirst());
-                }
-                inFlight = batch.size();
+                takeBatch(batch);
             }
             if (batch.isEmpty()) {
                 continue;
@@ -191,6 +193,17 @@ public final class PushQueue implements AutoCloseable {
             }
         }
         batch.clear();
+    }
+
+    /** Moves up to maxBatch messages from the head into {@code batch}, in flight from now. Under lock. */
+    private void takeBatch(List<Queued> batch) {
+        while (!queue.isEmpty() && batch.size() < settings.maxBatch()) {
+            batch.add(queue.pollFirst());
+        }
+        inFlight = batch.size();
+        if (inFlight > 0) {
+            inFlightQueuedNanos = batch.get(0).queuedNanos();
+        }
     }
 
     /** Drops what has waited longer than maxAgeSeconds. Under lock. */
@@ -277,10 +290,7 @@ public final class PushQueue implements AutoCloseable {
         List<Queued> batch = new ArrayList<>();
         while (System.nanoTime() < deadline && !sender.isAlive()) {
             synchronized (lock) {
-                while (!queue.isEmpty() && batch.size() < settings.maxBatch()) {
-                    batch.add(queue.pollFirst());
-                }
-                inFlight = batch.size();
+                takeBatch(batch);
             }
             if (batch.isEmpty() || !sendOnce(batch)) {
                 break;

@@ -43,8 +43,9 @@ public final class Pushes implements AutoCloseable {
     public static List<String> describe(List<PushStats> stats) {
         List<String> lines = new ArrayList<>();
         for (PushStats s : stats) {
-            lines.add(s.target() + ": sent " + s.sent() + ", queued " + s.queued() + ", dropped " + s.dropped() + ", refused "
-                    + s.refused() + ", failed attempts " + s.failedAttempts()
+            lines.add(s.target() + ": sent " + s.sent() + ", queued " + s.queued()
+                    + (s.queued() == 0 ? "" : " (the oldest waiting " + s.oldestWaitSeconds() + " s)")
+                    + ", dropped " + s.dropped() + ", refused " + s.refused() + ", failed attempts " + s.failedAttempts()
                     + (s.lastError().isEmpty() ? "" : ", last error at " + Instant.ofEpochMilli(s.lastErrorMillis()) + ": "
                             + s.lastError()));
         }

@@ -86,6 +86,49 @@ class PushQueueTest {
         }
     }
 
+    /**
+     * The oldest message's wait grows while the target is down (whether the batch is queued or in
+     * flight: here a send hangs), is the first message's, not the last's, and drops to 0 once the
+     * target took everything. Lower bounds from the test's own clock, so a slow machine cannot fail it.
+     */
+    @Test
+    void theOldestWaitGrowsWhileTheTargetIsDownAndEndsWhenItTakesThem() throws Exception {
+        MemoryTarget t = new MemoryTarget();
+        t.down = true;
+        try (PushQueue q = new PushQueue(t, FAST, m -> { })) {
+            assertEquals(0, q.stats().oldestWaitSeconds(), "nothing waits");
+            long first = System.nanoTime();
+            q.offer(beat(1));
+            Thread.sleep(1_100);
+            q.offer(beat(2)); // waits about 1 s less
+            await(() -> q.stats().failedAttempts() >= 1, "a failed send");
+            Thread.sleep(1_100);
+            PushStats s = q.stats();
+            long sinceFirst = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - first);
+            assertEquals(2, s.queued());
+            assertTrue(s.oldestWaitSeconds() >= 2 && s.oldestWaitSeconds() <= sinceFirst,
+                    "the first message's wait (2 to " + sinceFirst + " s), not the second's: " + s);
+
+            CountDownLatch hang = new CountDownLatch(1); // the next send takes the batch and hangs: in flight
+            t.hang = hang;
+            int calls = t.calls;
+            await(() -> t.calls > calls, "a send in flight");
+            Thread.sleep(1_100);
+            PushStats inFlight = q.stats();
+            assertEquals(2, inFlight.queued(), "in flight counts as waiting");
+            assertTrue(inFlight.oldestWaitSeconds() >= 3, "in flight, still the first message's wait: " + inFlight);
+            assertTrue(Pushes.describe(List.of(inFlight)).get(0).contains("queued 2 (the oldest waiting "
+                    + inFlight.oldestWaitSeconds() + " s)"), Pushes.describe(List.of(inFlight)).get(0));
+
+            t.down = false;
+            t.hang = null;
+            hang.countDown();
+            await(() -> q.stats().sent() == 2, "both sent");
+            assertEquals(0, q.stats().oldestWaitSeconds());
+            assertTrue(!Pushes.describe(List.of(q.stats())).get(0).contains("waiting"), "no wait shown while none waits");
+        }
+    }
+
     @Test
     void holdsWhileDownThenDeliversAndCountsOverflow() throws Exception {
         MemoryTarget t = new MemoryTarget();

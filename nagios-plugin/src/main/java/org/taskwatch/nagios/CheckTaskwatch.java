@@ -102,7 +102,7 @@ public final class CheckTaskwatch {
             case RATE: return new RateCheck(o.rateType, o.window(), o.thresholds());
             case WATCH: return new WatchCheck(o.watchName, o.window(), o.thresholds());
             case LIST_WATCHES: return new ListWatchesCheck();
-            case PUSH: return new PushCheck(o.thresholds());
+            case PUSH: return new PushCheck(o.thresholds(), o.maxWait());
             default: return new HealthCheck(o.window(), o.thresholds());
         }
     }
@@ -175,7 +175,7 @@ public final class CheckTaskwatch {
     static String usage() {
         return "Usage: check_taskwatch (--alive PID | --pidfile FILE | --command REGEX | --exits REGEX [--nonzero]\n"
                 + "         | --rate fork|exec|exit | --health | --watch NAME | --list-watches | --push)\n"
-                + "         [--window SECONDS] [-w RANGE] [-c RANGE]\n"
+                + "         [--window SECONDS] [--max-wait SECONDS] [-w RANGE] [-c RANGE]\n"
                 + "         [-U URL] [--user USER --password PASSWORD] [-t SECONDS] [--raw | --raw-state] [-v]...\n";
     }
 
@@ -209,7 +209,10 @@ public final class CheckTaskwatch {
                 + "                        low-level discovery JSON [{\"{#WATCH}\":\"nginx\"},...]\n"
                 + " --push                 whether the agent's pushes (Zabbix, Icinga 2, Nagios) arrive:\n"
                 + "                        thresholds on messages dropped or refused since the agent\n"
-                + "                        started, default -w 0; UNKNOWN when it pushes nowhere\n"
+                + "                        started, default -w 0; WARNING too when a message has waited\n"
+                + "                        longer than --max-wait for its destination (default "
+                + Options.DEFAULT_MAX_WAIT + " s);\n"
+                + "                        UNKNOWN when it pushes nowhere\n"
                 + "\n"
                 + "Options:\n"
                 + " -h, --help             print this help\n"
@@ -221,6 +224,8 @@ public final class CheckTaskwatch {
                 + " -c, --critical=RANGE   CRITICAL when the value is outside RANGE\n"
                 + "     --window=SECONDS   the window for --command, --exits, --rate, --health, --watch (default "
                 + Options.DEFAULT_WINDOW + ")\n"
+                + "     --max-wait=SECONDS for --push: WARNING once a message has waited longer than\n"
+                + "                        this for its destination (default " + Options.DEFAULT_MAX_WAIT + ")\n"
                 + " -t, --timeout=SECONDS  UNKNOWN after this long, whatever the agent does (default "
                 + Options.DEFAULT_TIMEOUT + ")\n"
                 + "     --raw              print only the number (for Zabbix UserParameters): --alive 1/0,\n"

@@ -18,6 +18,8 @@ final class Options {
     static final int DEFAULT_TIMEOUT = 10;
     static final int DEFAULT_WINDOW = 300;
     static final int MAX_WINDOW = 86_400;
+    /** {@code --push}: WARNING once a message has waited longer than this for its destination. */
+    static final int DEFAULT_MAX_WAIT = 120;
     static final int MAX_RATE_WINDOW = 3_600;
 
     /** A bad command line; the message says which option and why. */
@@ -46,6 +48,7 @@ final class Options {
     String regex;
     boolean nonzero;
     Integer window;
+    Integer maxWait;
     String rateType;
     String watchName;
     URI url;
@@ -150,6 +153,7 @@ final class Options {
         switch (name) {
             case "url": case "timeout": case "warning": case "critical": case "alive": case "pidfile":
             case "command": case "exits": case "window": case "rate": case "user": case "password": case "watch":
+            case "max-wait":
                 return true;
             default:
                 return false;
@@ -190,6 +194,7 @@ final class Options {
             case "command": mode(Mode.COMMAND); regex = pattern("--command", v); break;
             case "exits": mode(Mode.EXITS); regex = pattern("--exits", v); break;
             case "window": window = whole("--window", v, 1, MAX_WINDOW); break;
+            case "max-wait": maxWait = whole("--max-wait", v, 1, MAX_WINDOW); break;
             case "rate":
                 mode(Mode.RATE);
                 if (!v.equals("fork") && !v.equals("exec") && !v.equals("exit")) {
@@ -248,6 +253,9 @@ final class Options {
         if (mode == Mode.LIST_WATCHES && (warning != null || critical != null || window != null)) {
             throw new UsageException("--list-watches takes no -w/-c or --window: it lists the declared watches' names");
         }
+        if (maxWait != null && mode != Mode.PUSH) {
+            throw new UsageException("--max-wait only applies to --push");
+        }
         if (mode == Mode.PUSH && window != null) {
             throw new UsageException("--window does not apply to --push: its counts are since the agent started");
         }
@@ -270,6 +278,10 @@ final class Options {
         if (url == null) {
             url = url(DEFAULT_URL);
         }
+    }
+
+    int maxWait() {
+        return maxWait == null ? DEFAULT_MAX_WAIT : maxWait;
     }
 
     int window() {

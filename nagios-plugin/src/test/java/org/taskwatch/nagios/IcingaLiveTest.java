@@ -212,6 +212,12 @@ class IcingaLiveTest {
         // the agent could not send them: they wait in its queue
         awaitAttribute("PushQueued", v -> ((Number) v).longValue() >= 3);
         assertTrue(String.valueOf(attribute("PushStatus")).contains("unreachable"), String.valueOf(attribute("PushStatus")));
+        // the operator's active check meanwhile: nothing lost yet, but the messages wait too long
+        // (-w: the refusals of the orphan service, Order 2, are not what this looks at)
+        String[] push = {"--push", "--max-wait", "1", "-w", "1000000", "-U", jolokia};
+        Plugin.Run stuck = Plugin.runUntil("(more than 1 s)", push);
+        assertEquals(1, stuck.exit(), stuck.toString());
+        assertTrue(stuck.line().contains(" 0 dropped, "), stuck.toString());
         long back = System.currentTimeMillis();
         icinga.start();
         Map<String, Object> r = awaitResult(HOST, "job", x -> output(x).contains("pid " + pids.get(2) + " "));
@@ -225,6 +231,8 @@ class IcingaLiveTest {
         assertTrue(((Number) r.get("execution_end")).doubleValue() * 1000 >= firstExit - 1000, r.toString());
         awaitAttribute("PushQueued", v -> ((Number) v).longValue() == 0);
         assertEquals(0L, ((Number) attribute("PushDropped")).longValue());
+        Plugin.Run delivered = Plugin.run(push);
+        assertEquals(0, delivered.exit(), delivered.toString());
     }
 
     @Test

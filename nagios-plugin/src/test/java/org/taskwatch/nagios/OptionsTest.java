@@ -22,6 +22,16 @@ class OptionsTest {
     }
 
     @Test
+    void maxWaitIsForPushOnlyAndInSeconds() throws Exception {
+        assertEquals(Options.DEFAULT_MAX_WAIT, ok("--push").maxWait());
+        assertEquals(300, ok("--push", "--max-wait", "300").maxWait());
+        assertEquals(60, ok("--push", "--max-wait=60").maxWait());
+        assertEquals("--max-wait only applies to --push", bad("--health", "--max-wait", "60"));
+        assertTrue(bad("--push", "--max-wait", "0").contains("--max-wait"), bad("--push", "--max-wait", "0"));
+        assertTrue(bad("--push", "--max-wait", "2m").contains("--max-wait"), bad("--push", "--max-wait", "2m"));
+    }
+
+    @Test
     void everyModeWithDefaults() throws Exception {
         Options a = ok("--alive", "1234");
         assertEquals(Options.Mode.ALIVE, a.mode);

@@ -583,8 +583,13 @@ class PluginProcessTest {
     // ---- --push ----
 
     private static void pushValues(long sent, long dropped, long refused, int queued, String status) {
+        pushValues(sent, dropped, refused, queued, queued == 0 ? 0 : 3, status);
+    }
+
+    private static void pushValues(long sent, long dropped, long refused, int queued, long oldestWait, String status) {
         agent.value("{\"PushSent\":" + sent + ",\"PushDropped\":" + dropped + ",\"PushRefused\":" + refused
-                + ",\"PushQueued\":" + queued + ",\"PushStatus\":" + Json.quote(status) + "}");
+                + ",\"PushQueued\":" + queued + ",\"PushOldestWaitSeconds\":" + oldestWait
+                + ",\"PushStatus\":" + Json.quote(status) + "}");
     }
 
     @Test
@@ -595,13 +600,14 @@ class PluginProcessTest {
         pushValues(42, 0, 0, 1, zabbix + "\n" + icinga);
         Plugin.Run ok = check("--push");
         assertEquals(0, ok.exit(), ok.toString());
-        assertEquals("push to 2 destinations: 42 sent, 0 dropped, 0 refused, 1 queued", ok.text());
-        assertEquals("'lost'=0;0;;0 'sent'=42c 'dropped'=0c 'refused'=0c 'queued'=1;;;0", ok.perfdata());
+        assertEquals("push to 2 destinations: 42 sent, 0 dropped, 0 refused, 1 queued, the oldest waiting 3 s", ok.text());
+        assertEquals("'lost'=0;0;;0 'sent'=42c 'dropped'=0c 'refused'=0c 'queued'=1;;;0 'oldest_wait'=3s;120;;0",
+                ok.perfdata());
         String[] v = check0("--push", "-v").stdout().split("\n");
         assertEquals(List.of(zabbix, icinga), List.of(v).subList(1, 3), "each destination with its last error: " + List.of(v));
         Map<String, Object> asked = agent.lastRequest().json();
         assertEquals("read", asked.get("type"));
-        assertEquals(PushCheck.ATTRIBUTES, asked.get("attribute"), "one request for all five");
+        assertEquals(PushCheck.ATTRIBUTES, asked.get("attribute"), "one request for all six");
 
         pushValues(42, 11, 2, 0, zabbix);
         Plugin.Run lost = check("--push");
@@ -611,6 +617,26 @@ class PluginProcessTest {
         assertEquals(0, tolerated.exit(), tolerated.toString());
         Plugin.Run raw = wellFormedRaw(run("--push", "--raw", "-U", agent.url()));
         assertEquals("13\n", raw.stdout(), "dropped plus refused");
+    }
+
+    @Test
+    void pushWarnsWhenAMessageWaitedLongerThanMaxWaitThoughNothingIsLostYet() throws Exception {
+        String icinga = "icinga https://127.0.0.1:5665: sent 2, queued 4 (the oldest waiting 121 s), dropped 0, refused 0,"
+                + " failed attempts 30, last error at 2026-12-02T12:00:00Z: icinga https://127.0.0.1:5665 unreachable:"
+                + " connection refused";
+        pushValues(2, 0, 0, 4, 121, icinga);
+        Plugin.Run stuck = check("--push");
+        assertEquals(1, stuck.exit(), stuck.toString());
+        assertEquals("push to 1 destination: 2 sent, 0 dropped, 0 refused, 4 queued, the oldest waiting 121 s (more than"
+                + " 120 s)", stuck.text());
+        assertTrue(stuck.perfdata().endsWith(" 'oldest_wait'=121s;120;;0"), stuck.perfdata());
+        Plugin.Run patient = check("--push", "--max-wait", "300");
+        assertEquals(0, patient.exit(), patient.toString());
+        assertTrue(patient.perfdata().endsWith(" 'oldest_wait'=121s;300;;0"), patient.perfdata());
+        pushValues(2, 0, 0, 4, 120, icinga);
+        assertEquals(0, check("--push").exit(), "120 s is not more than 120");
+        Plugin.Run raw = wellFormedRaw(run("--push", "--raw", "-U", agent.url()));
+        assertEquals("0\n", raw.stdout(), "--raw stays dropped plus refused");
     }
 
     @Test
