@@ -133,6 +133,16 @@ class AgentIT {
     }
 
 
+    /** The JDK HTTP server's idle-connection timer wakes an idle agent once a minute, not every 10 s. */
+    @Test
+    void theHttpServersIdleTimerTicksOnceAMinute() throws Exception {
+        try (AgentProcess a = agent("--no-jmx")) {
+            JolokiaClient j = new JolokiaClient(a.jolokiaUrl);
+            assertEquals("60000", JolokiaClient.value(j.get(
+                    "read/java.lang:type=Runtime/SystemProperties/sun.net.httpserver.clockTick")), a.output());
+        }
+    }
+
     @Test
     void policyDeniesWritesForeignExecAndForeignOrigins() throws Exception {
         try (AgentProcess a = agent("--no-jmx")) {
