@@ -89,12 +89,24 @@ public final class ZabbixTarget implements PushTarget {
         // Zabbix says how many values failed, not which: count the messages' share, rounded up
         int refused = (int) Math.min(batch.size(), ((long) a.failed() * batch.size() + values.size() - 1) / values.size());
         return new Result(batch.size() - refused, refused, a.info() + " for host '" + settings.host() + "' (values "
-                + keys(values) + "): the server does not know the host, or these items are not trapper items of it"
-                + " (the template not linked, or a new watch's items not yet in its configuration cache)"
-                + (settings.tls() == null
-                        ? ", or the host accepts only encrypted connections (its Connections from host) and zabbix.tls.connect"
-                                + " is unencrypted"
-                        : ", or the host's certificate issuer or subject is not this agent's certificate's"));
+                + keys(values) + "): " + refusalCauses(a, settings.tls() != null));
+    }
+
+    /**
+     * What may have made the server refuse values, for the operator: it says only how many. When
+     * it took some of the batch, the host is known and the connection acceptable, so only items
+     * can be wrong; when it took none, the host too, or (Zabbix checks a host's "Connections from
+     * host" per value) the connection's kind.
+     */
+    static String refusalCauses(ZabbixProtocol.Answer a, boolean tls) {
+        String items = " (the template not linked, or a new watch's items not yet in its configuration cache)";
+        if (a.processed() > 0) {
+            return "these items are not trapper items of the host" + items;
+        }
+        return "the server does not know the host, or these items are not trapper items of it" + items
+                + (tls ? ", or the host's certificate issuer or subject is not this agent's certificate's"
+                        : ", or the host accepts only encrypted connections (its Connections from host) and zabbix.tls.connect"
+                                + " is unencrypted");
     }
 
     private boolean needsDiscovery(List<PushMessage> batch) {

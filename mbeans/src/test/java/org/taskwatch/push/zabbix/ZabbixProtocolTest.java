@@ -95,4 +95,21 @@ class ZabbixProtocolTest {
         assertTrue(ZabbixSettings.tlsModeProblem("psk").contains("not supported"));
         assertEquals(null, ZabbixSettings.tlsModeProblem("cert"));
     }
+
+    @Test
+    void aRefusalNamesWhatCanBeWrongWithWhatTheServerTookIntoAccount() throws Exception {
+        ZabbixProtocol.Answer none = ZabbixProtocol.answer(
+                "{\"response\":\"success\",\"info\":\"processed: 0; failed: 2; total: 2; seconds spent: 0.000061\"}");
+        ZabbixProtocol.Answer some = ZabbixProtocol.answer(
+                "{\"response\":\"success\",\"info\":\"processed: 2; failed: 2; total: 4; seconds spent: 0.000537\"}");
+        assertTrue(ZabbixTarget.refusalCauses(none, false).startsWith("the server does not know the host"));
+        assertTrue(ZabbixTarget.refusalCauses(none, false).endsWith("accepts only encrypted connections (its Connections"
+                + " from host) and zabbix.tls.connect is unencrypted"));
+        assertTrue(ZabbixTarget.refusalCauses(none, true).endsWith("issuer or subject is not this agent's certificate's"));
+        // the host took some values: it is known and the connection is of a kind it accepts
+        String items = ZabbixTarget.refusalCauses(some, true);
+        assertTrue(items.startsWith("these items are not trapper items of the host"), items);
+        assertFalse(items.contains("does not know") || items.contains("certificate") || items.contains("encrypted"), items);
+    }
+
 }
