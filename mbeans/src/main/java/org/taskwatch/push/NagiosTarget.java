@@ -1,18 +1,13 @@
 package org.taskwatch.push;
 
-import java.io.FileNotFoundException;
-import java.io.FileOutputStream;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.taskwatch.check.WatchVerdict;
+import org.taskwatch.kernel.FifoWriter;
+import org.taskwatch.kernel.NativeException;
 
 /**
  * Nagios' (and Naemon's, and Icinga 1's) external command file: each exit and state of a
@@ -20,26 +15,22 @@ import org.taskwatch.check.WatchVerdict;
  * the service named after the watch. The time is when it happened, so results queued while
  * Nagios was down arrive with their own times.
  *
- * <p>The command file is a FIFO that Nagios makes at start, holds open while it runs and removes
- * when it stops: a missing file is "unreachable" (retried). A FIFO that a Nagios that died left
- * behind has no reader, and opening it for writing would wait for ever: after
- * {@value #OPEN_TIMEOUT_MILLIS} ms the open is released and counted as unreachable too. Lines are
- * written {@value #PIPE_BUF} bytes at most at a time, whole lines only, so that a FIFO never
- * interleaves them with another writer's. Nagios does not answer: a result for a service it does
+ * <p>The command file is a FIFO that Nagios makes at start and holds open while it runs: a missing
+ * file is "unreachable" (retried). A FIFO left behind by a Nagios that stopped or died has no
+ * reader: the open ({@link FifoWriter}, non-blocking) fails at once and that is unreachable too,
+ * as is a FIFO that stays full for {@value #WRITE_TIMEOUT_MILLIS} ms (a Nagios that stopped
+ * reading). A blocking open, as before, waited for a reader, and when the path was replaced
+ * meanwhile (a new Nagios making its own FIFO) it waited on the old one for ever and stopped every
+ * push to Nagios. Lines are written {@value FifoWriter#PIPE_BUF} bytes at most at a time, whole
+ * lines only, so that a FIFO never interleaves them with another writer's. Nagios does not answer: a result for a service it does
  * not know is only in its log ("Passive check result was received for service ... but the service
  * could not be found").
  *
  * <p>Threading: called by its queue's sender thread only.
  */
 public final class NagiosTarget implements PushTarget {
-    static final long OPEN_TIMEOUT_MILLIS = 2000;
-    /** Writes to a pipe up to this size are atomic (Linux, POSIX minimum 512). */
-    static final int PIPE_BUF = 4096;
-    private static final ScheduledExecutorService RELEASER = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "taskwatch-push-nagios-open");
-        t.setDaemon(true);
-        return t;
-    });
+    /** How long a write may wait for room in a full FIFO (a Nagios that stopped reading) before it counts as unreachable. */
+    static final int WRITE_TIMEOUT_MILLIS = 2000;
 
     private final Path commandFile;
     private final String host;
@@ -87,55 +78,22 @@ public final class NagiosTarget implements PushTarget {
         if (!Files.exists(commandFile)) {
             throw new IOException("no command file " + commandFile + " (Nagios not running, or check_external_commands=0?)");
         }
-        try (FileOutputStream out = open()) {
+        try (FifoWriter out = FifoWriter.open(commandFile)) {
             int from = 0;
             while (from < text.length) {
-                int to = Math.min(text.length, from + PIPE_BUF);
+                int to = Math.min(text.length, from + FifoWriter.PIPE_BUF);
                 if (to < text.length) {
                     while (to > from + 1 && text[to - 1] != '\n') {
                         to--; // whole lines in each write
                     }
                 }
-                out.write(text, from, to - from);
+                out.write(text, from, to - from, WRITE_TIMEOUT_MILLIS);
                 from = to;
             }
-        } catch (FileNotFoundException e) {
-            throw new IOException("cannot open " + commandFile + ": " + e.getMessage(), e);
+        } catch (FifoWriter.NoReaderException e) {
+            throw new IOException("nothing reads " + commandFile + " (a FIFO left behind by a Nagios that is not running?)", e);
+        } catch (NativeException e) {
+            throw new IOException("cannot write " + commandFile + ": " + e.getMessage(), e);
         }
-    }
-
-    /**
-     * Opens the command file for writing. A FIFO without a reader makes open(2) wait: then, after
-     * the timeout, this opens it for reading and writing (which Linux lets through at once), which
-     * releases the waiting open; whichever of the two comes first decides, and a released open
-     * writes nothing.
-     */
-    private FileOutputStream open() throws IOException {
-        AtomicBoolean decided = new AtomicBoolean();
-        var release = RELEASER.schedule(() -> {
-            if (decided.compareAndSet(false, true) && Files.exists(commandFile) && !Files.isRegularFile(commandFile)) {
-                try {
-                    new RandomAccessFile(commandFile.toFile(), "rw").close();
-                    return true;
-                } catch (IOException e) {
-                    return false; // gone meanwhile: the waiting open fails by itself
-                }
-            }
-            return false;
-        }, OPEN_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
-        FileOutputStream out;
-        try {
-            out = new FileOutputStream(commandFile.toFile(), true);
-        } catch (IOException e) {
-            decided.set(true);
-            release.cancel(false);
-            throw e;
-        }
-        if (decided.compareAndSet(false, true)) {
-            release.cancel(false);
-            return out;
-        }
-        out.close();
-        throw new IOException("nothing reads " + commandFile + " (a FIFO left behind by a Nagios that is not running?)");
     }
 }

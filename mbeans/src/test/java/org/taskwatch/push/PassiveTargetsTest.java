@@ -7,12 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.RandomAccessFile;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -103,19 +103,46 @@ class PassiveTargetsTest {
     void nagiosGetsOneLinePerResult(@TempDir Path dir) throws Exception {
         Path fifo = dir.resolve("nagios.cmd");
         assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
-        CompletableFuture<String> read = CompletableFuture.supplyAsync(() -> {
-            try {
-                return Files.readString(fifo);
-            } catch (IOException e) {
-                throw new IllegalStateException(e);
+        // as Nagios does: the FIFO held open for reading (read and write: Linux opens that at once)
+        try (RandomAccessFile nagios = new RandomAccessFile(fifo.toFile(), "rw")) {
+            NagiosTarget t = new NagiosTarget(fifo, "web01");
+            assertEquals(PushTarget.Result.allAccepted(2), t.send(List.of(crash(), PushMessage.heartbeat(AT), crash())));
+            String line = "[1796208000] PROCESS_SERVICE_CHECK_RESULT;web01;crash;2;TASKWATCH CRITICAL - crash: 0 running,"
+                    + " expected 1:; non-zero exit 0 s ago: pid 4242 exit 7 at 2026-12-02T10:40:00.123Z|'running'=0;;1:;0"
+                    + " 'exits'=1c 'nonzero_exits'=1c 'restarts'=0c\n";
+            byte[] got = new byte[2 * line.getBytes(StandardCharsets.UTF_8).length];
+            nagios.readFully(got);
+            assertEquals(line + line, new String(got, StandardCharsets.UTF_8));
+        }
+    }
+
+    /**
+     * A Nagios that holds its FIFO open but stopped reading: once the pipe is full, a send fails
+     * as unreachable after the write timeout instead of waiting for ever (and is retried).
+     */
+    @Test
+    void aFullFifoIsUnreachableAfterTheTimeoutNotAHang(@TempDir Path dir) throws Exception {
+        Path fifo = dir.resolve("nagios.cmd");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        try (RandomAccessFile stuck = new RandomAccessFile(fifo.toFile(), "rw")) {
+            NagiosTarget t = new NagiosTarget(fifo, "web01");
+            IOException full = null;
+            int sent = 0;
+            long start = System.nanoTime();
+            while (full == null && sent < 10_000) { // a pipe holds 64 KiB: about 300 results
+                try {
+                    t.send(List.of(crash()));
+                    sent++;
+                } catch (IOException e) {
+                    full = e;
+                }
             }
-        });
-        NagiosTarget t = new NagiosTarget(fifo, "web01");
-        assertEquals(PushTarget.Result.allAccepted(2), t.send(List.of(crash(), PushMessage.heartbeat(AT), crash())));
-        String line = "[1796208000] PROCESS_SERVICE_CHECK_RESULT;web01;crash;2;TASKWATCH CRITICAL - crash: 0 running,"
-                + " expected 1:; non-zero exit 0 s ago: pid 4242 exit 7 at 2026-12-02T10:40:00.123Z|'running'=0;;1:;0"
-                + " 'exits'=1c 'nonzero_exits'=1c 'restarts'=0c\n";
-        assertEquals(line + line, read.get(30, TimeUnit.SECONDS));
+            assertTrue(full != null && full.getMessage().contains("full for " + NagiosTarget.WRITE_TIMEOUT_MILLIS + " ms"),
+                    sent + " sent; " + full);
+            assertTrue(sent > 100, "the pipe took results until it was full: " + sent);
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(60));
+            assertTrue(stuck.getChannel().isOpen(), "the reader held it open throughout");
+        }
     }
 
     @Test

@@ -5,6 +5,7 @@ final class Errno {
     static final int EPERM = 1;
     static final int ENOENT = 2;
     static final int ESRCH = 3;
+    static final int ENXIO = 6;
     static final int EINTR = 4;
     static final int EBADF = 9;
     static final int ECHILD = 10;
@@ -12,6 +13,7 @@ final class Errno {
     static final int ENOMEM = 12;
     static final int EACCES = 13;
     static final int EINVAL = 22;
+    static final int EPIPE = 32;
     static final int ENFILE = 23;
     static final int EMFILE = 24;
     static final int ENOTTY = 25;
@@ -30,6 +32,7 @@ final class Errno {
             case EPERM: return "EPERM";
             case ENOENT: return "ENOENT";
             case ESRCH: return "ESRCH";
+            case ENXIO: return "ENXIO";
             case EINTR: return "EINTR";
             case EBADF: return "EBADF";
             case ECHILD: return "ECHILD";
@@ -37,6 +40,7 @@ final class Errno {
             case ENOMEM: return "ENOMEM";
             case EACCES: return "EACCES";
             case EINVAL: return "EINVAL";
+            case EPIPE: return "EPIPE";
             case ENFILE: return "ENFILE";
             case EMFILE: return "EMFILE";
             case ENOTTY: return "ENOTTY";

@@ -72,6 +72,9 @@ final class LibC {
 
     static native long read(int fd, long buf, long count);
 
+    /** {@code write(2)} from an array (copied in): for writes off the hot path. */
+    static native long write(int fd, byte[] buf, long count);
+
     /** {@code readlinkat(2)}: {@code path} NUL-terminated; the target is not NUL-terminated. */
     static native long readlinkat(int dirfd, long path, long buf, long bufsiz);
 

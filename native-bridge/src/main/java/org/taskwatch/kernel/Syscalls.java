@@ -208,14 +208,17 @@ final class Syscalls {
 
     /** {@code open(path, O_RDONLY | O_CLOEXEC)}, for setting up (allocates). */
     static int openReadOnly(String path) throws NativeException {
-        byte[] name = path.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        ByteBuffer buf = ByteBuffer.allocateDirect(name.length + 1);
-        buf.put(name).put((byte) 0).flip(); // JNA passes a buffer's address at its position
-        int fd = LibC.openat(AT_FDCWD, buf, O_RDONLY | O_CLOEXEC);
+        int fd = LibC.openat(AT_FDCWD, cPath(path), O_RDONLY | O_CLOEXEC);
         if (fd < 0) {
             throw new NativeException("open(" + path + ", O_RDONLY)", Native.getLastError());
         }
         return fd;
+    }
+
+    /** {@code path} NUL-terminated in a direct buffer, for {@link LibC#openat(int, ByteBuffer, int)} (allocates). */
+    static ByteBuffer cPath(String path) {
+        byte[] name = path.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return ByteBuffer.allocateDirect(name.length + 1).put(name).put((byte) 0).flip(); // JNA passes it from its position
     }
 
     /** Back to the start of a file or directory. Returns 0, or {@code -errno}. */
