@@ -22,9 +22,9 @@ import org.taskwatch.kernel.NativeException;
  * reading). A blocking open, as before, waited for a reader, and when the path was replaced
  * meanwhile (a new Nagios making its own FIFO) it waited on the old one for ever and stopped every
  * push to Nagios. Lines are written {@value FifoWriter#PIPE_BUF} bytes at most at a time, whole
- * lines only, so that a FIFO never interleaves them with another writer's. Nagios does not answer: a result for a service it does
- * not know is only in its log ("Passive check result was received for service ... but the service
- * could not be found").
+ * lines only, so that a FIFO never interleaves them with another writer's. Nagios does not
+ * answer: a result for a service it does not know is only in its log ("Passive check result was
+ * received for service ... but the service could not be found").
  *
  * <p>Threading: called by its queue's sender thread only.
  */

@@ -101,8 +101,7 @@ class PassiveTargetsTest {
 
     @Test
     void nagiosGetsOneLinePerResult(@TempDir Path dir) throws Exception {
-        Path fifo = dir.resolve("nagios.cmd");
-        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        Path fifo = commandFifo(dir);
         // as Nagios does: the FIFO held open for reading (read and write: Linux opens that at once)
         try (RandomAccessFile nagios = new RandomAccessFile(fifo.toFile(), "rw")) {
             NagiosTarget t = new NagiosTarget(fifo, "web01");
@@ -122,8 +121,7 @@ class PassiveTargetsTest {
      */
     @Test
     void aFullFifoIsUnreachableAfterTheTimeoutNotAHang(@TempDir Path dir) throws Exception {
-        Path fifo = dir.resolve("nagios.cmd");
-        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        Path fifo = commandFifo(dir);
         try (RandomAccessFile stuck = new RandomAccessFile(fifo.toFile(), "rw")) {
             NagiosTarget t = new NagiosTarget(fifo, "web01");
             IOException full = null;
@@ -147,8 +145,7 @@ class PassiveTargetsTest {
 
     @Test
     void aFifoNobodyReadsIsUnreachableNotAHang(@TempDir Path dir) throws Exception {
-        Path fifo = dir.resolve("nagios.cmd");
-        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        Path fifo = commandFifo(dir);
         NagiosTarget t = new NagiosTarget(fifo, "web01");
         long start = System.nanoTime();
         IOException e = assertThrows(IOException.class, () -> t.send(List.of(crash())));
@@ -161,4 +158,12 @@ class PassiveTargetsTest {
         assertTrue(!Files.exists(dir.resolve("none")), "no file made where Nagios would make its FIFO");
         assertThrows(IllegalArgumentException.class, () -> new NagiosTarget(fifo, "a;b"));
     }
+
+    /** {@code dir/nagios.cmd}, a FIFO as Nagios makes it (mkfifo), nothing reading it yet. */
+    private static Path commandFifo(Path dir) throws Exception {
+        Path fifo = dir.resolve("nagios.cmd");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        return fifo;
+    }
+
 }

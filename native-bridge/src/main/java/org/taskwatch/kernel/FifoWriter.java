@@ -30,7 +30,6 @@ public final class FifoWriter implements Closeable {
     private static final int O_APPEND = 0x400;
     private static final int O_NONBLOCK = 0x800;
     private static final int O_NOCTTY = 0x100;
-    private static final int POLLOUT = 0x4;
 
     private final int fd;
     private final Path path;
@@ -80,11 +79,11 @@ public final class FifoWriter implements Closeable {
             throw new IllegalArgumentException("write of " + len + " bytes at " + off + " of " + b.length
                     + ": at most " + PIPE_BUF + " at once, within the array");
         }
-        byte[] chunk = off == 0 && len == b.length ? b : Arrays.copyOfRange(b, off, off + len);
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000L;
         int done = 0;
         while (done < len) { // a regular file may take part of it; a pipe takes all or nothing
-            byte[] rest = done == 0 ? chunk : Arrays.copyOfRange(chunk, done, len);
+            int from = off + done;
+            byte[] rest = from == 0 && len == b.length ? b : Arrays.copyOfRange(b, from, off + len); // write(2) from index 0
             long n = LibC.write(fd, rest, rest.length);
             if (n >= 0) {
                 done += (int) n;
@@ -98,22 +97,9 @@ public final class FifoWriter implements Closeable {
                 throw new NativeException("write(" + path + ")", errno);
             }
             long left = (deadline - System.nanoTime()) / 1_000_000L;
-            if (left <= 0 || !pollOut((int) left)) {
+            // room, or POLLERR (the reader went): the next write says which
+            if (left <= 0 || !Syscalls.poll(fd, Syscalls.POLLOUT, "POLLOUT", (int) left)) {
                 throw new IOException(path + " full for " + timeoutMillis + " ms: its reader is not reading");
-            }
-        }
-    }
-
-    private boolean pollOut(int timeoutMillis) throws NativeException {
-        int[] pollfd = {fd, POLLOUT};
-        while (true) {
-            int n = LibC.poll(pollfd, 1, timeoutMillis);
-            if (n >= 0) {
-                return n > 0; // room, or POLLERR (the reader went): the next write says which
-            }
-            int errno = Native.getLastError();
-            if (errno != Errno.EINTR) {
-                throw new NativeException("poll(" + path + ", POLLOUT)", errno);
             }
         }
     }

@@ -28,6 +28,7 @@ final class Syscalls {
     static final int SOL_NETLINK = 270;
     static final int NETLINK_NO_ENOBUFS = 5;
     static final int POLLIN = 0x1;
+    static final int POLLOUT = 0x4;
     static final long SYS_PIDFD_OPEN = 434;
     static final int AT_FDCWD = -100;
     static final int O_RDONLY = 0;
@@ -174,15 +175,23 @@ final class Syscalls {
 
     /** Waits up to {@code timeoutMillis} (-1: forever) for POLLIN; true when readable. */
     static boolean pollIn(int fd, int timeoutMillis) throws NativeException {
-        int[] pollfd = {fd, POLLIN};
+        return poll(fd, POLLIN, "POLLIN", timeoutMillis);
+    }
+
+    /**
+     * Waits up to {@code timeoutMillis} (-1: forever) for {@code events} ({@code name} for the
+     * message); true when one came, or POLLHUP/POLLERR: either way there is nothing left to wait for.
+     */
+    static boolean poll(int fd, int events, String name, int timeoutMillis) throws NativeException {
+        int[] pollfd = {fd, events};
         while (true) {
             int n = LibC.poll(pollfd, 1, timeoutMillis);
             if (n >= 0) {
-                return n > 0; // POLLIN, or POLLHUP/POLLERR: either way there is nothing left to wait for
+                return n > 0;
             }
             int errno = Native.getLastError();
             if (errno != Errno.EINTR) {
-                throw new NativeException("poll(fd=" + fd + ", POLLIN, timeout=" + timeoutMillis + "ms)", errno);
+                throw new NativeException("poll(fd=" + fd + ", " + name + ", timeout=" + timeoutMillis + "ms)", errno);
             }
         }
     }
