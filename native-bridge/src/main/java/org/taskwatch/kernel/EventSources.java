@@ -22,16 +22,25 @@ public final class EventSources {
      */
     public static EventSource open(EventSourceSettings settings, EventHandler handler, String threadName)
             throws IOException {
+        return open(settings, handler, threadName, null);
+    }
+
+    /**
+     * As {@link #open(EventSourceSettings, EventHandler, String)}; the proc connector's events are
+     * also counted in the kernel by {@code counts} (null: not), the /proc poller's are not.
+     */
+    public static EventSource open(EventSourceSettings settings, EventHandler handler, String threadName,
+            KernelCounts counts) throws IOException {
         switch (settings.mode()) {
             case NETLINK:
-                return netlink(settings, handler, threadName);
+                return netlink(settings, handler, threadName, counts);
             case PROCFS:
                 return ProcPollSource.start(settings.pollInterval(), "the configuration asks for it (source=procfs)",
                         handler, threadName);
             case AUTO:
             default:
                 try {
-                    return netlink(settings, handler, threadName);
+                    return netlink(settings, handler, threadName, counts);
                 } catch (ConnectorUnavailableException unavailable) {
                     try {
                         return ProcPollSource.start(settings.pollInterval(), unavailable.getMessage(), handler,
@@ -44,9 +53,9 @@ public final class EventSources {
         }
     }
 
-    private static EventSource netlink(EventSourceSettings settings, EventHandler handler, String threadName)
-            throws ConnectorUnavailableException {
-        ProcConnector c = ProcConnector.open(settings.receiveBufferBytes());
+    private static EventSource netlink(EventSourceSettings settings, EventHandler handler, String threadName,
+            KernelCounts counts) throws ConnectorUnavailableException {
+        ProcConnector c = ProcConnector.open(settings.receiveBufferBytes(), counts);
         c.setCoalescing(settings.coalesceMicros());
         return ProcEventReader.start(c, handler, threadName);
     }

@@ -55,6 +55,9 @@ final class LibC {
 
     static native int ioctl(int fd, long request, byte[] arg);
 
+    /** {@code syscall(2)} with an int and a buffer, for {@code bpf(cmd, attr, size)}. */
+    static native int syscall(long number, int cmd, Pointer attr, int size);
+
     /**
      * {@code openat(2)} with a NUL-terminated path in a direct buffer. Variadic in C: the mode
      * argument is left out, which is right for every flag set without {@code O_CREAT}.

@@ -95,6 +95,7 @@ public final class ProcConnector implements AutoCloseable {
     private static final java.util.concurrent.atomic.AtomicInteger LISTENING = new java.util.concurrent.atomic.AtomicInteger();
 
     private int requestedReceiveBufferBytes;
+    private KernelCounts counts; // set before the socket is shared, then only read
 
     private ProcConnector(int fd, KernelVersion kernel, int receiveBufferBytes, boolean forced) {
         this.fd = fd;
@@ -111,6 +112,16 @@ public final class ProcConnector implements AutoCloseable {
      * @throws ConnectorUnavailableException when the connector cannot be reached, saying why
      */
     public static ProcConnector open(int receiveBufferBytes) throws ConnectorUnavailableException {
+        return open(receiveBufferBytes, null);
+    }
+
+    /**
+     * As {@link #open(int)}, with {@code counts} counting every event in the kernel from before the
+     * subscription on (its program stays attached: a filter is added behind it, never instead).
+     *
+     * @param counts null: no counting in the kernel
+     */
+    public static ProcConnector open(int receiveBufferBytes, KernelCounts counts) throws ConnectorUnavailableException {
         KernelVersion kernel = KernelVersion.running();
         int fd;
         try {
@@ -141,6 +152,10 @@ public final class ProcConnector implements AutoCloseable {
             }
             c = new ProcConnector(fd, kernel, effective, forced);
             c.requestedReceiveBufferBytes = receiveBufferBytes;
+            if (counts != null) {
+                c.counts = counts;
+                c.attachCounting(null);
+            }
             c.subscribe();
             return c;
         } catch (ConnectorUnavailableException e) {
@@ -300,10 +315,14 @@ public final class ProcConnector implements AutoCloseable {
             return;
         }
         synchronized (txLock) {
-            checkOpen("SO_ATTACH_FILTER");
+            checkOpen(counts != null ? "SO_ATTACH_BPF" : "SO_ATTACH_FILTER");
             gapsExpected = true; // before the kernel filters: any gap seen from now on may be the filter's
             try {
-                Syscalls.attachFilter(fd, program.toSockFilters(), program.instructions());
+                if (counts != null) {
+                    attachCounting(program);
+                } else {
+                    Syscalls.attachFilter(fd, program.toSockFilters(), program.instructions());
+                }
                 filter = program;
             } finally {
                 updateGapRule();
@@ -318,10 +337,29 @@ public final class ProcConnector implements AutoCloseable {
             if (filter == null) {
                 return;
             }
-            Syscalls.detachFilter(fd);
+            if (counts != null) {
+                attachCounting(null); // the counting stays
+            } else {
+                Syscalls.detachFilter(fd);
+            }
             filter = null;
             updateGapRule();
         }
+    }
+
+    /** Under txLock (or before the socket is shared): the counting program with {@code program} behind it (null: accept all). */
+    private void attachCounting(BpfProgram program) throws NativeException {
+        int prog = counts.load(program);
+        try {
+            Bpf.attach(fd, prog);
+        } finally {
+            Syscalls.close(prog); // the socket holds the program now
+        }
+    }
+
+    /** What counts this socket's events in the kernel, or null. */
+    public KernelCounts kernelCounts() {
+        return counts;
     }
 
     /** The attached filter, or null: what the agent shows as its {@code KernelFilter}. */
@@ -589,7 +627,7 @@ public final class ProcConnector implements AutoCloseable {
      * BPF filter): to replace a failed socket.
      */
     public ProcConnector reopen() throws ConnectorUnavailableException {
-        ProcConnector c = open(requestedReceiveBufferBytes);
+        ProcConnector c = open(requestedReceiveBufferBytes, counts);
         c.coalesceNanos = coalesceNanos;
         try {
             if (kernelEventMask != ProcEventCodec.WHAT_ALL) {

@@ -1,0 +1,151 @@
+package org.taskwatch.kernel;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The {@code bpf(2)} calls taskwatch makes: create a map, load a socket filter program, look up,
+ * update and delete a map element, and attach a program to a socket. Each builds {@code union
+ * bpf_attr} in native memory (the kernel takes a shorter union than its own as long as what it
+ * does not know is absent) and turns a failure into a {@link NativeException} that names the call.
+ *
+ * <p>Privileges (docs/kernel.md, eBPF): creating maps and loading a socket filter that uses them
+ * needs {@code CAP_BPF} (or {@code CAP_SYS_ADMIN}) unless unprivileged eBPF is allowed, which
+ * distributions turn off ({@code kernel.unprivileged_bpf_disabled}).
+ */
+final class Bpf {
+    static final int MAP_CREATE = 0;
+    static final int MAP_LOOKUP_ELEM = 1;
+    static final int MAP_UPDATE_ELEM = 2;
+    static final int MAP_DELETE_ELEM = 3;
+    static final int PROG_LOAD = 5;
+
+    static final int MAP_TYPE_HASH = 1;
+    static final int MAP_TYPE_PERCPU_ARRAY = 6;
+    static final int MAP_TYPE_LRU_HASH = 9;
+    static final int PROG_TYPE_SOCKET_FILTER = 1;
+    static final int SO_ATTACH_BPF = 50;
+
+    /** {@code bpf}: 321 on x86_64, 280 in the generic table (arm64, riscv64, loongarch64); -1 elsewhere. */
+    static final long SYS_BPF = switch (System.getProperty("os.arch", "")) {
+        case "amd64", "x86_64" -> 321;
+        case "aarch64", "riscv64", "loongarch64" -> 280;
+        default -> -1;
+    };
+
+    private static final int ATTR_SIZE = 128; // past every field used here, short of the kernel's union
+    private static final int LOG_SIZE = 1 << 16;
+
+    private Bpf() {}
+
+    /** A new map; returns its descriptor. */
+    static int createMap(int type, int keySize, int valueSize, int maxEntries, String name) throws NativeException {
+        try (Memory a = attr()) {
+            a.setInt(0, type);
+            a.setInt(4, keySize);
+            a.setInt(8, valueSize);
+            a.setInt(12, maxEntries);
+            byte[] n = name.getBytes(StandardCharsets.US_ASCII);
+            a.write(28, n, 0, Math.min(n.length, 15)); // map_name[16]
+            return call(MAP_CREATE, a, "bpf(BPF_MAP_CREATE, " + name + ", " + maxEntries + " entries)");
+        }
+    }
+
+    /**
+     * Loads a socket filter program ({@code struct bpf_insn[]} in host order); returns its
+     * descriptor. A program the verifier refuses fails with the verifier's log in the message.
+     */
+    static int loadSocketFilter(byte[] instructions, String name) throws NativeException {
+        try (Memory a = attr(); Memory insns = new Memory(instructions.length);
+                Memory license = new Memory(4); Memory log = new Memory(LOG_SIZE)) {
+            insns.write(0, instructions, 0, instructions.length);
+            license.setString(0, "GPL", "US-ASCII"); // the loader wants one; no GPL-only helper is called
+            log.setByte(0, (byte) 0);
+            a.setInt(0, PROG_TYPE_SOCKET_FILTER);
+            a.setInt(4, instructions.length / 8);
+            a.setLong(8, com.sun.jna.Pointer.nativeValue(insns));
+            a.setLong(16, com.sun.jna.Pointer.nativeValue(license));
+            byte[] n = name.getBytes(StandardCharsets.US_ASCII);
+            a.write(48, n, 0, Math.min(n.length, 15)); // prog_name[16]
+            int fd = (int) syscall(a);
+            if (fd >= 0) {
+                return fd;
+            }
+            int errno = Native.getLastError();
+            if (errno != Errno.EACCES && errno != Errno.EINVAL) {
+                throw new NativeException("bpf(BPF_PROG_LOAD, " + name + ")", errno);
+            }
+            // refused by the verifier: load again with its log, for the message
+            a.setInt(24, 1); // log_level
+            a.setInt(28, LOG_SIZE);
+            a.setLong(32, com.sun.jna.Pointer.nativeValue(log));
+            syscall(a);
+            String why = log.getString(0, "US-ASCII").strip();
+            int cut = why.length() > 2000 ? why.length() - 2000 : 0;
+            throw new NativeException("bpf(BPF_PROG_LOAD, " + name + "; verifier: " + why.substring(cut) + ")", errno);
+        }
+    }
+
+    /** Copies the value of {@code key} into {@code value}; false when there is none (ENOENT). */
+    static boolean lookup(int mapFd, Memory key, Memory value) throws NativeException {
+        try (Memory a = attr()) {
+            a.setInt(0, mapFd);
+            a.setLong(8, com.sun.jna.Pointer.nativeValue(key));
+            a.setLong(16, com.sun.jna.Pointer.nativeValue(value));
+            if (syscall(MAP_LOOKUP_ELEM, a) == 0) {
+                return true;
+            }
+            int errno = Native.getLastError();
+            if (errno == Errno.ENOENT) {
+                return false;
+            }
+            throw new NativeException("bpf(BPF_MAP_LOOKUP_ELEM, map fd=" + mapFd + ")", errno);
+        }
+    }
+
+    /** Sets the value of {@code key} (creating the element). */
+    static void update(int mapFd, Memory key, Memory value) throws NativeException {
+        try (Memory a = attr()) {
+            a.setInt(0, mapFd);
+            a.setLong(8, com.sun.jna.Pointer.nativeValue(key));
+            a.setLong(16, com.sun.jna.Pointer.nativeValue(value));
+            call(MAP_UPDATE_ELEM, a, "bpf(BPF_MAP_UPDATE_ELEM, map fd=" + mapFd + ")");
+        }
+    }
+
+    /** Attaches a loaded program to a socket ({@code SO_ATTACH_BPF}), replacing any filter in one step. */
+    static void attach(int socketFd, int progFd) throws NativeException {
+        if (LibC.setsockopt(socketFd, Syscalls.SOL_SOCKET, SO_ATTACH_BPF, new int[] {progFd}, 4) != 0) {
+            throw new NativeException("setsockopt(fd=" + socketFd + ", SO_ATTACH_BPF, prog fd=" + progFd + ")",
+                    Native.getLastError());
+        }
+    }
+
+    private static Memory attr() {
+        Memory a = new Memory(ATTR_SIZE);
+        a.clear();
+        return a;
+    }
+
+    private static int call(int cmd, Memory a, String what) throws NativeException {
+        int r = syscall(cmd, a);
+        if (r < 0) {
+            int errno = Native.getLastError();
+            throw new NativeException(what + (errno == Errno.EPERM
+                    ? " (eBPF maps and programs need CAP_BPF or root)" : ""), errno);
+        }
+        return r;
+    }
+
+    private static long syscall(Memory progLoadAttr) {
+        return syscall(PROG_LOAD, progLoadAttr);
+    }
+
+    private static int syscall(int cmd, Memory a) {
+        if (SYS_BPF < 0) {
+            throw new UnsupportedOperationException("bpf(2): no system call number known for " + System.getProperty("os.arch"));
+        }
+        return LibC.syscall(SYS_BPF, cmd, a, ATTR_SIZE);
+    }
+}
