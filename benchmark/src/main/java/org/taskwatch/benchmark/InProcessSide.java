@@ -68,12 +68,13 @@ final class InProcessSide implements TaskwatchSide {
 
     /**
      * Watches {@code count} idle processes, each with every event type; with {@code kernelFilter}
-     * (the agent's kernelFilter=auto) the kernel drops everyone else's events.
+     * (the agent's default, kernelFilter=counted) the kernel drops everyone else's events.
      */
     static InProcessSide idleWatches(int count, int latencyCapacity, boolean kernelFilter, MonitorSettings settings)
             throws IOException, InterruptedException {
         InProcessSide s = new InProcessSide(count + "-idle-pids" + (kernelFilter ? "" : "-userspace"),
-                TaskMonitor.start(settings.withKernelFilter(kernelFilter)), latencyCapacity);
+                TaskMonitor.start(settings.withKernelFilter(kernelFilter
+                        ? org.taskwatch.monitor.KernelFilterMode.COUNTED : org.taskwatch.monitor.KernelFilterMode.OFF)), latencyCapacity);
         try {
             for (int i = 0; i < count; i++) {
                 Process p = new ProcessBuilder("sleep", "1000").start();

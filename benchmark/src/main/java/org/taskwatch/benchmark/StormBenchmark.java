@@ -110,7 +110,7 @@ public final class StormBenchmark {
         switch (mode) {
             case "watch-all":
                 return InProcessSide.watchAll(capacity, tuning());
-            case "idle-pids": // (c): the kernel drops the events of unwatched processes (kernelFilter=auto)
+            case "idle-pids": // (c): the kernel counts every event, then drops those of unwatched processes (the default, kernelFilter=counted)
                 return InProcessSide.idleWatches(IDLE_PIDS, 1024, true, tuning());
             case "command-watch": // a command watch that matches nothing: the reader reads /proc at every exec
                 return InProcessSide.commandWatch(tuning());

@@ -237,7 +237,7 @@ public final class AgentConfig {
         return new MonitorSettings(source, getInt(ConfigKey.HANDOFF_CAPACITY),
                 getInt(ConfigKey.MAX_WATCHES), getInt(ConfigKey.MAX_PATTERN_LENGTH), getInt(ConfigKey.RECENT_EXITS),
                 getInt(ConfigKey.MAX_WAITERS), getInt(ConfigKey.MAX_SUMMARIES), getInt(ConfigKey.SUMMARY_HISTORY),
-                getInt(ConfigKey.MAX_WINDOW_SECONDS), get(ConfigKey.KERNEL_FILTER).equals("auto"),
+                getInt(ConfigKey.MAX_WINDOW_SECONDS), org.taskwatch.monitor.KernelFilterMode.parse(get(ConfigKey.KERNEL_FILTER)),
                 getInt(ConfigKey.PRIORITY_BOOST), getInt(ConfigKey.ENDED_WATCH_SECONDS),
                 org.taskwatch.monitor.Redaction.of(get(ConfigKey.REDACT)));
     }

@@ -77,9 +77,12 @@ public enum ConfigKey {
     MAX_SUMMARIES("maxSummaries", "64", Kind.range(1, 4096), "command patterns with a summary history (least recently used goes)"),
     SUMMARY_HISTORY("summaryHistory", "16384", Kind.range(16, 1 << 22), "events kept per summary pattern"),
     MAX_WINDOW_SECONDS("maxWindowSeconds", "86400", Kind.range(1, 30 * 86400), "longest summary window"),
-    KERNEL_FILTER("kernelFilter", "off", Kind.oneOf("off", "auto"),
-            "auto: while every watch is a single-process watch, the kernel drops the events of other processes"
-                    + " (a BPF socket filter); the counters then count only what passes. off: every event is read"),
+    KERNEL_FILTER("kernelFilter", "counted", Kind.oneOf("counted", "auto", "off"),
+            "counted: while every watch is a single-process watch, the kernel drops the events of other processes"
+                    + " (a BPF socket filter) after counting every event (eBPF, needs CAP_BPF), so the counters and"
+                    + " waitForExit after the fact stay true; where it cannot count, every event is read. auto: filters"
+                    + " without counting in the kernel (no CAP_BPF needed), the counters then count only what passes."
+                    + " off: every event is read"),
     ENDED_WATCH_SECONDS("endedWatchSeconds", "600", Kind.range(0, 7 * 86400),
             "how long the Watch MBean of an exited process stays, so pollers can read its ExitCode"),
     REDACT("redact", org.taskwatch.monitor.Redaction.DEFAULT_RULE, Kind.REGEX,

@@ -9,6 +9,7 @@ import java.nio.charset.Charset;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import org.taskwatch.kernel.EventType;
+import org.taskwatch.monitor.KernelFilterMode;
 import org.taskwatch.monitor.MonitorSettings;
 import org.taskwatch.monitor.TaskMonitor;
 
@@ -60,7 +61,9 @@ final class EventsCommand {
         PrintStream printed = printerStream();
         TaskMonitor monitor;
         try {
-            monitor = TaskMonitor.start(MonitorSettings.defaults());
+            // it shows no counters: a filter without counting for one process or tree, none for everything
+            monitor = TaskMonitor.start(MonitorSettings.defaults()
+                    .withKernelFilter(pid != 0 ? KernelFilterMode.AUTO : KernelFilterMode.OFF));
         } catch (IOException e) {
             err.println("taskwatch events: " + e.getMessage());
             return 1;

@@ -9,9 +9,11 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * {@code health}, check_taskwatch {@code --rate}). A ring of one slot per second, indexed by
  * the event's CLOCK_MONOTONIC second: recording is two array writes, no allocation, no lock.
  *
- * <p>Threading: one writer (the event source's thread: {@link #record}, {@link #lost}); any
- * thread reads. A reader racing the writer may see a second's slot just reset: counts are
- * point-in-time and may be off by the events of the current second, never more.
+ * <p>Threading: one writer at a time (the event source's thread: {@link #record}, {@link #lost};
+ * or, when the kernel counts, {@link Statistics#fold} under its lock, with {@link #lost} from the
+ * reader, which writes only the current second); any thread reads. A reader racing the writer
+ * may see a second's slot just reset: counts are point-in-time and may be off by the events of
+ * the current second, never more.
  */
 final class EventWindow {
     static final int MAX_WINDOW_SECONDS = 3600;
@@ -47,7 +49,11 @@ final class EventWindow {
         add(LOST, second(nowNanos), n);
     }
 
-    private void add(int kind, long sec, long n) {
+    /** Adds {@code n} events of {@code kind} to second {@code sec} (the kernel's folded counts). */
+    void add(int kind, long sec, long n) {
+        if (n == 0) {
+            return;
+        }
         int slot = (int) Math.floorMod(sec, (long) SLOTS);
         long held = slotSecond.get(slot);
         if (held != sec) {

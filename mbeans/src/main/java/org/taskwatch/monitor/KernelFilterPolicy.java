@@ -29,13 +29,16 @@ final class KernelFilterPolicy {
     private final boolean enabled;
     private final EventSource source;
     private final WatchRegistry registry;
+    private final Supplier<String> counting;
     private volatile String note = "";
 
-    KernelFilterPolicy(EventSource source, boolean enabled, WatchRegistry registry) {
+    /** @param counting how the counters count, for {@link #describe} */
+    KernelFilterPolicy(EventSource source, boolean enabled, WatchRegistry registry, Supplier<String> counting) {
         this.filter = enabled ? source.kernelFilter().orElse(null) : null;
         this.enabled = enabled;
         this.source = source;
         this.registry = registry;
+        this.counting = counting;
     }
 
     /**
@@ -109,6 +112,10 @@ final class KernelFilterPolicy {
         if (f == null) {
             return "none (no kernel events: " + source.name() + " polls /proc)";
         }
+        return filtering(f) + "; " + counting.get();
+    }
+
+    private String filtering(KernelFilter f) {
         BpfProgram bpf = f.filter();
         if (bpf != null) {
             return bpf.description();
@@ -117,7 +124,7 @@ final class KernelFilterPolicy {
         String base = mask == ProcEventCodec.WHAT_ALL ? "none (all events, filtered in user space)"
                 : "event types 0x" + Integer.toHexString(mask);
         if (!enabled) {
-            return base + "; kernelFilter=off";
+            return base;
         }
         String why = note;
         return why.isEmpty() ? base + ": a tree, command or all-process watch needs every event" : base + ": " + why;

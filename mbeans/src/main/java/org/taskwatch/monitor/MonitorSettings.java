@@ -16,8 +16,8 @@ import org.taskwatch.kernel.ThreadPriority;
  * @param maxSummaries command patterns with a live summary history
  * @param summaryHistory events kept per summary pattern
  * @param maxWindowSeconds the longest summary window
- * @param kernelFilter let the kernel drop events no watch needs (only while every watch is a
- *     single-process watch); the counters then count only what passes
+ * @param kernelFilter whether the kernel may drop events no watch needs (only while every watch
+ *     is a single-process watch): {@link KernelFilterMode}
  * @param priorityBoost how far the reader and delivery threads lower their nice value (0 to 20;
  *     0 leaves it), as auditd's {@code priority_boost}
  * @param watchedExitSeconds how long the exit of a watched process stays answerable beside the
@@ -27,7 +27,7 @@ import org.taskwatch.kernel.ThreadPriority;
  *     {@code redact} rule is applied, so nothing that sends or serves them can miss it
  */
 public record MonitorSettings(EventSourceSettings eventSource, int handoffCapacity, int maxWatches, int maxPatternLength,
-        int recentExits, int maxWaiters, int maxSummaries, int summaryHistory, int maxWindowSeconds, boolean kernelFilter,
+        int recentExits, int maxWaiters, int maxSummaries, int summaryHistory, int maxWindowSeconds, KernelFilterMode kernelFilter,
         int priorityBoost, int watchedExitSeconds, Redaction redaction) {
     /** The default {@code watchedExitSeconds}: the agent's default {@code endedWatchSeconds}. */
     public static final int DEFAULT_WATCHED_EXIT_SECONDS = 600;
@@ -38,6 +38,9 @@ public record MonitorSettings(EventSourceSettings eventSource, int handoffCapaci
     /** @throws IllegalArgumentException for a bad priority boost, naming it */
     public MonitorSettings {
         ThreadPriority.check(priorityBoost);
+        if (kernelFilter == null) {
+            throw new IllegalArgumentException("kernelFilter: null; expected off, counted or auto");
+        }
         if (redaction == null) {
             throw new IllegalArgumentException("redaction: null (Redaction.NONE masks nothing)");
         }
@@ -45,7 +48,7 @@ public record MonitorSettings(EventSourceSettings eventSource, int handoffCapaci
 
     /** These settings with the default redaction rule ({@link Redaction#DEFAULT_RULE}). */
     public MonitorSettings(EventSourceSettings eventSource, int handoffCapacity, int maxWatches, int maxPatternLength,
-            int recentExits, int maxWaiters, int maxSummaries, int summaryHistory, int maxWindowSeconds, boolean kernelFilter,
+            int recentExits, int maxWaiters, int maxSummaries, int summaryHistory, int maxWindowSeconds, KernelFilterMode kernelFilter,
             int priorityBoost, int watchedExitSeconds) {
         this(eventSource, handoffCapacity, maxWatches, maxPatternLength, recentExits, maxWaiters, maxSummaries,
                 summaryHistory, maxWindowSeconds, kernelFilter, priorityBoost, watchedExitSeconds, DEFAULT_REDACTION);
@@ -60,8 +63,8 @@ public record MonitorSettings(EventSourceSettings eventSource, int handoffCapaci
                 maxSummaries, summaryHistory, maxWindowSeconds, kernelFilter, priorityBoost, watchedExitSeconds, r);
     }
 
-    /** These settings with the kernel-side filter on or off. */
-    public MonitorSettings withKernelFilter(boolean on) {
+    /** These settings with another {@code kernelFilter}. */
+    public MonitorSettings withKernelFilter(KernelFilterMode on) {
         return new MonitorSettings(eventSource, handoffCapacity, maxWatches, maxPatternLength, recentExits, maxWaiters,
                 maxSummaries, summaryHistory, maxWindowSeconds, on, priorityBoost, watchedExitSeconds, redaction);
     }
@@ -85,7 +88,7 @@ public record MonitorSettings(EventSourceSettings eventSource, int handoffCapaci
     }
 
     public static MonitorSettings defaults() {
-        return new MonitorSettings(EventSourceSettings.defaults(), 65536, 10000, 1024, 4096, 256, 64, 16384, 86400, false,
+        return new MonitorSettings(EventSourceSettings.defaults(), 65536, 10000, 1024, 4096, 256, 64, 16384, 86400, KernelFilterMode.COUNTED,
                 DEFAULT_PRIORITY_BOOST, DEFAULT_WATCHED_EXIT_SECONDS);
     }
 }

@@ -5,6 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.taskwatch.kernel.IntIntMap;
+import org.taskwatch.kernel.KernelCounts;
+import org.taskwatch.kernel.NativeException;
 
 /**
  * A bounded cache of the most recent process exits of the whole system, so that
@@ -14,6 +16,9 @@ import org.taskwatch.kernel.IntIntMap;
  * <p>Beside the ring, the exits of watched processes are {@link #keep kept} for as long as their
  * Watch MBean shows them ({@code endedWatchSeconds}), however many other exits follow: a storm
  * must not make a watched process's end unanswerable while its MBean still shows it.
+ *
+ * <p>When the kernel counts, it also keeps every process's exit ({@link #alsoAsk}); {@link #find}
+ * answers with the later of the two.
  *
  * <p>Threading: {@link #record} and {@link #keep} on the reader thread, {@link #find} from any
  * thread; all synchronize on this (uncontended almost always, and short).
@@ -29,6 +34,7 @@ final class RecentExits {
     private final Map<Integer, long[]> kept = new LinkedHashMap<>();
     private final int maxKept;
     private final long keepNanos;
+    private volatile KernelCounts kernel;
 
     /**
      * @param capacity exits of any process in the ring
@@ -85,8 +91,31 @@ final class RecentExits {
         next = (next + 1) % pids.length;
     }
 
+    /**
+     * Also asks {@code k} in {@link #find}: the kernel keeps every process's exit, also those a
+     * kernel filter kept from the reader.
+     */
+    void alsoAsk(KernelCounts k) {
+        this.kernel = k;
+    }
+
     /** The most recent exit of {@code pid}: {wait status, timestamp}, or null. */
-    synchronized long[] find(int pid) {
+    long[] find(int pid) {
+        long[] mine = findHere(pid);
+        KernelCounts k = kernel;
+        if (k == null) {
+            return mine;
+        }
+        long[] theKernels;
+        try {
+            theKernels = k.exitOf(pid);
+        } catch (NativeException e) {
+            return mine; // the ring still answers for what reached the reader
+        }
+        return theKernels == null || mine != null && mine[1] >= theKernels[1] ? mine : theKernels;
+    }
+
+    private synchronized long[] findHere(int pid) {
         int slot = slotByPid.get(pid, -1);
         long[] inRing = slot < 0 ? null : new long[] {statuses[slot], timestamps[slot]};
         expire(System.nanoTime());

@@ -1,12 +1,23 @@
 package org.taskwatch.monitor;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLongArray;
 import org.taskwatch.kernel.EventType;
+import org.taskwatch.kernel.KernelCounts;
+import org.taskwatch.kernel.NativeException;
 
 /**
  * The monitor's counters. Every number is a point-in-time value. Per-type counts and
  * {@code received} are written by the reader thread only (single writer, lazySet: no lock, no
  * allocation); delivery counts by the delivery thread; anyone reads.
+ *
+ * <p>When the kernel counts ({@link #countInKernel}), the per-type counts, nonzero exits and the
+ * per-second window come from its map instead, folded in under this object's lock by whoever reads
+ * them and by a timer ({@link #fold}, at least every {@link KernelCounts#SECONDS} seconds); the
+ * reader then counts only what it receives. A second is folded for good once it is two seconds
+ * old (an event of that second may still be on its way through the filter); the newer ones are
+ * added to each answer as they stand.
  */
 public final class Statistics {
     private final AtomicLongArray byType = new AtomicLongArray(EventType.values().length);
@@ -19,9 +30,31 @@ public final class Statistics {
     private static final int RECOVERED = 5;
     private final LatencyHistogram latency = new LatencyHistogram();
     private final EventWindow window = new EventWindow(System.nanoTime());
+    private volatile KernelCounts kernel; // null: counted here, by the reader
+    private long foldedThrough = Long.MIN_VALUE; // guarded by this: the last second folded for good
+    private List<KernelCounts.Second> unfolded = List.of(); // guarded by this: newer seconds, as last read
+    private volatile String foldError = "";
+
+    /** From now on the kernel counts: {@link #received} counts only what arrives. */
+    void countInKernel(KernelCounts k) {
+        this.kernel = k;
+    }
+
+    /** Whether the counts come from the kernel. */
+    boolean countedInKernel() {
+        return kernel != null;
+    }
+
+    /** The last failure to read the kernel's counts, or "". */
+    String foldError() {
+        return foldError;
+    }
 
     void received(EventType type, boolean nonZeroExit, long timestampNanos) {
         bump(counters, RECEIVED);
+        if (kernel != null) {
+            return;
+        }
         bump(byType, type.ordinal());
         switch (type) {
             case FORK:
@@ -54,9 +87,60 @@ public final class Statistics {
 
     /** System-wide counts over the last {@code windowSeconds} (1 to 3600). */
     public WindowCounts window(int windowSeconds) {
-        long[] c = window.count(windowSeconds, System.nanoTime());
+        long now = System.nanoTime();
+        List<KernelCounts.Second> recent = fold();
+        long[] c = window.count(windowSeconds, now);
+        long from = EventWindow.second(now) - windowSeconds;
+        for (KernelCounts.Second s : recent) {
+            if (s.second() > from) {
+                c[EventWindow.FORKS] += s.counts()[EventType.FORK.ordinal()];
+                c[EventWindow.EXECS] += s.counts()[EventType.EXEC.ordinal()];
+                c[EventWindow.EXITS] += s.counts()[EventType.EXIT.ordinal()];
+                c[EventWindow.NONZERO_EXITS] += s.counts()[KernelCounts.NONZERO_EXITS];
+            }
+        }
         return new WindowCounts(c[EventWindow.FORKS], c[EventWindow.EXECS], c[EventWindow.EXITS],
                 c[EventWindow.NONZERO_EXITS], c[EventWindow.LOST], c[c.length - 1]);
+    }
+
+    /**
+     * Folds the kernel's complete seconds into the counters and returns the newer ones (empty
+     * when the reader counts). A failure to read is kept for {@link #foldError} and the counts
+     * stay as they were.
+     */
+    synchronized List<KernelCounts.Second> fold() {
+        KernelCounts k = kernel;
+        if (k == null) {
+            return List.of();
+        }
+        long settled = EventWindow.second(System.nanoTime()) - 2;
+        List<KernelCounts.Second> read;
+        try {
+            read = k.seconds(foldedThrough);
+            foldError = "";
+        } catch (NativeException e) {
+            foldError = e.getMessage();
+            return unfolded;
+        }
+        List<KernelCounts.Second> newer = new ArrayList<>();
+        for (KernelCounts.Second s : read) {
+            if (s.second() > settled) {
+                newer.add(s);
+                continue;
+            }
+            long[] c = s.counts();
+            for (EventType t : EventType.values()) {
+                byType.addAndGet(t.ordinal(), c[t.ordinal()]);
+            }
+            counters.addAndGet(NONZERO_EXITS, c[KernelCounts.NONZERO_EXITS]);
+            window.add(EventWindow.FORKS, s.second(), c[EventType.FORK.ordinal()]);
+            window.add(EventWindow.EXECS, s.second(), c[EventType.EXEC.ordinal()]);
+            window.add(EventWindow.EXITS, s.second(), c[EventType.EXIT.ordinal()]);
+            window.add(EventWindow.NONZERO_EXITS, s.second(), c[KernelCounts.NONZERO_EXITS]);
+            foldedThrough = s.second();
+        }
+        unfolded = newer;
+        return newer;
     }
 
     /**
@@ -89,8 +173,21 @@ public final class Statistics {
     public long lost() { return counters.get(LOST); }
     /** Matched events dropped because the delivery queue was full (included in {@link #lost()}). */
     public long handoffDrops() { return counters.get(HANDOFF_FULL); }
-    public long count(EventType type) { return byType.get(type.ordinal()); }
-    public long nonZeroExits() { return counters.get(NONZERO_EXITS); }
+    public long count(EventType type) {
+        long n = 0;
+        for (KernelCounts.Second s : fold()) {
+            n += s.counts()[type.ordinal()];
+        }
+        return byType.get(type.ordinal()) + n;
+    }
+
+    public long nonZeroExits() {
+        long n = 0;
+        for (KernelCounts.Second s : fold()) {
+            n += s.counts()[KernelCounts.NONZERO_EXITS];
+        }
+        return counters.get(NONZERO_EXITS) + n;
+    }
     /** Kernel timestamp to delivery, over the last minute; 0 when nothing was delivered in it. */
     public long latencyP50Micros() { return latency.percentile(0.50, System.nanoTime()); }
     /** As {@link #latencyP50Micros}, the 99th percentile. */

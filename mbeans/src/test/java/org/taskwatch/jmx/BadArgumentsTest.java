@@ -43,7 +43,7 @@ class BadArgumentsTest {
         KernelTests.require(KernelTests.isRoot() || KernelVersion.running().atLeast(6, 6), "needs the connector");
         MonitorSettings d = MonitorSettings.defaults();
         monitor = TaskMonitor.start(new MonitorSettings(d.eventSource(), d.handoffCapacity(), MAX_WATCHES, 64,
-                d.recentExits(), 2, d.maxSummaries(), d.summaryHistory(), 3600, false, d.priorityBoost(), d.watchedExitSeconds()));
+                d.recentExits(), 2, d.maxSummaries(), d.summaryHistory(), 3600, d.kernelFilter(), d.priorityBoost(), d.watchedExitSeconds()));
         MBeanServer server = MBeanServerFactory.newMBeanServer();
         exporter = JmxExporter.export(server, monitor);
         remote = JmxRemote.start(server, "127.0.0.1", 0);

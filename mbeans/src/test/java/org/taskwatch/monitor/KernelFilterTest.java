@@ -7,25 +7,28 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.taskwatch.kernel.KernelVersion;
 import org.taskwatch.kernel.ProcEvent;
 import org.taskwatch.testing.KernelTests;
 import org.taskwatch.testing.Spawn;
 
 /**
- * kernelFilter=auto: while every watch is a single-process watch the kernel drops the events of
- * other processes (they never reach taskwatch), yet every event a watch needs arrives, also
- * across filter swaps; a tree watch turns the filter off.
+ * kernelFilter=auto (classic BPF) and counted (the same rules translated behind the eBPF
+ * counting): while every watch is a single-process watch the kernel drops the events of other
+ * processes (they never reach taskwatch), yet every event a watch needs arrives, also across
+ * filter swaps; a tree watch turns the filter off.
  */
 class KernelFilterTest {
     private static final String BURST = "i=0; while [ $i -lt 200 ]; do /bin/true; i=$((i+1)); done";
 
-    @Test
-    void unwatchedEventsStayInTheKernelAndWatchedOnesArrive() throws Exception {
+    @ParameterizedTest
+    @EnumSource(value = KernelFilterMode.class, names = {"AUTO", "COUNTED"})
+    void unwatchedEventsStayInTheKernelAndWatchedOnesArrive(KernelFilterMode mode) throws Exception {
         KernelTests.require(KernelTests.isRoot() || KernelVersion.running().atLeast(6, 6), "needs the connector");
         List<MonitorEvent> exits = new ArrayList<>();
-        try (TaskMonitor m = TaskMonitor.start(MonitorSettings.defaults().withKernelFilter(true))) {
+        try (TaskMonitor m = TaskMonitor.start(MonitorSettings.defaults().withKernelFilter(mode))) {
             m.addListener(e -> {
                 if (e.event() instanceof ProcEvent.Exit) {
                     synchronized (exits) {
@@ -35,6 +38,8 @@ class KernelFilterTest {
                 }
             });
             assertTrue(m.kernelFilter().startsWith("bpf:"), "no watch: the kernel drops all but acks: " + m.kernelFilter());
+            assertEquals(mode == KernelFilterMode.COUNTED, m.kernelFilter().contains("every event counted in the kernel"),
+                    m.kernelFilter());
 
             Process a = Spawn.start("/bin/sleep", "30");
             Process b = Spawn.start("/bin/sleep", "30");
@@ -85,10 +90,11 @@ class KernelFilterTest {
         }
     }
 
-    @Test
-    void aRefusedRegistrationLeavesTheFilterAsItWas() throws Exception {
+    @ParameterizedTest
+    @EnumSource(value = KernelFilterMode.class, names = {"AUTO", "COUNTED"})
+    void aRefusedRegistrationLeavesTheFilterAsItWas(KernelFilterMode mode) throws Exception {
         KernelTests.require(KernelTests.isRoot() || KernelVersion.running().atLeast(6, 6), "needs the connector");
-        try (TaskMonitor m = TaskMonitor.start(MonitorSettings.defaults().withKernelFilter(true))) {
+        try (TaskMonitor m = TaskMonitor.start(MonitorSettings.defaults().withKernelFilter(mode))) {
             Process a = Spawn.start("/bin/sleep", "30");
             try {
                 m.watch((int) a.pid(), "exit");

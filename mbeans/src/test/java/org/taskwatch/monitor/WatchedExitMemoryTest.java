@@ -24,7 +24,7 @@ class WatchedExitMemoryTest {
         MonitorSettings d = MonitorSettings.defaults();
         MonitorSettings small = new MonitorSettings(d.eventSource(), d.handoffCapacity(), d.maxWatches(),
                 d.maxPatternLength(), RING, d.maxWaiters(), d.maxSummaries(), d.summaryHistory(), d.maxWindowSeconds(),
-                false, d.priorityBoost(), 600);
+                d.kernelFilter(), d.priorityBoost(), 600);
         try (TaskMonitor m = TaskMonitor.start(small)) {
             Process watched = Spawn.start("/bin/sleep", "30");
             int pid = (int) watched.pid();

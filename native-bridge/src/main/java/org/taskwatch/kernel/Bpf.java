@@ -20,6 +20,7 @@ final class Bpf {
     static final int MAP_UPDATE_ELEM = 2;
     static final int MAP_DELETE_ELEM = 3;
     static final int PROG_LOAD = 5;
+    static final int MAP_LOOKUP_BATCH = 24;
 
     static final int MAP_TYPE_HASH = 1;
     static final int MAP_TYPE_PERCPU_ARRAY = 6;
@@ -101,6 +102,34 @@ final class Bpf {
                 return false;
             }
             throw new NativeException("bpf(BPF_MAP_LOOKUP_ELEM, map fd=" + mapFd + ")", errno);
+        }
+    }
+
+    /**
+     * Copies up to {@code count} elements from the start of an array map in one call (Linux
+     * 5.6+): their keys into {@code keys}, their values into {@code values}.
+     *
+     * @return how many were copied, or -1 when this kernel has no batch lookup (EINVAL, ENOSYS)
+     */
+    static int lookupBatch(int mapFd, Memory keys, Memory values, int count) throws NativeException {
+        try (Memory a = attr(); Memory out = new Memory(8)) {
+            a.setLong(0, 0); // in_batch: NULL, from the start
+            a.setLong(8, com.sun.jna.Pointer.nativeValue(out));
+            a.setLong(16, com.sun.jna.Pointer.nativeValue(keys));
+            a.setLong(24, com.sun.jna.Pointer.nativeValue(values));
+            a.setInt(32, count);
+            a.setInt(36, mapFd);
+            if (syscall(MAP_LOOKUP_BATCH, a) == 0) {
+                return a.getInt(32);
+            }
+            int errno = Native.getLastError();
+            if (errno == Errno.ENOENT) {
+                return a.getInt(32); // the end of the map came within this call
+            }
+            if (errno == Errno.EINVAL || errno == Errno.ENOSYS) {
+                return -1;
+            }
+            throw new NativeException("bpf(BPF_MAP_LOOKUP_BATCH, map fd=" + mapFd + ")", errno);
         }
     }
 

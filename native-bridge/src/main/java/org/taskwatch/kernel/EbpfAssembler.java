@@ -24,7 +24,7 @@ final class EbpfAssembler {
     static final int W = 0x00, DW = 0x18;
     private static final int IMM = 0x00, ABS = 0x20, MEM = 0x60;
     private static final int K = 0x00, X = 0x08;
-    static final int ADD = 0x00, DIV = 0x30, AND = 0x50, LSH = 0x60, MOV = 0xb0;
+    static final int ADD = 0x00, DIV = 0x30, AND = 0x50, MOV = 0xb0;
     static final int JEQ = 0x10, JNE = 0x50;
     private static final int JA = 0x00, CALL = 0x80, EXIT = 0x90;
     private static final int PSEUDO_MAP_FD = 1;
@@ -60,7 +60,6 @@ final class EbpfAssembler {
     /** 32-bit move: the upper half is zeroed, so {@code imm = -1} gives {@code 0xFFFFFFFF}. */
     void mov32Imm(int dst, int imm) { emit(ALU | MOV | K, dst, 0, 0, imm); }
     void aluImm(int op, int dst, int imm) { emit(ALU64 | op | K, dst, 0, 0, imm); }
-    void aluReg(int op, int dst, int src) { emit(ALU64 | op | X, dst, src, 0, 0); }
     /** {@code dst = *(size *)(src + off)} */
     void load(int size, int dst, int src, int off) { emit(LDX | MEM | size, dst, src, off, 0); }
     /** {@code *(size *)(dst + off) = src} */

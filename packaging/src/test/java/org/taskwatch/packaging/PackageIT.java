@@ -62,7 +62,7 @@ class PackageIT {
     private static final Path CHECK = Path.of("/usr/lib/nagios/plugins/check_taskwatch");
     private static final String MONITOR = "org.taskwatch:type=Monitor";
     /** Capability numbers (linux/capability.h) of those a unit may name. */
-    private static final Map<String, Integer> CAPS = Map.of("CAP_NET_ADMIN", 12, "CAP_SYS_NICE", 23,
+    private static final Map<String, Integer> CAPS = Map.of("CAP_NET_ADMIN", 12, "CAP_BPF", 39, "CAP_SYS_NICE", 23,
             "CAP_SYS_PTRACE", 19, "CAP_NET_BIND_SERVICE", 10, "CAP_DAC_READ_SEARCH", 2);
 
     private static Path work;
@@ -339,6 +339,11 @@ class PackageIT {
                         .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
                 assertEquals(200, j.statusCode(), j.body());
                 assertTrue(j.body().contains("\"value\":\"" + source + "\""), j.body());
+                // the unit's CAP_BPF: the default kernel filter counts in the kernel
+                HttpResponse<String> kf = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                        "http://127.0.0.1:" + jolokiaPort + "/jolokia/read/" + MONITOR + "/KernelFilter"))
+                        .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+                assertTrue(kf.body().contains("every event counted in the kernel (eBPF)"), java + ": " + kf.body());
 
                 // as the monitoring daemon runs it; on the default java its classes come from the
                 // archive made at install (the JVM says where each class came from)
