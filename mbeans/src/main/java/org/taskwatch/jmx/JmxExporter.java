@@ -63,7 +63,7 @@ public final class JmxExporter implements TaskMonitor.WatchLifecycleListener, Se
                     + " window (1 to 3600 seconds)"),
             Map.entry("Health", "ok, degraded or failed, with the reason"),
             Map.entry("EventSource", "Where events come from: netlink (the kernel's proc connector)"),
-            Map.entry("KernelFilter", "What the kernel filters for this agent before events reach it"),
+            Map.entry("KernelFilter", "What the kernel filters for this agent before events reach it, and whether it counts every event (kernelFilter)"),
             Map.entry("EventThreads",
                     "How the reader and delivery threads are scheduled: nice -N (priorityBoost), or why they are not boosted"),
             Map.entry("ExitNames", "How command watches name processes gone before their exec could be read:"

@@ -18,11 +18,9 @@ import org.taskwatch.kernel.DescriptorBudget;
 import org.taskwatch.kernel.EventFrame;
 import org.taskwatch.kernel.EventHandler;
 import org.taskwatch.kernel.EventSource;
-import org.taskwatch.kernel.EventSourceSettings;
 import org.taskwatch.kernel.EventSources;
 import org.taskwatch.kernel.EventType;
 import org.taskwatch.kernel.ExitStatus;
-import org.taskwatch.kernel.KernelCounts;
 import org.taskwatch.kernel.NativeException;
 import org.taskwatch.kernel.Pidfd;
 import org.taskwatch.kernel.ProcConnector;
@@ -75,9 +73,7 @@ public final class TaskMonitor implements AutoCloseable {
     private final WatchOwners owners = new WatchOwners(this);
     private final ServiceWatches services;
     private final Thread delivery;
-    private final KernelCounts kernelCounts; // null: the reader counts
-    private String kernelCountsProblem = ""; // why the kernel does not count
-    private final KernelFold kernelFold = new KernelFold();
+    private final KernelCounting counting;
     private volatile boolean running = true;
     private volatile String lastReaderError;
     private volatile String readerPriority; // null until the thread has started; "" when boosted
@@ -111,53 +107,6 @@ public final class TaskMonitor implements AutoCloseable {
         void removed(Watch watch);
     }
 
-    /** Counts in the kernel when the settings want a kernel filter and the source is not the poller; null otherwise or when the kernel refuses (why: {@link #kernelCountsProblem}). */
-    private KernelCounts kernelCounts(MonitorSettings settings) {
-        if (settings.kernelFilter() != KernelFilterMode.COUNTED) {
-            kernelCountsProblem = "kernelFilter=" + settings.kernelFilter().word();
-            return null;
-        }
-        if (settings.eventSource().mode() == EventSourceSettings.Mode.PROCFS) {
-            kernelCountsProblem = "the event source is the /proc poller";
-            return null;
-        }
-        try {
-            return KernelCounts.create(settings.recentExits());
-        } catch (NativeException | RuntimeException e) {
-            kernelCountsProblem = e.getMessage();
-            return null;
-        }
-    }
-
-    /** How the counters count, for the Monitor's {@code KernelFilter}. */
-    private String countingText() {
-        if (kernelCounts != null) {
-            String err = stats.foldError();
-            return "every event counted in the kernel (eBPF)" + (err.isEmpty() ? "" : "; reading its counts failed: " + err);
-        }
-        return "the kernel does not count (" + kernelCountsProblem + ")";
-    }
-
-    /** Folds the kernel's counts in every minute, well within the {@link KernelCounts#SECONDS} it keeps. */
-    private static final class KernelFold {
-        private java.util.concurrent.ScheduledExecutorService timer;
-
-        synchronized void start(Statistics stats) {
-            timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "taskwatch-kernel-counts");
-                t.setDaemon(true);
-                return t;
-            });
-            timer.scheduleWithFixedDelay(stats::fold, 60, 60, TimeUnit.SECONDS);
-        }
-
-        synchronized void stop() {
-            if (timer != null) {
-                timer.shutdownNow();
-            }
-        }
-    }
-
     private TaskMonitor(MonitorSettings settings) throws IOException {
         this.settings = settings;
         this.names = new ProcessNames(ProcFiles.openOrNothing("/proc"), proc, ProcessNames.TASKSTATS, cgroupLayout);
@@ -169,37 +118,21 @@ public final class TaskMonitor implements AutoCloseable {
         this.delivery.setDaemon(true);
         this.delivery.start();
         try {
-            final KernelCounts wanted = kernelCounts(settings);
-            KernelCounts counts = wanted;
-            if (counts != null) {
-                stats.countInKernel(counts); // before the reader's first event: each event is counted once
-            }
+            this.counting = KernelCounting.prepare(settings, stats);
             try {
-                this.source = EventSources.open(settings.eventSource(), new Pipeline(), "taskwatch-reader", counts);
+                this.source = EventSources.open(settings.eventSource(), new Pipeline(), "taskwatch-reader",
+                        counting.counts());
             } catch (IOException | RuntimeException e) {
-                if (counts != null) {
-                    counts.close();
-                }
+                counting.close();
                 throw e;
             }
-            if (counts != null && source.procConnector().map(c -> c.kernelCounts() != wanted).orElse(true)) {
-                stats.countInKernel(null); // the /proc poller: it counts what it sees
-                counts.close();
-                counts = null;
-                kernelCountsProblem = "the event source is the /proc poller";
-            }
-            this.kernelCounts = counts;
-            if (counts != null) {
-                recentExits.alsoAsk(counts);
-                kernelFold.start(stats);
-            }
+            counting.sourceStarted(source, recentExits);
             // names at exit are paired with the kernel's exit events: a source that reports every
             // exit as it happens (the connector) has them; the poller does not, nor reads execs in time
             names.useExitNames(source.exitStatusCoverage() == EventSource.ExitStatusCoverage.ALL
                     ? TaskstatsExits.probe() : "the /proc poller has no kernel exit events to pair names with");
             this.filter = new KernelFilterPolicy(source, settings.kernelFilter() == KernelFilterMode.AUTO
-                    || settings.kernelFilter() == KernelFilterMode.COUNTED && kernelCounts != null, registry,
-                    this::countingText);
+                    || counting.active(), registry, counting::describe);
             this.summaries = new Summaries(registry, filter, names, proc, settings);
             filter.narrow(); // kernelFilter=auto with no watch yet: the kernel drops everything for us
             this.services = new ServiceWatches(this, proc);
@@ -683,7 +616,6 @@ public final class TaskMonitor implements AutoCloseable {
     @Override
     public void close() {
         cgroupRescan.stop();
-        kernelFold.stop();
         services.close();
         running = false;
         source.close();
@@ -704,9 +636,7 @@ public final class TaskMonitor implements AutoCloseable {
         if (!source.isRunning()) {
             names.close();
         }
-        if (kernelCounts != null) {
-            kernelCounts.close(); // the program attached to the closed socket went with it
-        }
+        counting.close(); // the program attached to the closed socket went with it
     }
 
     // ---- the reader thread ----

@@ -43,6 +43,7 @@ class KernelCountedDefaultTest {
                 long exits = st.count(EventType.EXIT);
                 long nonZero = st.nonZeroExits();
                 long received = st.received();
+                long windowExits = st.window(3600).exits();
                 List<Integer> pids = new ArrayList<>();
                 for (int i = 0; i < N; i++) {
                     Process p = Spawn.sh("exit " + (i % 3 == 0 ? 0 : 40 + i));
@@ -52,6 +53,7 @@ class KernelCountedDefaultTest {
                 long forksAfter = st.count(EventType.FORK);
                 long exitsAfter = st.count(EventType.EXIT);
                 long nonZeroAfter = st.nonZeroExits();
+                long windowExitsAfter = st.window(3600).exits();
                 Thread.sleep(300); // the plain socket's messages of those events are queued by now
                 long[] seen = new long[3];
                 drain(plain, seen);
@@ -63,6 +65,8 @@ class KernelCountedDefaultTest {
                         "exits counted " + (exitsAfter - exits) + ", spawned " + N + ", sent " + seen[1]);
                 assertTrue(nonZeroAfter - nonZero >= N - N / 3 && nonZeroAfter - nonZero <= seen[2],
                         "nonzero exits counted " + (nonZeroAfter - nonZero) + ", sent " + seen[2]);
+                assertTrue(windowExitsAfter - windowExits >= N && windowExitsAfter - windowExits <= seen[1],
+                        "exits in the hour's window " + (windowExitsAfter - windowExits) + ", sent " + seen[1]);
                 // not read: the reader got none of the spawned processes' 3 * N events
                 assertTrue(st.received() - received < N, "received " + (st.received() - received));
 
