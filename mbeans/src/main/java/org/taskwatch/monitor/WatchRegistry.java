@@ -420,7 +420,7 @@ final class WatchRegistry {
         EventType t = f.type();
         int key = f.tgid();
         if (t == EventType.FORK) {
-            followFork(key, f.childTgid(), f.timestampNanos());
+            followFork(key, f.childTgid(), f.timestampNanos(), f.childStartTime());
         } else if (t == EventType.EXEC) {
             if (commands.length != 0) {
                 joinCommands(key, f.timestampNanos(), out);
@@ -467,9 +467,9 @@ final class WatchRegistry {
         }
     }
 
-    private void followFork(int parent, int child, long forkNanos) {
+    private void followFork(int parent, int child, long forkNanos, long childStartTime) {
         if (buckets.get(index(child)).length != 0) {
-            forgetStale(child, forkNanos);
+            forgetStale(child, forkNanos, childStartTime);
         }
         Member[] ms = buckets.get(index(parent));
         for (Member m : ms) {
@@ -564,18 +564,21 @@ final class WatchRegistry {
         }
     }
 
-    private void forgetStale(int pid, long forkNanos) {
+    private void forgetStale(int pid, long forkNanos, long childStartTime) {
         // A fork of a new process with this pid: a member with it that joined before the fork is
         // a process that died unseen. One that joined after is the new process itself, registered
-        // before the (lagging) reader got to its fork. So is one that joined "before" but still
-        // has the start time it was registered with: the /proc poller stamps a fork with the scan
-        // that saw it, which can be later than a registration that came right after the fork.
+        // before the (lagging) reader got to its fork. So is one that joined "before" but has the
+        // start time of the fork's child: the /proc poller stamps a fork with the scan that saw
+        // it, which can be later than a registration that came right after the fork, and gives
+        // the child's start time (/proc may no longer show the process: it can end during the
+        // scan). The kernel's forks carry no start time: then /proc is asked.
         if (!hasMember(pid)) {
             return; // the common case, another process in the same bucket: no lock
         }
         synchronized (writeLock) {
             for (Member m : buckets.get(index(pid))) {
-                if (m.tgid == pid && m.sinceNanos < forkNanos && !holdsItsPid(m)) {
+                boolean same = childStartTime >= 0 ? m.startTime == childStartTime : holdsItsPid(m);
+                if (m.tgid == pid && m.sinceNanos < forkNanos && !same) {
                     leave(m, null, 0);
                 }
             }

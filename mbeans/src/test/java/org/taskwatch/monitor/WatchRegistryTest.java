@@ -14,6 +14,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.taskwatch.kernel.EventType;
+import org.taskwatch.kernel.PolledFrames;
 import org.taskwatch.kernel.ExitStatus;
 
 /**
@@ -88,6 +89,31 @@ class WatchRegistryTest {
 
         registry.onEvent(Frames.exit(4100, 1, 0, now()), out);
         assertEquals(List.of(), matched(), "a later exit of the same pid is not the watch's");
+    }
+
+    @Test
+    void aProcessWatchedBeforeThePollerSawItKeepsItsExitWhenItEndsDuringThatScan() {
+        // The poller stamps a fork with the scan that saw it: later than a watch registered right
+        // after the process started. If the process ended (and was reaped) while that scan ran,
+        // /proc no longer shows it when the fork is handled; the fork's start time still says it
+        // is the watched process, not a new one with its pid.
+        proc.process(4100, 1, "sh", "/bin/sh", "sh -c read");
+        long start = proc.procFs().startTime(4100);
+        Watch w = registry.watchProcess(4100, ALL, false, null);
+        proc.remove(4100);
+        registry.onEvent(PolledFrames.fork(1, 4100, start, now()), out);
+        assertFalse(w.ended(), "the scan's fork is the watched process itself");
+        registry.onEvent(PolledFrames.exit(4100, 1, 3 << 8, now()), out);
+        assertEquals(List.of(w), matched());
+        assertEquals(3, w.exitStatus().exitCode());
+
+        // a fork of another process with that pid (another start time): the watched one ended unseen
+        proc.process(4200, 1, "sleep", "/bin/sleep", "sleep 60");
+        long first = proc.procFs().startTime(4200);
+        Watch v = registry.watchProcess(4200, ALL, false, null);
+        proc.remove(4200);
+        registry.onEvent(PolledFrames.fork(1, 4200, first + 5, now()), out);
+        assertTrue(v.ended(), "a new process took the pid");
     }
 
     @Test

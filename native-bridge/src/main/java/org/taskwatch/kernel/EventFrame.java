@@ -34,6 +34,7 @@ public final class EventFrame {
     int ppid;
     int childPid;
     int childTgid;
+    long childStartTime = -1;
     int waitStatus;
     int exitSignal;
     int realId;
@@ -47,15 +48,17 @@ public final class EventFrame {
     void clear() {
         type = null;
         what = cpu = cnSeq = cnAck = pid = tgid = ppid = childPid = childTgid = 0;
+        childStartTime = -1;
         waitStatus = exitSignal = realId = effectiveId = tracerPid = tracerTgid = ackError = commLength = 0;
         timestampNanos = 0;
     }
 
     /** A new process {@code childTgid} whose parent is {@code parentTgid}, as a scan of /proc found it. */
-    void polledFork(long timestampNanos, int parentTgid, int grandparentTgid, int childTgid) {
+    void polledFork(long timestampNanos, int parentTgid, int grandparentTgid, int childTgid, long childStartTime) {
         polled(EventType.FORK, ProcEventCodec.WHAT_FORK, timestampNanos, parentTgid, grandparentTgid);
         this.childPid = childTgid;
         this.childTgid = childTgid;
+        this.childStartTime = childStartTime;
     }
 
     /** Process {@code tgid} runs a new program, as a scan of /proc found it. */
@@ -126,6 +129,12 @@ public final class EventFrame {
     public int ppid() { return ppid; }
     public int childPid() { return childPid; }
     public int childTgid() { return childTgid; }
+    /**
+     * A fork the /proc poller saw: the child's start time (clock ticks after boot, as /proc has
+     * it), which tells the process apart from an earlier one with its pid although the fork is
+     * stamped with the scan, not when it happened. -1 for the kernel's forks.
+     */
+    public long childStartTime() { return childStartTime; }
     /**
      * The raw wait status of an exit; see {@link ExitStatus#fromWaitStatus}. It is
      * {@link ExitStatus#UNKNOWN_WAIT_STATUS} when the source could not learn it: test

@@ -27,8 +27,8 @@ import java.util.Arrays;
 final class ProcChanges {
     /** Told each change, on the poller thread. */
     interface Listener {
-        /** {@code child} is new; {@code parent} is its parent now, {@code grandparent} that one's (0 if unknown). */
-        void fork(int parent, int grandparent, int child);
+        /** {@code child} (started at {@code childStartTime}) is new; {@code parent} is its parent now, {@code grandparent} that one's (0 if unknown). */
+        void fork(int parent, int grandparent, int child, long childStartTime);
 
         void exec(int pid, int ppid);
 
@@ -68,7 +68,7 @@ final class ProcChanges {
                 ps = before;
                 p = before.slotOf(ppid);
             }
-            out.fork(ppid, p < 0 ? 0 : ps.ppid(p), now.pid(s));
+            out.fork(ppid, p < 0 ? 0 : ps.ppid(p), now.pid(s), now.startTime(s));
             // an exec when it runs another program than its parent; with no parent to compare with
             // (ppid 0: a parent outside this pid namespace), say exec, or a watch on its command
             // would never see it

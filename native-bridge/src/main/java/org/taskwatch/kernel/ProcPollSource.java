@@ -251,8 +251,8 @@ public final class ProcPollSource implements EventSource {
     /** Turns the changes of one scan into frames for the handler. */
     private final class Emitter implements ProcChanges.Listener {
         @Override
-        public void fork(int parent, int grandparent, int child) {
-            frame.polledFork(scanNanos, parent, grandparent, child);
+        public void fork(int parent, int grandparent, int child, long childStartTime) {
+            frame.polledFork(scanNanos, parent, grandparent, child, childStartTime);
             guarded.event(frame);
         }
 

@@ -23,7 +23,7 @@ class ProcChangesTest {
     private final List<String> events = new ArrayList<>();
     private final ProcChanges.Listener out = new ProcChanges.Listener() {
         @Override
-        public void fork(int parent, int grandparent, int child) {
+        public void fork(int parent, int grandparent, int child, long childStartTime) {
             events.add("fork " + parent + "/" + grandparent + " -> " + child);
         }
 

@@ -36,7 +36,7 @@ public final class ProcScanCost {
     private static void measure(int scans) throws Exception {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         ProcChanges.Listener count = new ProcChanges.Listener() {
-            @Override public void fork(int parent, int grandparent, int child) { }
+            @Override public void fork(int parent, int grandparent, int child, long childStartTime) { }
             @Override public void exec(int pid, int ppid) { }
             @Override public void exit(int pid, int ppid, long startTime) { }
         };

@@ -137,7 +137,7 @@ class ProcScannerTest {
         ProcSnapshot b = new ProcSnapshot(16);
         ProcChanges changes = new ProcChanges();
         ProcChanges.Listener ignore = new ProcChanges.Listener() {
-            @Override public void fork(int parent, int grandparent, int child) { }
+            @Override public void fork(int parent, int grandparent, int child, long childStartTime) { }
             @Override public void exec(int pid, int ppid) { }
             @Override public void exit(int pid, int ppid, long startTime) { }
         };
