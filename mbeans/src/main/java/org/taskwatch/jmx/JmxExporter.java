@@ -69,7 +69,7 @@ public final class JmxExporter implements TaskMonitor.WatchLifecycleListener, Se
             Map.entry("ExitNames", "How command watches name processes gone before their exec could be read:"
                     + " taskstats (while command watches exist), or none and why"),
             Map.entry("WatchCount", "Watches registered now"),
-            Map.entry("EventsReceived", "Events received from the kernel since start"),
+            Map.entry("EventsReceived", "Events the reader received from the kernel since start (what the kernel filter let through)"),
             Map.entry("EventsDelivered", "Events delivered to listeners since start"),
             Map.entry("EventsLost", "Events lost since start (kernel buffer overrun or full handoff)"),
             Map.entry("NotificationsDropped", "Notifications not sent to a listener that fell " + Monitor.LISTENER_BACKLOG
