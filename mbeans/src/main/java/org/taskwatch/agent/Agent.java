@@ -171,6 +171,7 @@ public final class Agent implements AutoCloseable {
         }
         lines.add("event threads " + monitor.priority());
         lines.add("exit names " + monitor.exitNames());
+        lines.add("kernel filter " + config.get(ConfigKey.KERNEL_FILTER) + ": " + monitor.kernelCounting());
         lines.add("cgroups " + monitor.cgroups());
         if (!config.declaredWatches().isEmpty()) {
             lines.add("declared watches " + String.join(", ",

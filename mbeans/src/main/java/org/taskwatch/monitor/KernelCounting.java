@@ -58,8 +58,9 @@ final class KernelCounting implements AutoCloseable {
     }
 
     /**
-     * The source is running: if it took the counting (the proc connector did; the /proc poller
-     * does not), the recent exits ask the kernel too and the timer starts; else the reader counts.
+     * The source is running: if it took the counting (the proc connector did, unless the kernel
+     * refused to attach it; the /proc poller does not), the recent exits ask the kernel too and
+     * the timer starts; else the reader counts.
      */
     void sourceStarted(EventSource source, RecentExits exits) {
         if (counts == null) {
@@ -69,7 +70,8 @@ final class KernelCounting implements AutoCloseable {
             stats.countInKernel(null);
             counts.close();
             counts = null;
-            problem = "the event source is the /proc poller";
+            problem = source.procConnector().map(c -> c.kernelCountsRefused()).filter(r -> !r.isEmpty())
+                    .orElse("the event source is the /proc poller");
             return;
         }
         exits.alsoAsk(counts);

@@ -560,6 +560,11 @@ public final class TaskMonitor implements AutoCloseable {
         return source;
     }
 
+    /** Whether the kernel counts every event ("every event counted in the kernel (eBPF)"), or why not. */
+    public String kernelCounting() {
+        return counting.describe();
+    }
+
     /** What the kernel filters for this monitor. */
     public String kernelFilter() {
         return filter.describe();

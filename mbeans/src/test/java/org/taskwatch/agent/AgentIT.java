@@ -70,6 +70,8 @@ class AgentIT {
             assertEquals(0, ThreadNice.of(a.process.pid(), "VM Thread"), "only the event threads are boosted");
             assertTrue(a.output().contains("taskwatch agent: exit names taskstats (while command watches exist)"),
                     "root may listen to taskstats: " + a.output());
+            assertTrue(a.output().contains("taskwatch agent: kernel filter counted: every event counted in the kernel (eBPF)"),
+                    "the default, as root: " + a.output());
             assertNotNull(a.jmxUrl, a.output());
             assertNotNull(a.jolokiaUrl, a.output());
             assertTrue(a.jolokiaUrl.startsWith("http://127.0.0.1:") && a.jolokiaUrl.endsWith("/jolokia/"), a.jolokiaUrl);

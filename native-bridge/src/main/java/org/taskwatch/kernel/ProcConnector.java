@@ -96,6 +96,7 @@ public final class ProcConnector implements AutoCloseable {
 
     private int requestedReceiveBufferBytes;
     private KernelCounts counts; // set before the socket is shared, then only read
+    private String countingRefused = "";
 
     private ProcConnector(int fd, KernelVersion kernel, int receiveBufferBytes, boolean forced) {
         this.fd = fd;
@@ -154,7 +155,12 @@ public final class ProcConnector implements AutoCloseable {
             c.requestedReceiveBufferBytes = receiveBufferBytes;
             if (counts != null) {
                 c.counts = counts;
-                c.attachCounting(null);
+                try {
+                    c.attachCounting(null);
+                } catch (NativeException e) {
+                    c.counts = null; // the events are read as before: counting is not worth losing the connector
+                    c.countingRefused = e.getMessage();
+                }
             }
             c.subscribe();
             return c;
@@ -360,6 +366,11 @@ public final class ProcConnector implements AutoCloseable {
     /** What counts this socket's events in the kernel, or null. */
     public KernelCounts kernelCounts() {
         return counts;
+    }
+
+    /** Why the counting program asked for at {@link #open(int, KernelCounts)} could not be attached, or "". */
+    public String kernelCountsRefused() {
+        return countingRefused;
     }
 
     /** The attached filter, or null: what the agent shows as its {@code KernelFilter}. */
