@@ -21,6 +21,7 @@ final class Bpf {
     static final int MAP_DELETE_ELEM = 3;
     static final int PROG_LOAD = 5;
     static final int MAP_LOOKUP_BATCH = 24;
+    static final int PROG_TEST_RUN = 10;
 
     static final int MAP_TYPE_HASH = 1;
     static final int MAP_TYPE_PERCPU_ARRAY = 6;
@@ -140,6 +141,23 @@ final class Bpf {
             a.setLong(8, com.sun.jna.Pointer.nativeValue(key));
             a.setLong(16, com.sun.jna.Pointer.nativeValue(value));
             call(MAP_UPDATE_ELEM, a, "bpf(BPF_MAP_UPDATE_ELEM, map fd=" + mapFd + ")");
+        }
+    }
+
+    /**
+     * Runs a loaded socket filter once on {@code packet} in the kernel ({@code BPF_PROG_TEST_RUN})
+     * and returns what it returned. The kernel takes the packet as an Ethernet frame: the program
+     * sees what follows the first 14 bytes.
+     */
+    static int testRun(int progFd, byte[] packet) throws NativeException {
+        try (Memory a = attr(); Memory in = new Memory(packet.length)) {
+            in.write(0, packet, 0, packet.length);
+            a.setInt(0, progFd);
+            a.setInt(8, packet.length);
+            a.setLong(16, com.sun.jna.Pointer.nativeValue(in));
+            a.setInt(32, 1); // repeat
+            call(PROG_TEST_RUN, a, "bpf(BPF_PROG_TEST_RUN, prog fd=" + progFd + ")");
+            return a.getInt(4);
         }
     }
 
