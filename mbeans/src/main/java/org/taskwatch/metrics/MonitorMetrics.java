@@ -12,10 +12,11 @@ import org.taskwatch.monitor.TaskMonitor;
 
 /**
  * The monitor's own numbers (the Monitor MBean's counters), each a callback read at scrape time
- * from {@link Statistics}, which every event moves as it is read: events received per type,
- * delivered and lost, exits with a non-zero status, exits recovered after a loss, and the watches
- * and event source now. Every process's events, not only the watched ones (with {@code
- * kernelFilter=auto}, only those the kernel lets through).
+ * from {@link Statistics}: events per type, received, delivered and lost, exits with a non-zero
+ * status, exits recovered after a loss, and the watches and event source now. The per-type and
+ * non-zero counts are every process's, also where the kernel filters (it counts them first,
+ * {@code kernelFilter=counted}; with {@code auto}, only those it lets through); received counts
+ * what reached the reader.
  */
 final class MonitorMetrics {
     private MonitorMetrics() {
@@ -23,7 +24,7 @@ final class MonitorMetrics {
 
     static void register(PrometheusRegistry registry, PrometheusProperties props, TaskMonitor monitor) {
         Statistics st = monitor.statistics();
-        counter(registry, props, "taskwatch_events_received", "Events read from the event source, of every process", st,
+        counter(registry, props, "taskwatch_events_received", "Events the reader received from the event source (what the kernel filter let through)", st,
                 Statistics::received);
         counter(registry, props, "taskwatch_events_delivered", "Events some watch matched, delivered to its clients", st,
                 Statistics::delivered);
@@ -35,7 +36,8 @@ final class MonitorMetrics {
         counter(registry, props, "taskwatch_recovered_exits",
                 "Exits of watched processes found gone after a loss, whose events never came", st, Statistics::recoveredExits);
         CounterWithCallback.builder(props).name("taskwatch_events").labelNames("type")
-                .help("Events read from the event source by type (thread_create and thread_exit are threads')")
+                .help("Events of every process by type (with kernelFilter=auto only those the kernel lets through;"
+                        + " thread_create and thread_exit are threads')")
                 .callback(cb -> {
                     for (EventType t : EventType.values()) {
                         cb.call(st.count(t), t.name().toLowerCase(Locale.ROOT));
