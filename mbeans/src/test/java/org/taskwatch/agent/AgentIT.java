@@ -261,7 +261,15 @@ class AgentIT {
                     in.write('\n');
                 }
                 assertEquals(3, Spawn.waitFor(p));
-                CompositeData exit = seen.awaitExitData(pid, Duration.ofSeconds(10));
+                CompositeData exit;
+                try {
+                    exit = seen.awaitExitData(pid, Duration.ofSeconds(10));
+                } catch (AssertionError e) { // say what the agent knew, for whoever reads the failure
+                    throw new AssertionError(e.getMessage() + "; the agent's WatchCount "
+                            + mbs.getAttribute(MONITOR, "WatchCount") + ", EventsReceived "
+                            + mbs.getAttribute(MONITOR, "EventsReceived") + ", ExitCount "
+                            + mbs.getAttribute(MONITOR, "ExitCount") + "; its output:\n" + a.output(), e);
+                }
                 if ((Boolean) exit.get("exitStatusKnown")) { // the poller holds a pidfd: Linux 6.15+ tells the status
                     assertEquals(3, exit.get("exitCode"));
                 } else {
