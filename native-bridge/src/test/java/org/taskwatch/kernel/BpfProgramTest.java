@@ -47,7 +47,7 @@ class BpfProgramTest {
     }
 
     /** One message of each type about process {@code tgid} (thread {@code tgid + 1} where there is a pid field). */
-    private static List<ProcMessageBuilder> everyTypeAbout(int tgid) {
+    static List<ProcMessageBuilder> everyTypeAbout(int tgid) {
         return List.of(
                 ProcMessageBuilder.fork(tgid, tgid, 9_000_001, 9_000_001),
                 ProcMessageBuilder.exec(tgid, tgid),

@@ -90,19 +90,12 @@ class KernelCountsProgramTest {
         return out;
     }
 
+    /** {@link BpfProgramTest}'s message of each type, and a thread's creation and exit in the process. */
     private static List<ProcMessageBuilder> everyTypeAbout(int tgid) {
-        return List.of(
-                ProcMessageBuilder.fork(tgid, tgid, tgid + 7, tgid + 7),
-                ProcMessageBuilder.fork(1, 1, tgid + 1, tgid), // a thread of tgid
-                ProcMessageBuilder.exec(tgid, tgid),
-                ProcMessageBuilder.uid(tgid + 1, tgid, 0, 1000),
-                ProcMessageBuilder.gid(tgid + 1, tgid, 0, 1000),
-                ProcMessageBuilder.sid(tgid, tgid),
-                ProcMessageBuilder.ptrace(tgid + 1, tgid, 9_000_002, 9_000_002),
-                ProcMessageBuilder.comm(tgid + 1, tgid, "worker"),
-                ProcMessageBuilder.coredump(tgid, tgid, 9_000_003, 9_000_003),
-                ProcMessageBuilder.exit(tgid, tgid, 0x300, 17, 9_000_004, 9_000_004),
-                ProcMessageBuilder.exit(tgid + 1, tgid, 0, 17, 9_000_004, 9_000_004));
+        List<ProcMessageBuilder> out = new ArrayList<>(BpfProgramTest.everyTypeAbout(tgid));
+        out.add(ProcMessageBuilder.fork(1, 1, tgid + 1, tgid));
+        out.add(ProcMessageBuilder.exit(tgid, tgid, 0x300, 17, 9_000_004, 9_000_004));
+        return out;
     }
 
     private static int[] pids(SplittableRandom r, int n) {
