@@ -40,11 +40,6 @@ public final class Statistics {
         this.kernel = k;
     }
 
-    /** Whether the counts come from the kernel. */
-    boolean countedInKernel() {
-        return kernel != null;
-    }
-
     /** The last failure to read the kernel's counts, or "". */
     String foldError() {
         return foldError;

@@ -61,7 +61,6 @@ public final class KernelCounts implements AutoCloseable {
 
     private final int ringFd;
     private final int exitsFd;
-    private final int exitCapacity;
     private final int cpus;
     private volatile boolean closed;
     // guarded by this: the buffers of seconds(), and whether batch lookups work here
@@ -69,10 +68,9 @@ public final class KernelCounts implements AutoCloseable {
     private final Memory readValues;
     private boolean batch = true;
 
-    private KernelCounts(int ringFd, int exitsFd, int exitCapacity, int cpus) {
+    private KernelCounts(int ringFd, int exitsFd, int cpus) {
         this.ringFd = ringFd;
         this.exitsFd = exitsFd;
-        this.exitCapacity = exitCapacity;
         this.cpus = cpus;
         this.readValues = new Memory((long) SLOT_BYTES * cpus * SECONDS);
     }
@@ -99,7 +97,7 @@ public final class KernelCounts implements AutoCloseable {
             Syscalls.close(ring);
             throw e;
         }
-        KernelCounts k = new KernelCounts(ring, exits, exitCapacity, cpus);
+        KernelCounts k = new KernelCounts(ring, exits, cpus);
         try {
             Syscalls.close(k.load(null)); // the verifier's word now, not at the first filter change
         } catch (NativeException | RuntimeException e) {
@@ -107,11 +105,6 @@ public final class KernelCounts implements AutoCloseable {
             throw e;
         }
         return k;
-    }
-
-    /** Exits kept at most. */
-    public int exitCapacity() {
-        return exitCapacity;
     }
 
     /**
@@ -122,7 +115,7 @@ public final class KernelCounts implements AutoCloseable {
         return Bpf.loadSocketFilter(program(filter), "taskwatch");
     }
 
-    /** The program's instructions: exposed to tests. */
+    /** The program's instructions. */
     byte[] program(BpfProgram filter) {
         EbpfAssembler a = new EbpfAssembler();
         EbpfAssembler.Label judge = a.label();
