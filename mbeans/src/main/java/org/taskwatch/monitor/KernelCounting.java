@@ -89,7 +89,10 @@ final class KernelCounting implements AutoCloseable {
             return "the kernel does not count (" + problem + ")";
         }
         String err = stats.foldError();
-        return "every event counted in the kernel (eBPF)" + (err.isEmpty() ? "" : "; reading its counts failed: " + err);
+        long unread = stats.unreadSeconds();
+        return "every event counted in the kernel (eBPF)" + (err.isEmpty() ? "" : "; reading its counts failed: " + err)
+                + (unread == 0 ? "" : "; the counts of up to " + unread + " s may be missing: they were not read within "
+                        + KernelCounts.SECONDS + " s (the agent stopped or stalled)");
     }
 
     /** Stops the timer; closes the maps (call after the source closed: its program goes with the socket). */

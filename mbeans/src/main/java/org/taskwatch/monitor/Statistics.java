@@ -34,6 +34,8 @@ public final class Statistics {
     private long foldedThrough = Long.MIN_VALUE; // guarded by this: the last second folded for good
     private List<KernelCounts.Second> unfolded = List.of(); // guarded by this: newer seconds, as last read
     private volatile String foldError = "";
+    private long lastReadSecond = Long.MIN_VALUE; // guarded by this: when the kernel's counts were last read
+    private volatile long unreadSeconds; // seconds whose counts may have been overwritten before they were read
 
     /** From now on the kernel counts: {@link #received} counts only what arrives. */
     void countInKernel(KernelCounts k) {
@@ -43,6 +45,14 @@ public final class Statistics {
     /** The last failure to read the kernel's counts, or "". */
     String foldError() {
         return foldError;
+    }
+
+    /**
+     * Seconds whose counts the kernel may have overwritten before they were read (the agent did
+     * not read for longer than {@link KernelCounts#SECONDS}: stopped, or stalled); 0 normally.
+     */
+    long unreadSeconds() {
+        return unreadSeconds;
     }
 
     void received(EventType type, boolean nonZeroExit, long timestampNanos) {
@@ -104,11 +114,17 @@ public final class Statistics {
      * stay as they were.
      */
     synchronized List<KernelCounts.Second> fold() {
+        return fold(System.nanoTime());
+    }
+
+    /** {@link #fold()} at {@code nowNanos} (tests pass a later time to play a stopped JVM). */
+    synchronized List<KernelCounts.Second> fold(long nowNanos) {
         KernelCounts k = kernel;
         if (k == null) {
             return List.of();
         }
-        long settled = EventWindow.second(System.nanoTime()) - 2;
+        long nowSecond = EventWindow.second(nowNanos);
+        long settled = nowSecond - 2;
         List<KernelCounts.Second> read;
         try {
             read = k.seconds(foldedThrough);
@@ -117,6 +133,12 @@ public final class Statistics {
             foldError = e.getMessage();
             return unfolded;
         }
+        // the kernel keeps SECONDS seconds: read longer ago than that, some may have been overwritten
+        // (a silent second and an overwritten one look alike there, so say "may")
+        if (lastReadSecond != Long.MIN_VALUE && nowSecond - lastReadSecond > KernelCounts.SECONDS) {
+            unreadSeconds += nowSecond - lastReadSecond - KernelCounts.SECONDS;
+        }
+        lastReadSecond = nowSecond;
         List<KernelCounts.Second> newer = new ArrayList<>();
         for (KernelCounts.Second s : read) {
             if (s.second() > settled) {
