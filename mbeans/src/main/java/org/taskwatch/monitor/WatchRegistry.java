@@ -577,12 +577,16 @@ final class WatchRegistry {
         }
         synchronized (writeLock) {
             for (Member m : buckets.get(index(pid))) {
-                boolean same = childStartTime >= 0 ? m.startTime == childStartTime : holdsItsPid(m);
-                if (m.tgid == pid && m.sinceNanos < forkNanos && !same) {
+                if (m.tgid == pid && m.sinceNanos < forkNanos && !isTheForked(m, childStartTime)) {
                     leave(m, null, 0);
                 }
             }
         }
+    }
+
+    /** Whether the member is the fork's child: by the poller's start time, else (the kernel's forks) by /proc. */
+    private boolean isTheForked(Member m, long childStartTime) {
+        return childStartTime >= 0 ? m.startTime == childStartTime : holdsItsPid(m);
     }
 
     /** @return whether the process was the one a public process or tree watch is about (its root) */
