@@ -5,8 +5,9 @@ import com.sun.jna.Native;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The {@code bpf(2)} calls taskwatch makes: create a map, load a socket filter program, look up,
- * update and delete a map element, and attach a program to a socket. Each builds {@code union
+ * The {@code bpf(2)} calls taskwatch makes: create a map, load a socket filter program, look up
+ * map elements (one, or an array map's all at once), run a program on a test packet, and attach a
+ * program to a socket. Each builds {@code union
  * bpf_attr} in native memory (the kernel takes a shorter union than its own as long as what it
  * does not know is absent) and turns a failure into a {@link NativeException} that names the call.
  *
@@ -17,13 +18,10 @@ import java.nio.charset.StandardCharsets;
 final class Bpf {
     static final int MAP_CREATE = 0;
     static final int MAP_LOOKUP_ELEM = 1;
-    static final int MAP_UPDATE_ELEM = 2;
-    static final int MAP_DELETE_ELEM = 3;
     static final int PROG_LOAD = 5;
     static final int MAP_LOOKUP_BATCH = 24;
     static final int PROG_TEST_RUN = 10;
 
-    static final int MAP_TYPE_HASH = 1;
     static final int MAP_TYPE_PERCPU_ARRAY = 6;
     static final int MAP_TYPE_LRU_HASH = 9;
     static final int PROG_TYPE_SOCKET_FILTER = 1;
@@ -41,8 +39,14 @@ final class Bpf {
 
     private Bpf() {}
 
-    /** A new map; returns its descriptor. */
+    /**
+     * A new map; returns its descriptor. Every use of this class starts here, so this is where an
+     * architecture without a known {@code bpf} number is refused (ENOSYS).
+     */
     static int createMap(int type, int keySize, int valueSize, int maxEntries, String name) throws NativeException {
+        if (SYS_BPF < 0) {
+            throw new NativeException("bpf(2) on " + System.getProperty("os.arch"), Errno.ENOSYS);
+        }
         try (Memory a = attr()) {
             a.setInt(0, type);
             a.setInt(4, keySize);
@@ -70,7 +74,7 @@ final class Bpf {
             a.setLong(16, com.sun.jna.Pointer.nativeValue(license));
             byte[] n = name.getBytes(StandardCharsets.US_ASCII);
             a.write(48, n, 0, Math.min(n.length, 15)); // prog_name[16]
-            int fd = (int) syscall(a);
+            int fd = syscall(PROG_LOAD, a);
             if (fd >= 0) {
                 return fd;
             }
@@ -82,7 +86,7 @@ final class Bpf {
             a.setInt(24, 1); // log_level
             a.setInt(28, LOG_SIZE);
             a.setLong(32, com.sun.jna.Pointer.nativeValue(log));
-            syscall(a);
+            syscall(PROG_LOAD, a);
             String why = log.getString(0, "US-ASCII").strip();
             int cut = why.length() > 2000 ? why.length() - 2000 : 0;
             throw new NativeException("bpf(BPF_PROG_LOAD, " + name + "; verifier: " + why.substring(cut) + ")", errno);
@@ -134,16 +138,6 @@ final class Bpf {
         }
     }
 
-    /** Sets the value of {@code key} (creating the element). */
-    static void update(int mapFd, Memory key, Memory value) throws NativeException {
-        try (Memory a = attr()) {
-            a.setInt(0, mapFd);
-            a.setLong(8, com.sun.jna.Pointer.nativeValue(key));
-            a.setLong(16, com.sun.jna.Pointer.nativeValue(value));
-            call(MAP_UPDATE_ELEM, a, "bpf(BPF_MAP_UPDATE_ELEM, map fd=" + mapFd + ")");
-        }
-    }
-
     /**
      * Runs a loaded socket filter once on {@code packet} in the kernel ({@code BPF_PROG_TEST_RUN})
      * and returns what it returned. The kernel takes the packet as an Ethernet frame: the program
@@ -185,14 +179,7 @@ final class Bpf {
         return r;
     }
 
-    private static long syscall(Memory progLoadAttr) {
-        return syscall(PROG_LOAD, progLoadAttr);
-    }
-
     private static int syscall(int cmd, Memory a) {
-        if (SYS_BPF < 0) {
-            throw new UnsupportedOperationException("bpf(2): no system call number known for " + System.getProperty("os.arch"));
-        }
         return LibC.syscall(SYS_BPF, cmd, a, ATTR_SIZE);
     }
 }
