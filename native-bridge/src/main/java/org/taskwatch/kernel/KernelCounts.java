@@ -82,9 +82,6 @@ public final class KernelCounts implements AutoCloseable {
      * @throws NativeException when the kernel refuses (no {@code CAP_BPF}: EPERM; no eBPF), saying why
      */
     public static KernelCounts create(int exitCapacity) throws NativeException {
-        if (Bpf.SYS_BPF < 0) {
-            throw new NativeException("bpf(2) on " + System.getProperty("os.arch"), Errno.ENOSYS);
-        }
         if (java.nio.ByteOrder.nativeOrder() != java.nio.ByteOrder.LITTLE_ENDIAN) {
             throw new NativeException("eBPF counting on a big-endian host", Errno.EOPNOTSUPP);
         }
@@ -248,51 +245,42 @@ public final class KernelCounts implements AutoCloseable {
      * kernel still holds, summed over CPUs, oldest first. The current second may still grow.
      */
     public synchronized List<Second> seconds(long afterSecond) throws NativeException {
-        int perSlot = SLOT_BYTES * cpus; // SLOT_BYTES is a multiple of 8: per-CPU values are not padded further
+        boolean whole = false;
         if (batch) {
             int n = Bpf.lookupBatch(ringFd, readKeys, readValues, SECONDS);
-            if (n == SECONDS) {
-                return sum(readValues, 0, SECONDS, perSlot, afterSecond);
-            }
+            whole = n == SECONDS;
             batch = n >= 0; // -1: no batch lookups here; a short batch: read one by one this time
         }
+        int perSlot = SLOT_BYTES * cpus; // SLOT_BYTES is a multiple of 8: per-CPU values are not padded further
         Map<Long, long[]> bySecond = new TreeMap<>();
         for (int slot = 0; slot < SECONDS; slot++) {
-            readKeys.setInt(0, slot);
-            if (Bpf.lookup(ringFd, readKeys, readValues)) {
-                add(bySecond, readValues, 0, afterSecond);
+            if (whole) {
+                add(bySecond, (long) slot * perSlot, afterSecond);
+            } else {
+                readKeys.setInt(0, slot);
+                if (Bpf.lookup(ringFd, readKeys, readValues)) {
+                    add(bySecond, 0, afterSecond);
+                }
             }
         }
-        return list(bySecond);
+        List<Second> out = new ArrayList<>(bySecond.size());
+        bySecond.forEach((s, c) -> out.add(new Second(s, c)));
+        return out;
     }
 
-    private List<Second> sum(Memory values, int from, int slots, int perSlot, long afterSecond) {
-        Map<Long, long[]> bySecond = new TreeMap<>();
-        for (int slot = from; slot < slots; slot++) {
-            add(bySecond, values, (long) slot * perSlot, afterSecond);
-        }
-        return list(bySecond);
-    }
-
-    /** Adds one slot's per-CPU values at {@code offset} to the sums of their seconds. */
-    private void add(Map<Long, long[]> bySecond, Memory values, long offset, long afterSecond) {
+    /** Adds one slot's per-CPU values, at {@code offset} in the read buffer, to the sums of their seconds. */
+    private void add(Map<Long, long[]> bySecond, long offset, long afterSecond) {
         for (int cpu = 0; cpu < cpus; cpu++) {
             long base = offset + (long) cpu * SLOT_BYTES;
-            long second = values.getLong(base);
+            long second = readValues.getLong(base);
             if (second <= afterSecond) {
                 continue;
             }
             long[] sum = bySecond.computeIfAbsent(second, s -> new long[KINDS]);
             for (int k = 0; k < KINDS; k++) {
-                sum[k] += values.getLong(base + 8 + 8L * k);
+                sum[k] += readValues.getLong(base + 8 + 8L * k);
             }
         }
-    }
-
-    private static List<Second> list(Map<Long, long[]> bySecond) {
-        List<Second> out = new ArrayList<>(bySecond.size());
-        bySecond.forEach((s, c) -> out.add(new Second(s, c)));
-        return out;
     }
 
     /** The latest exit the kernel saw of process {@code tgid}: {wait status, timestamp}, or null. */
