@@ -30,6 +30,15 @@ public final class Statistics {
     private static final int RECOVERED = 5;
     private final LatencyHistogram latency = new LatencyHistogram();
     private final EventWindow window = new EventWindow(System.nanoTime());
+    /** By the window's kinds that come from the kernel (all but LOST): the index in a {@link KernelCounts.Second}. */
+    private static final int[] WINDOW_FROM_KERNEL = new int[EventWindow.LOST];
+
+    static {
+        WINDOW_FROM_KERNEL[EventWindow.FORKS] = EventType.FORK.ordinal();
+        WINDOW_FROM_KERNEL[EventWindow.EXECS] = EventType.EXEC.ordinal();
+        WINDOW_FROM_KERNEL[EventWindow.EXITS] = EventType.EXIT.ordinal();
+        WINDOW_FROM_KERNEL[EventWindow.NONZERO_EXITS] = KernelCounts.NONZERO_EXITS;
+    }
     private volatile KernelCounts kernel; // null: counted here, by the reader
     private long foldedThrough = Long.MIN_VALUE; // guarded by this: the last second folded for good
     private List<KernelCounts.Second> unfolded = List.of(); // guarded by this: newer seconds, as last read
@@ -98,10 +107,9 @@ public final class Statistics {
         long from = EventWindow.second(now) - windowSeconds;
         for (KernelCounts.Second s : recent) {
             if (s.second() > from) {
-                c[EventWindow.FORKS] += s.counts()[EventType.FORK.ordinal()];
-                c[EventWindow.EXECS] += s.counts()[EventType.EXEC.ordinal()];
-                c[EventWindow.EXITS] += s.counts()[EventType.EXIT.ordinal()];
-                c[EventWindow.NONZERO_EXITS] += s.counts()[KernelCounts.NONZERO_EXITS];
+                for (int kind = 0; kind < WINDOW_FROM_KERNEL.length; kind++) {
+                    c[kind] += s.counts()[WINDOW_FROM_KERNEL[kind]];
+                }
             }
         }
         return new WindowCounts(c[EventWindow.FORKS], c[EventWindow.EXECS], c[EventWindow.EXITS],
@@ -150,10 +158,9 @@ public final class Statistics {
                 byType.addAndGet(t.ordinal(), c[t.ordinal()]);
             }
             counters.addAndGet(NONZERO_EXITS, c[KernelCounts.NONZERO_EXITS]);
-            window.add(EventWindow.FORKS, s.second(), c[EventType.FORK.ordinal()]);
-            window.add(EventWindow.EXECS, s.second(), c[EventType.EXEC.ordinal()]);
-            window.add(EventWindow.EXITS, s.second(), c[EventType.EXIT.ordinal()]);
-            window.add(EventWindow.NONZERO_EXITS, s.second(), c[KernelCounts.NONZERO_EXITS]);
+            for (int kind = 0; kind < WINDOW_FROM_KERNEL.length; kind++) {
+                window.add(kind, s.second(), c[WINDOW_FROM_KERNEL[kind]]);
+            }
             foldedThrough = s.second();
         }
         unfolded = newer;
@@ -191,19 +198,25 @@ public final class Statistics {
     /** Matched events dropped because the delivery queue was full (included in {@link #lost()}). */
     public long handoffDrops() { return counters.get(HANDOFF_FULL); }
     public long count(EventType type) {
-        long n = 0;
-        for (KernelCounts.Second s : fold()) {
-            n += s.counts()[type.ordinal()];
-        }
-        return byType.get(type.ordinal()) + n;
+        long newer = unfolded(type.ordinal()); // first: the fold may move seconds into byType
+        return byType.get(type.ordinal()) + newer;
     }
 
     public long nonZeroExits() {
+        long newer = unfolded(KernelCounts.NONZERO_EXITS); // first: the fold may move seconds into the counter
+        return counters.get(NONZERO_EXITS) + newer;
+    }
+
+    /**
+     * Folds, then sums the kernel's count {@code index} over the seconds not yet folded for good
+     * (0 when the reader counts). Read the folded total after this, never before.
+     */
+    private long unfolded(int index) {
         long n = 0;
         for (KernelCounts.Second s : fold()) {
-            n += s.counts()[KernelCounts.NONZERO_EXITS];
+            n += s.counts()[index];
         }
-        return counters.get(NONZERO_EXITS) + n;
+        return n;
     }
     /** Kernel timestamp to delivery, over the last minute; 0 when nothing was delivered in it. */
     public long latencyP50Micros() { return latency.percentile(0.50, System.nanoTime()); }
