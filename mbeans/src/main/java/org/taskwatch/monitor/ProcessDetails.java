@@ -30,6 +30,11 @@ import org.taskwatch.kernel.ProcFs;
  *       of the last {@value #EXITED} exits are kept for {@code processStatus}.
  * </ul>
  *
+ * <p>What it keeps is masked by the monitor's {@link Redaction} as it is kept, once per program a
+ * process runs: a fork's child, and every event of the process after, share the masked text
+ * (masking per delivered event ran the rule three times per event, most of them on the same
+ * strings).
+ *
  * <p>Threads: {@link #of} by whoever delivers, one at a time (TaskMonitor's delivery lock: it owns the {@link ProcFiles}); {@link
  * #remember} from threads registering watches.
  */
@@ -63,11 +68,20 @@ final class ProcessDetails implements AutoCloseable {
         Info withCgroup(CgroupPath c, boolean fromParent) {
             return new Info(comm, cmdline, exe, ppid, c, fromParent);
         }
+
+        /** This with its texts masked by {@code r}; this itself when nothing is masked. */
+        Info masked(Redaction r) {
+            String c = r.apply(comm);
+            String line = r.apply(cmdline);
+            String x = r.apply(exe);
+            return c == comm && line == cmdline && x == exe ? this : new Info(c, line, x, ppid, cgroup, cgroupFromParent);
+        }
     }
 
     private final ProcFiles files; // under TaskMonitor's delivery lock
     private final ProcFs proc;
     private final CgroupLayout layout;
+    private final Redaction redaction;
     /** The cgroups of recently exited processes, by tgid (written by the delivery thread, read by any: guarded by itself). */
     private final Map<Integer, CgroupPath> exited = new LinkedHashMap<>(256, 0.75f, false) {
         private static final long serialVersionUID = 1L;
@@ -91,11 +105,13 @@ final class ProcessDetails implements AutoCloseable {
      * @param files the delivery thread's reader (closed by {@link #close})
      */
     ProcessDetails(ProcFs proc, ProcFiles files) {
-        this(proc, files, CgroupLayout.system());
+        this(proc, files, CgroupLayout.system(), Redaction.NONE);
     }
 
-    ProcessDetails(ProcFs proc, ProcFiles files, CgroupLayout layout) {
+    /** @param redaction what is masked in every command, name and executable kept (and so told) */
+    ProcessDetails(ProcFs proc, ProcFiles files, CgroupLayout layout, Redaction redaction) {
         this.layout = layout;
+        this.redaction = redaction;
         this.proc = proc;
         this.files = files;
     }
@@ -108,12 +124,13 @@ final class ProcessDetails implements AutoCloseable {
         String comm = proc.comm(pid);
         if (comm != null) {
             put(pid, new Info(comm, proc.cmdline(pid), proc.exe(pid), proc.ppid(pid),
-                    CgroupPath.of(proc.cgroup(pid, layout)), false));
+                    CgroupPath.of(proc.cgroup(pid, layout)), false).masked(redaction));
         }
     }
 
     /**
-     * What to tell of {@code e}'s process (the forking parent, for a fork); under TaskMonitor's delivery lock.
+     * What to tell of {@code e}'s process (the forking parent, for a fork), masked; under
+     * TaskMonitor's delivery lock.
      *
      * @param read what the reader already read of the process: at an exec, for command watches;
      *     at an exit, its name then (taskstats), when its exec could not be read; or null
@@ -126,11 +143,11 @@ final class ProcessDetails implements AutoCloseable {
                 Info out;
                 if (read != null) {
                     // what is kept is its parent's command, from the fork; a name at exit has no cgroup
-                    out = read.cgroup() == CgroupPath.NONE && known != null
-                            ? read.withCgroup(known.cgroup(), known.cgroupFromParent()) : read;
+                    out = (read.cgroup() == CgroupPath.NONE && known != null
+                            ? read.withCgroup(known.cgroup(), known.cgroupFromParent()) : read).masked(redaction);
                 } else {
                     out = known != null ? known : new Info(files.comm(tgid), null, null, -1,
-                            CgroupPath.of(files.cgroup(tgid, layout)), false);
+                            CgroupPath.of(files.cgroup(tgid, layout)), false).masked(redaction);
                 }
                 synchronized (exited) {
                     exited.put(tgid, out.cgroup());
@@ -138,7 +155,7 @@ final class ProcessDetails implements AutoCloseable {
                 return out;
             }
             case EXEC: {
-                Info now = read != null ? read : Info.read(files, tgid, layout);
+                Info now = (read != null ? read : Info.read(files, tgid, layout)).masked(redaction);
                 Info before = now.comm() == null || now.cgroup() == CgroupPath.NONE && layout.available()
                         ? get(tgid) : null;
                 if (now.comm() == null) { // gone before it could be read: its fork still told its parent
@@ -159,8 +176,8 @@ final class ProcessDetails implements AutoCloseable {
             }
             case COMM: {
                 Info before = known(tgid);
-                Info now = new Info(((ProcEvent.Comm) e).comm(), before.cmdline(), before.exe(), before.ppid(),
-                        before.cgroup(), before.cgroupFromParent());
+                Info now = new Info(redaction.apply(((ProcEvent.Comm) e).comm()), before.cmdline(), before.exe(),
+                        before.ppid(), before.cgroup(), before.cgroupFromParent());
                 put(tgid, now);
                 return now;
             }
@@ -173,7 +190,7 @@ final class ProcessDetails implements AutoCloseable {
     private Info known(int tgid) {
         Info i = get(tgid);
         if (i == null) {
-            i = Info.read(files, tgid, layout);
+            i = Info.read(files, tgid, layout).masked(redaction);
             put(tgid, i);
         }
         return i;

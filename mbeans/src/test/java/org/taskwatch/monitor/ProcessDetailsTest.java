@@ -48,7 +48,7 @@ class ProcessDetailsTest {
     @Test
     void theCgroupIsReadAtExecInheritedAtForkAndTheParentsWhenGoneFirst() throws Exception {
         try (FakeProc proc = new FakeProc();
-                ProcessDetails details = new ProcessDetails(proc.procFs(), proc.files(), V2)) {
+                ProcessDetails details = new ProcessDetails(proc.procFs(), proc.files(), V2, Redaction.NONE)) {
             proc.process(4170, 1, "nginx", "/usr/sbin/nginx", "nginx").cgroup(4170, "/system.slice/nginx.service");
             ProcessDetails.Info parent = details.of(new ProcEvent.Fork(0, 1, 4170, 4170, 1, 4248, 4248), null);
             assertEquals(new CgroupPath("/system.slice/nginx.service", "nginx.service", ""), parent.cgroup());
@@ -78,12 +78,39 @@ class ProcessDetailsTest {
     @Test
     void withoutCgroupsTheFieldsAreEmpty() throws Exception {
         try (FakeProc proc = new FakeProc();
-                ProcessDetails details = new ProcessDetails(proc.procFs(), proc.files(), CgroupLayout.NONE)) {
+                ProcessDetails details = new ProcessDetails(proc.procFs(), proc.files(), CgroupLayout.NONE, Redaction.NONE)) {
             proc.process(4170, 1, "nginx", "/usr/sbin/nginx", "nginx").cgroup(4170, "/system.slice/nginx.service");
             ProcessDetails.Info exec = details.of(new ProcEvent.Exec(0, 1, 4170, 4170, 0), null);
             assertEquals("nginx", exec.comm(), "the rest works");
             assertSame(CgroupPath.NONE, exec.cgroup());
             assertFalse(exec.cgroupFromParent());
+        }
+    }
+
+    @Test
+    void whatIsKeptIsMaskedAtEveryWayIn() throws Exception {
+        Redaction rule = Redaction.of(Redaction.DEFAULT_RULE);
+        try (FakeProc proc = new FakeProc();
+                ProcessDetails details = new ProcessDetails(proc.procFs(), proc.files(), CgroupLayout.NONE, rule)) {
+            // read at its exec
+            proc.process(4170, 1, "mysql", "/usr/bin/mysql", "mysql --password=hunter2 db");
+            ProcessDetails.Info exec = details.of(new ProcEvent.Exec(0, 1, 4170, 4170, 0), null);
+            assertEquals("mysql --password=*** db", exec.cmdline());
+            // its fork tells the parent as kept, and the child inherits it without a read
+            proc.remove(4170);
+            assertEquals("mysql --password=*** db",
+                    details.of(new ProcEvent.Fork(0, 2, 4170, 4170, 1, 4248, 4248), null).cmdline());
+            ProcessDetails.Info renamed = details.of(new ProcEvent.Comm(0, 3, 4248, 4248, 0, "token=abc"), null);
+            assertEquals("token=***", renamed.comm(), "a new name is masked too");
+            assertEquals("mysql --password=*** db", renamed.cmdline(), "inherited at the fork");
+            // never seen before: read on first sight
+            proc.process(4300, 1, "sh", "/bin/sh", "sh -c secret:s3cr3t");
+            assertEquals("sh -c secret:***", details.of(new ProcEvent.Uid(0, 4, 4300, 4300, 0, 0, 0), null).cmdline());
+            // what the reader read (a command watch's exec) is masked as well
+            ProcessDetails.Info read = new ProcessDetails.Info("x", "x --api-key xyz", "/x", 1);
+            assertEquals("x --api-key ***", details.of(new ProcEvent.Exec(0, 5, 4400, 4400, 0), read).cmdline());
+            assertEquals("x --api-key ***", details.of(new ProcEvent.Exit(0, 6, 4400, 4400, 0,
+                    org.taskwatch.kernel.ExitStatus.fromWaitStatus(0)), null).cmdline());
         }
     }
 }
