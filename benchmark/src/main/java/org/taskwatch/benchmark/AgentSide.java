@@ -68,12 +68,18 @@ final class AgentSide implements TaskwatchSide {
     }
 
     /** Starts {@code launcher agent} on a free loopback port and connects to it. */
-    static AgentSide start(Path launcher, int latencyCapacity, int coalesceMicros, int priorityBoost) throws Exception {
+    static AgentSide start(Path launcher, int latencyCapacity, int coalesceMicros, int priorityBoost,
+            List<String> settings) throws Exception {
         int port = SoakAgent.freePort();
         // the launcher execs java: the process we start is the agent's JVM
-        Process p = new ProcessBuilder("sh", launcher.toString(), "agent", "--jmx-port", Integer.toString(port),
-                "--no-jolokia", "--set", "coalesceMicros=" + coalesceMicros, "--set", "priorityBoost=" + priorityBoost)
-                .redirectErrorStream(true).start();
+        List<String> cmd = new ArrayList<>(List.of("sh", launcher.toString(), "agent", "--jmx-port",
+                Integer.toString(port), "--no-jolokia", "--set", "coalesceMicros=" + coalesceMicros, "--set",
+                "priorityBoost=" + priorityBoost));
+        for (String kv : settings) {
+            cmd.add("--set");
+            cmd.add(kv);
+        }
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         BlockingQueue<String> lines = new LinkedBlockingQueue<>();
         List<String> all = new ArrayList<>();
         Thread pump = new Thread(() -> {

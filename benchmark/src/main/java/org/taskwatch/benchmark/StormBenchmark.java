@@ -50,6 +50,8 @@ public final class StormBenchmark {
     private final List<String> modes;
     private final List<Row> rows = new ArrayList<>();
     private final int coalesceMicros;
+    /** More settings for the agent, each passed as {@code --set KEY=VALUE} (--agent-set K=V,K=V). */
+    private final List<String> agentSettings;
     private final int priorityBoost;
     private final Map<String, String> cpuMeasures = new LinkedHashMap<>();
     private volatile TaskwatchSide current;
@@ -73,6 +75,7 @@ public final class StormBenchmark {
                 Integer.toString(ProcConnector.DEFAULT_COALESCE_MICROS)));
         priorityBoost = Integer.parseInt(opts.getOrDefault("--priority-boost",
                 Integer.toString(MonitorSettings.DEFAULT_PRIORITY_BOOST)));
+        agentSettings = opts.containsKey("--agent-set") ? List.of(opts.get("--agent-set").split(",")) : List.of();
     }
 
     public static void main(String[] args) throws Exception {
@@ -120,7 +123,7 @@ public final class StormBenchmark {
                 if (launcher == null) {
                     throw new IllegalArgumentException("mode agent needs --launcher (the project's taskwatch script)");
                 }
-                AgentSide a = AgentSide.start(launcher, capacity, coalesceMicros, priorityBoost);
+                AgentSide a = AgentSide.start(launcher, capacity, coalesceMicros, priorityBoost, agentSettings);
                 for (String line : a.banner()) {
                     log.println("#   " + line);
                 }
@@ -224,6 +227,9 @@ public final class StormBenchmark {
         out.printf(Locale.ROOT, "taskwatch coalesceMicros=%d (the reader wakes at most once per %d us while events"
                 + " stream in), priorityBoost=%d (its reader and delivery threads at nice -%d; floor and the stormers"
                 + " at the benchmark's own)%n", coalesceMicros, coalesceMicros, priorityBoost, priorityBoost);
+        if (!agentSettings.isEmpty()) {
+            out.println("agent     also --set " + String.join(" --set ", agentSettings));
+        }
         try (Floor f = Floor.start(floorBinary)) {
             long t = System.nanoTime();
             Thread.sleep(2000);
