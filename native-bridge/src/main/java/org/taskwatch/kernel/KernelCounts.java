@@ -23,7 +23,9 @@ import java.util.TreeMap;
  *     reads must {@link #seconds fold} at least every {@value #SECONDS} seconds, or seconds are
  *     overwritten unread;
  * <li>the latest exits ({@code BPF_MAP_TYPE_LRU_HASH} by tgid): wait status and timestamp of
- *     every process exit, so that {@code waitForExit} can answer for any pid after the fact.
+ *     every process exit, so that {@code waitForExit} can answer for any pid after the fact. The
+ *     kernel's LRU is approximate (each CPU takes free elements in batches, and a full map evicts
+ *     a batch at once), so the map has room beyond the exits asked for: {@link #exitMapSize}.
  * </ul>
  * The classifying follows {@link EventType}: a fork whose child is not its own process is a
  * thread created, an exit whose pid is not its tgid a thread's exit. (The one difference from the
@@ -48,6 +50,8 @@ public final class KernelCounts implements AutoCloseable {
     static final int KINDS = NONZERO_EXITS + 1;
     private static final int SLOT_BYTES = 8 + 8 * KINDS; // u64 second, u64 counts[KINDS]
     private static final int EXIT_BYTES = 16; // u32 wait status, u32 parent tgid, u64 timestamp
+    /** The most free elements an LRU map's CPU takes at once, and evicts at once when full (the kernel's LOCAL_FREE_TARGET). */
+    static final int LRU_CPU_BATCH = 128;
 
     // helpers (linux/bpf.h, enum bpf_func_id)
     private static final int MAP_LOOKUP_ELEM = 1;
@@ -78,7 +82,7 @@ public final class KernelCounts implements AutoCloseable {
     /**
      * Creates the maps and checks that the kernel takes the program.
      *
-     * @param exitCapacity process exits kept (the oldest go first)
+     * @param exitCapacity process exits kept at least (the oldest go first; some older ones may stay)
      * @throws NativeException when the kernel refuses (no {@code CAP_BPF}: EPERM; no eBPF), saying why
      */
     public static KernelCounts create(int exitCapacity) throws NativeException {
@@ -89,7 +93,7 @@ public final class KernelCounts implements AutoCloseable {
         int ring = Bpf.createMap(Bpf.MAP_TYPE_PERCPU_ARRAY, 4, SLOT_BYTES, SECONDS, "tw_counts");
         int exits;
         try {
-            exits = Bpf.createMap(Bpf.MAP_TYPE_LRU_HASH, 4, EXIT_BYTES, exitCapacity, "tw_exits");
+            exits = Bpf.createMap(Bpf.MAP_TYPE_LRU_HASH, 4, EXIT_BYTES, exitMapSize(exitCapacity, cpus), "tw_exits");
         } catch (NativeException e) {
             Syscalls.close(ring);
             throw e;
@@ -281,6 +285,19 @@ public final class KernelCounts implements AutoCloseable {
                 sum[k] += readValues.getLong(base + 8 + 8L * k);
             }
         }
+    }
+
+    /**
+     * How many elements the exit map needs to keep at least {@code capacity} of the latest exits:
+     * the kernel's LRU lets each CPU hold up to {@value #LRU_CPU_BATCH} free elements (kernels
+     * since mid-2025: at most half the map in all) and, when the map is full, evicts that many at
+     * once, so a map of exactly {@code capacity} had forgotten about 25 of its newest 64 exits
+     * here (KernelCountsTest). With twice the capacity, or the capacity plus a batch per CPU,
+     * whichever is larger, what the CPUs hold free is never more than the headroom.
+     */
+    static int exitMapSize(int capacity, int cpus) {
+        return (int) Math.min(Integer.MAX_VALUE,
+                Math.max(2L * capacity, capacity + (long) LRU_CPU_BATCH * cpus));
     }
 
     /** The latest exit the kernel saw of process {@code tgid}: {wait status, timestamp}, or null. */
