@@ -74,7 +74,8 @@ final class ProcessDetails implements AutoCloseable {
             String c = r.apply(comm);
             String line = r.apply(cmdline);
             String x = r.apply(exe);
-            return c == comm && line == cmdline && x == exe ? this : new Info(c, line, x, ppid, cgroup, cgroupFromParent);
+            return c == comm && line == cmdline && x == exe ? this
+                    : new Info(c, line, x, ppid, cgroup, cgroupFromParent);
         }
     }
 

@@ -886,7 +886,8 @@ public final class TaskMonitor implements AutoCloseable {
             ids[i] = d.watches()[i].id();
             d.watches()[i].lastEvent(e);
         }
-        MonitorEvent me = new MonitorEvent(e, ids, ppid, info.comm(), info.cmdline(), info.exe(), d.recovered(), namesOf(d.watches()), info.cgroup(), info.cgroupFromParent());
+        MonitorEvent me = new MonitorEvent(e, ids, ppid, info.comm(), info.cmdline(), info.exe(), d.recovered(),
+                namesOf(d.watches()), info.cgroup(), info.cgroupFromParent());
         // no lambda per event and listener: compiled by C1 (the launcher's default), allocating
         // a capturing lambda is a call into the JVM (perf: 3% of taskwatch events' CPU)
         for (MonitorListener l : listeners) {

@@ -50,7 +50,10 @@ public final class KernelCounts implements AutoCloseable {
     static final int KINDS = NONZERO_EXITS + 1;
     private static final int SLOT_BYTES = 8 + 8 * KINDS; // u64 second, u64 counts[KINDS]
     private static final int EXIT_BYTES = 16; // u32 wait status, u32 parent tgid, u64 timestamp
-    /** The most free elements an LRU map's CPU takes at once, and evicts at once when full (the kernel's LOCAL_FREE_TARGET). */
+    /**
+     * The most free elements a CPU takes from an LRU map at once, and evicts at once when the map
+     * is full (the kernel's LOCAL_FREE_TARGET).
+     */
     static final int LRU_CPU_BATCH = 128;
 
     // helpers (linux/bpf.h, enum bpf_func_id)
