@@ -80,9 +80,15 @@ final class KernelFilterPolicy {
                     filter.clearFilter();
                 } else {
                     // exits always (a watch ends with its process), forks of the set (a thread's fork
-                    // names the process's parent, and a fork of a watched pid means it was reused)
+                    // names the process's parent, and a fork of a watched pid means it was reused),
+                    // execs and comm changes where exits are watched (what an exit tells of its
+                    // process: Watch.needsForItsExits)
+                    int mask = n.mask();
+                    if (EventType.EXIT.in(mask)) {
+                        mask |= EventType.EXEC.bit() | EventType.COMM.bit();
+                    }
                     filter.setFilter(BpfProgram.builder()
-                            .acceptProcesses(EventType.kernelMask(n.mask()) | ProcEventCodec.WHAT_EXIT, n.tgids())
+                            .acceptProcesses(EventType.kernelMask(mask) | ProcEventCodec.WHAT_EXIT, n.tgids())
                             .acceptForksOf(n.tgids())
                             .build());
                 }

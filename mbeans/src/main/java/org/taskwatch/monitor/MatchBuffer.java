@@ -14,11 +14,13 @@ final class MatchBuffer {
     private int size;
     private ProcessDetails.Info read;
     private boolean watchedProcessExited;
+    private boolean forExits;
 
     void clear() {
         size = 0;
         read = null;
         watchedProcessExited = false;
+        forExits = false;
     }
 
     void add(Watch w) {
@@ -52,6 +54,16 @@ final class MatchBuffer {
 
     void watchedProcessExited() {
         watchedProcessExited = true;
+    }
+
+    /** A watch that does not want the event needs it for what its exits will tell ({@link Watch#needsForItsExits}). */
+    void neededForExits() {
+        forExits = true;
+    }
+
+    /** Whether the process details must follow the event although no watch may get it. */
+    boolean isNeededForExits() {
+        return forExits;
     }
 
     /** Whether the event was the exit of the process of a public process or tree watch. */

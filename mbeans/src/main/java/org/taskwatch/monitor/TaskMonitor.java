@@ -676,7 +676,7 @@ public final class TaskMonitor implements AutoCloseable {
             if (matched.isWatchedProcessExit()) { // answerable as long as its MBean shows it, however many exits follow
                 recentExits.keep(f.tgid(), f.waitStatus(), f.timestampNanos());
             }
-            if (matched.size() != 0) {
+            if (matched.size() != 0 || matched.isNeededForExits()) {
                 handOff(f);
             }
             wakeIfRetired();
@@ -699,10 +699,11 @@ public final class TaskMonitor implements AutoCloseable {
                     deliverable++;
                 }
             }
-            if (deliverable == 0) {
+            if (deliverable == 0 && !matched.isNeededForExits()) {
                 return;
             }
-            Watch[] ws = new Watch[deliverable];
+            // none to deliver to: the process details still follow it, for the exits (Watch.needsForItsExits)
+            Watch[] ws = deliverable == 0 ? WatchRegistry.NO_WATCHES : new Watch[deliverable];
             for (int i = 0, j = 0; i < n; i++) {
                 if (!matched.get(i).internal()) {
                     ws[j++] = matched.get(i);
@@ -875,6 +876,10 @@ public final class TaskMonitor implements AutoCloseable {
     }
 
     private void deliver(Delivery d) {
+        if (d.watches().length == 0) { // only for what a later exit tells (Watch.needsForItsExits)
+            details.of(d.event(), d.read());
+            return;
+        }
         // masked before any listener or Watch MBean sees it: everything that sends or serves an
         // event (notifications, Jolokia, declared watches' texts, metrics, pushes) gets it from
         // here; the details are masked as ProcessDetails keeps them, the comm event's name here

@@ -110,6 +110,18 @@ public final class Watch {
         return type.in(mask);
     }
 
+    /**
+     * Whether this watch's exits need {@code type}'s event of a member although it does not want
+     * it: a fork (the child's command, inherited), an exec (the new command, read then) and a
+     * comm change are what an exit later tells of its process. A watch of exits only would
+     * otherwise tell the exit of a short-lived process without its command: gone before the
+     * exit is delivered, /proc no longer has it.
+     */
+    boolean needsForItsExits(EventType type) {
+        return !internal && (type == EventType.FORK || type == EventType.EXEC || type == EventType.COMM)
+                && !type.in(mask) && EventType.EXIT.in(mask);
+    }
+
     /** The client whose end ends this watch, or null when it stays until unwatched (see {@link WatchOwners}). */
     public WatchOwners.Owner owner() { return owner; }
 

@@ -47,7 +47,7 @@ import org.taskwatch.kernel.ProcFs;
 final class WatchRegistry {
     static final int BUCKETS = 1024;
     private static final Member[] NO_MEMBERS = new Member[0];
-    private static final Watch[] NO_WATCHES = new Watch[0];
+    static final Watch[] NO_WATCHES = new Watch[0];
 
     /**
      * One process in one watch. {@code startTime} pins its identity (-1 when not known).
@@ -441,6 +441,8 @@ final class WatchRegistry {
                 member = true;
                 if (m.watch.wants(t) && stamp >= m.sinceNanos) {
                     out.add(m.watch);
+                } else if (m.watch.needsForItsExits(t)) {
+                    out.neededForExits();
                 }
             }
         }
@@ -448,6 +450,8 @@ final class WatchRegistry {
         for (int i = 0; i < all.length; i++) {
             if (all[i].wants(t) && stamp >= all[i].sinceNanos()) {
                 out.add(all[i]);
+            } else if (all[i].needsForItsExits(t)) {
+                out.neededForExits();
             }
         }
         if (t == EventType.EXIT) {

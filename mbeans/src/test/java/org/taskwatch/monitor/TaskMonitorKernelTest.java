@@ -130,6 +130,39 @@ class TaskMonitorKernelTest {
     }
 
     @Test
+    void aWatchOfExitsOnlyTellsWhatAProcessGoneBeforeDeliveryRan() throws Exception {
+        // the exec is not delivered (exits only), yet the exit tells the command it ran; the
+        // child is reaped by its parent before its exit is delivered, so /proc cannot tell it then
+        Process root = Spawn.start("/bin/sh", "-c", "read line; /bin/sh -c 'sleep 0.3; exit 5'; exit 0");
+        int rootPid = (int) root.pid();
+        Watch w = monitor.watchTree(rootPid, "exit");
+        try (OutputStream in = root.getOutputStream()) {
+            in.write('\n');
+        }
+        assertEquals(0, Spawn.waitFor(root));
+        MonitorEvent exit = await(e -> e.event() instanceof ProcEvent.Exit x && x.ppid() == rootPid
+                && x.status().exitCode() == 5, "the child's exit 5");
+        assertTrue(hasWatch(exit, w.id()));
+        assertEquals("/bin/sh -c sleep 0.3; exit 5", exit.cmdline());
+        assertEquals("sh", exit.comm());
+        assertTrue(delivered.matching(e -> !(e.event() instanceof ProcEvent.Exit) && hasWatch(e, w.id())).isEmpty(),
+                "the watch got its exits only");
+    }
+
+    @Test
+    void aProcessWatchOfExitsTellsTheCommandItExecedLast() throws Exception {
+        // one pid: the kernel filter lets its exec through for the exit to tell (kernelFilter=counted)
+        Process p = Spawn.start("/bin/sh", "-c", "read line; exec /bin/sh -c 'sleep 0.3; exit 6'");
+        Watch w = monitor.watch((int) p.pid(), "exit");
+        try (OutputStream in = p.getOutputStream()) {
+            in.write('\n');
+        }
+        assertEquals(6, Spawn.waitFor(p));
+        MonitorEvent exit = await(e -> e.event() instanceof ProcEvent.Exit && hasWatch(e, w.id()), "its exit");
+        assertEquals("/bin/sh -c sleep 0.3; exit 6", exit.cmdline(), "not the command it ran when watched");
+    }
+
+    @Test
     void anExecNamesTheParentOfThatMomentNotTheOneAtFork() throws Exception {
         // a daemon's pattern: the first parent exits, the child is reparented, then execs
         Process root = Spawn.start("/bin/sh", "-c", "read line; (sleep 0.3; exec /bin/true) & exit 0");
