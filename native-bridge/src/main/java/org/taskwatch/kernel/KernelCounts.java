@@ -275,6 +275,11 @@ public final class KernelCounts implements AutoCloseable {
         return out;
     }
 
+    /** From now on reads one slot per lookup, as on a kernel without batch lookups (before 5.6): for tests. */
+    synchronized void withoutBatchLookups() {
+        batch = false;
+    }
+
     /** Adds one slot's per-CPU values, at {@code offset} in the read buffer, to the sums of their seconds. */
     private void add(Map<Long, long[]> bySecond, long offset, long afterSecond) {
         for (int cpu = 0; cpu < cpus; cpu++) {

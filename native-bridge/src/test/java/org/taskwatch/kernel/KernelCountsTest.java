@@ -134,6 +134,38 @@ class KernelCountsTest {
         }
     }
 
+    /** Kernels before 5.6 have no batch lookups: one lookup per slot must read the same seconds. */
+    @Test
+    void readsTheSameSecondsOneSlotAtATimeAsInOneBatch() throws Exception {
+        try (KernelCounts k = KernelCounts.create(64);
+                ProcConnector counted = ProcConnector.open(ProcConnector.DEFAULT_RECEIVE_BUFFER, k)) {
+            counted.setFilter(BpfProgram.builder().build());
+            for (int i = 0; i < 10; i++) {
+                assertEquals(i % 3, Spawn.waitFor(Spawn.sh("exit " + i % 3)));
+            }
+            long settled = System.nanoTime() / 1_000_000_000L; // up to this one, final two seconds later
+            while (System.nanoTime() / 1_000_000_000L <= settled + 1) {
+                Thread.sleep(20);
+            }
+            Map<Long, List<Long>> batch = settled(k.seconds(0), settled);
+            k.withoutBatchLookups();
+            Map<Long, List<Long>> oneByOne = settled(k.seconds(0), settled);
+            assertTrue(batch.values().stream().anyMatch(c -> c.get(EventType.EXIT.ordinal()) >= 10),
+                    "the spawned processes' exits were counted: " + batch);
+            assertEquals(batch, oneByOne);
+        }
+    }
+
+    private static Map<Long, List<Long>> settled(List<KernelCounts.Second> seconds, long last) {
+        Map<Long, List<Long>> out = new TreeMap<>();
+        for (KernelCounts.Second s : seconds) {
+            if (s.second() <= last) {
+                out.put(s.second(), java.util.Arrays.stream(s.counts()).boxed().toList());
+            }
+        }
+        return out;
+    }
+
     /** The type from the message's fields, as the kernel means them. */
     private static EventType classify(EventFrame f) {
         return switch (f.what) {
