@@ -45,8 +45,8 @@ final class KernelFilterPolicy {
      * Runs a registration with the kernel already letting through what it will need; narrows
      * back when it fails.
      *
-     * @param pid > 0: a process watch on {@code pid} wanting {@code mask}; -1: a watch that needs
-     *     every event (tree, command, all)
+     * @param pid > 0: a process watch on {@code pid} needing {@code mask} ({@link Watch#neededMask});
+     *     -1: a watch that needs every event (tree, command, all)
      */
     <T> T registering(int pid, int mask, Supplier<T> registration) {
         if (filter == null) {
@@ -80,15 +80,10 @@ final class KernelFilterPolicy {
                     filter.clearFilter();
                 } else {
                     // exits always (a watch ends with its process), forks of the set (a thread's fork
-                    // names the process's parent, and a fork of a watched pid means it was reused),
-                    // execs and comm changes where exits are watched (what an exit tells of its
-                    // process: Watch.needsForItsExits)
-                    int mask = n.mask();
-                    if (EventType.EXIT.in(mask)) {
-                        mask |= EventType.EXEC.bit() | EventType.COMM.bit();
-                    }
+                    // names the process's parent, and a fork of a watched pid means it was reused);
+                    // the mask is what the watches need (Watch.neededMask)
                     filter.setFilter(BpfProgram.builder()
-                            .acceptProcesses(EventType.kernelMask(mask) | ProcEventCodec.WHAT_EXIT, n.tgids())
+                            .acceptProcesses(EventType.kernelMask(n.mask()) | ProcEventCodec.WHAT_EXIT, n.tgids())
                             .acceptForksOf(n.tgids())
                             .build());
                 }

@@ -267,7 +267,8 @@ public final class TaskMonitor implements AutoCloseable {
     /** A public process watch (a client's, or a declared one's table entry). */
     private Watch processWatch(int pid, int mask) {
         // the kernel lets its events through before the watch exists
-        Watch w = filter.registering(pid, mask, () -> registry.watchProcess(pid, mask, false, budgetedPidfd(pid)));
+        Watch w = filter.registering(pid, Watch.neededMask(mask, false),
+                () -> registry.watchProcess(pid, mask, false, budgetedPidfd(pid)));
         source.track(pid); // a poller keeps a pidfd to learn the exit status
         details.remember(pid);
         return w;

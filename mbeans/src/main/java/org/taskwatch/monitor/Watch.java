@@ -112,14 +112,23 @@ public final class Watch {
 
     /**
      * Whether this watch's exits need {@code type}'s event of a member although it does not want
-     * it: a fork (the child's command, inherited), an exec (the new command, read then) and a
-     * comm change are what an exit later tells of its process. A watch of exits only would
-     * otherwise tell the exit of a short-lived process without its command: gone before the
-     * exit is delivered, /proc no longer has it.
+     * it ({@link #neededMask}).
      */
     boolean needsForItsExits(EventType type) {
-        return !internal && (type == EventType.FORK || type == EventType.EXEC || type == EventType.COMM)
-                && !type.in(mask) && EventType.EXIT.in(mask);
+        return !type.in(mask) && type.in(neededMask(mask, internal));
+    }
+
+    /**
+     * The events of its processes a watch wanting {@code mask} needs: those, and for a public
+     * watch of exits also the forks (the child's command, inherited), execs (the new command,
+     * read then) and comm changes, which are what an exit tells of its process. A watch of exits
+     * only would otherwise tell the exit of a short-lived process without its command: gone
+     * before the exit is delivered, /proc no longer has it. (Internal watches, waiters, tell no
+     * command.)
+     */
+    static int neededMask(int mask, boolean internal) {
+        return internal || !EventType.EXIT.in(mask) ? mask
+                : mask | EventType.FORK.bit() | EventType.EXEC.bit() | EventType.COMM.bit();
     }
 
     /** The client whose end ends this watch, or null when it stays until unwatched (see {@link WatchOwners}). */

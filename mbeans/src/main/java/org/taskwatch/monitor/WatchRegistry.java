@@ -636,7 +636,7 @@ final class WatchRegistry {
                     return KernelNeeds.EVERYTHING;
                 }
                 tgids.add(m.tgid);
-                mask |= m.watch.mask();
+                mask |= Watch.neededMask(m.watch.mask(), m.watch.internal());
             }
         }
         return new KernelNeeds(false, mask, tgids.stream().mapToInt(Integer::intValue).toArray());
