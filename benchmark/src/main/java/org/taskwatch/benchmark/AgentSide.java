@@ -1,17 +1,9 @@
 package org.taskwatch.benchmark;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import javax.management.Attribute;
 import javax.management.AttributeList;
 import javax.management.MBeanServerConnection;
@@ -35,8 +27,7 @@ final class AgentSide implements TaskwatchSide {
     private static final String MONITOR = "org.taskwatch:type=Monitor";
     private static final String[] COUNTERS = {"EventsReceived", "EventsDelivered", "EventsLost"};
 
-    private final Process agent;
-    private final List<String> agentOutput = new ArrayList<>();
+    private final LaunchedAgent agent;
     private final JMXConnector connector;
     private final MBeanServerConnection mbs;
     private final ObjectName monitor;
@@ -45,11 +36,11 @@ final class AgentSide implements TaskwatchSide {
     private volatile long notifications; // written by the JMX client's fetcher thread only
     private volatile long notifsLost;
 
-    private AgentSide(Process agent, String url, int latencyCapacity) throws Exception {
+    private AgentSide(LaunchedAgent agent, int latencyCapacity) throws Exception {
         this.agent = agent;
         this.latencies = new LatencySamples(latencyCapacity);
         this.monitor = new ObjectName(MONITOR);
-        this.connector = JMXConnectorFactory.connect(new JMXServiceURL(url));
+        this.connector = JMXConnectorFactory.connect(new JMXServiceURL(agent.address()));
         this.connector.addConnectionNotificationListener((n, hb) -> {
             if (JMXConnectionNotification.NOTIFS_LOST.equals(n.getType()) && n.getUserData() instanceof Long lost) {
                 notifsLost += lost;
@@ -64,62 +55,18 @@ final class AgentSide implements TaskwatchSide {
         };
         mbs.addNotificationListener(monitor, counter, null, null);
         mbs.invoke(monitor, "watchTree", new Object[] {1, "fork,exec,exit"}, new String[] {"int", "java.lang.String"});
-        threads.addAll(CpuClock.awaitThreads(agent.pid(), "taskwatch-reader", "taskwatch-delivery"));
+        threads.addAll(CpuClock.awaitThreads(agent.process().pid(), "taskwatch-reader", "taskwatch-delivery"));
     }
 
-    /** Starts {@code launcher agent} on a free loopback port and connects to it. */
+    /** Starts {@code launcher agent} with JMX on a free loopback port (no Jolokia) and connects to it. */
     static AgentSide start(Path launcher, int latencyCapacity, int coalesceMicros, int priorityBoost,
             List<String> settings) throws Exception {
-        int port = SoakAgent.freePort();
-        // the launcher execs java: the process we start is the agent's JVM
-        List<String> cmd = new ArrayList<>(List.of("sh", launcher.toString(), "agent", "--jmx-port",
-                Integer.toString(port), "--no-jolokia", "--set", "coalesceMicros=" + coalesceMicros, "--set",
-                "priorityBoost=" + priorityBoost));
-        for (String kv : settings) {
-            cmd.add("--set");
-            cmd.add(kv);
-        }
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-        List<String> all = new ArrayList<>();
-        Thread pump = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = r.readLine()) != null; ) {
-                    synchronized (all) {
-                        all.add(line);
-                    }
-                    lines.add(line);
-                }
-            } catch (IOException ended) {
-                // the agent is gone
-            }
-        }, "agent-output");
-        pump.setDaemon(true);
-        pump.start();
-        String url = null;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (url == null && System.nanoTime() < deadline) {
-            String line = lines.poll(1, TimeUnit.SECONDS);
-            if (line != null && line.startsWith("taskwatch agent: JMX ")) {
-                url = line.substring("taskwatch agent: JMX ".length()).trim();
-            } else if (line == null && !p.isAlive()) {
-                break;
-            }
-        }
-        if (url == null) {
-            SoakAgent.stop(p, 20);
-            synchronized (all) {
-                throw new IOException("the agent did not start: " + String.join(" | ", all));
-            }
-        }
+        LaunchedAgent a = LaunchedAgent.start(launcher, List.of("--jmx-port", Integer.toString(SoakAgent.freePort()),
+                "--no-jolokia"), coalesceMicros, priorityBoost, settings, "taskwatch agent: JMX ");
         try {
-            AgentSide s = new AgentSide(p, url, latencyCapacity);
-            synchronized (all) {
-                s.agentOutput.addAll(all);
-            }
-            return s;
+            return new AgentSide(a, latencyCapacity);
         } catch (Exception e) {
-            SoakAgent.stop(p, 20);
+            a.stop();
             throw e;
         }
     }
@@ -150,8 +97,8 @@ final class AgentSide implements TaskwatchSide {
                 }
             }
         }
-        return new Snapshot(v[0], v[1], notifications, v[2], notifsLost, CpuClock.threads(agent.pid(), threads),
-                CpuClock.process(agent.pid()));
+        return new Snapshot(v[0], v[1], notifications, v[2], notifsLost, CpuClock.threads(agent.process().pid(), threads),
+                CpuClock.process(agent.process().pid()));
     }
 
     @Override
@@ -161,7 +108,7 @@ final class AgentSide implements TaskwatchSide {
 
     /** What the agent printed at start (its banner). */
     List<String> banner() {
-        return agentOutput;
+        return agent.banner();
     }
 
     @Override
@@ -171,6 +118,6 @@ final class AgentSide implements TaskwatchSide {
         } catch (IOException ignored) {
             // the agent goes away next anyway
         }
-        SoakAgent.stop(agent, 20);
+        agent.stop();
     }
 }

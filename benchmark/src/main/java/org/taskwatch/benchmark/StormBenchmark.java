@@ -30,7 +30,8 @@ import org.taskwatch.monitor.MonitorSettings;
  *
  * <p>Modes: {@code watch-all}, a {@code TaskMonitor} in this JVM watching every process with
  * one listener; {@code agent}, {@code taskwatch agent} as its own JVM with a remote JMX client
- * watching fork, exec and exit of every process; {@code idle-pids}, ten watched processes that
+ * watching fork, exec and exit of every process; {@code agent-sse}, the same agent with Jolokia
+ * only and one Jolokia SSE client watching the same; {@code idle-pids}, ten watched processes that
  * do nothing during the storms, so that nothing matches.
  */
 public final class StormBenchmark {
@@ -124,13 +125,24 @@ public final class StormBenchmark {
                     throw new IllegalArgumentException("mode agent needs --launcher (the project's taskwatch script)");
                 }
                 AgentSide a = AgentSide.start(launcher, capacity, coalesceMicros, priorityBoost, agentSettings);
-                for (String line : a.banner()) {
-                    log.println("#   " + line);
-                }
+                logBanner(a.banner());
                 return a;
+            case "agent-sse":
+                if (launcher == null) {
+                    throw new IllegalArgumentException("mode agent-sse needs --launcher (the project's taskwatch script)");
+                }
+                AgentSseSide sse = AgentSseSide.start(launcher, capacity, coalesceMicros, priorityBoost, agentSettings);
+                logBanner(sse.banner());
+                return sse;
             default:
                 throw new IllegalArgumentException("unknown mode '" + mode
-                        + "': watch-all, agent, idle-pids, idle-pids-userspace or command-watch");
+                        + "': watch-all, agent, agent-sse, idle-pids, idle-pids-userspace or command-watch");
+        }
+    }
+
+    private void logBanner(List<String> banner) {
+        for (String line : banner) {
+            log.println("#   " + line);
         }
     }
 
@@ -245,7 +257,7 @@ public final class StormBenchmark {
         String h = "%-13s %-6s %9s %10s %9s %9s %9s %8s %8s %9s %7s %6s %7s %7s %8s%n";
         String r = "%-13s %-6s %9d %10s %9d %9d %9d %8d %8d %9.2f %7.2f %6s %7s %7s %8s%n";
         out.printf(Locale.ROOT, h, "mode", "storm", "generated", "floor_seen", "tw_seen", "tw_deliv", "listener",
-                "tw_lost", "jmx_lost", "floor_cpu", "tw_cpu", "ratio", "p50_us", "p99_us", "max_us");
+                "tw_lost", "cl_lost", "floor_cpu", "tw_cpu", "ratio", "p50_us", "p99_us", "max_us");
         for (Row x : rows) {
             out.printf(Locale.ROOT, r, x.mode, x.kind.arg, x.generated, x.floor.get("msgs"), x.tw.received(),
                     x.tw.delivered(), x.tw.listened(), x.tw.lost(), x.tw.notifsLost(), x.floorCpu, x.twCpu,
@@ -268,8 +280,9 @@ public final class StormBenchmark {
         out.println("            the readers also see every other process on the machine (see 'idle' above)");
         out.println("floor_seen  messages floor received; tw_seen: events taskwatch's reader received (EventsReceived)");
         out.println("tw_deliv    events taskwatch delivered to its listeners (EventsDelivered); listener: events the");
-        out.println("            benchmark's listener got (in process), or notifications the remote JMX client got");
-        out.println("tw_lost     EventsLost (socket buffer drops, sequence gaps, full handoff); jmx_lost: NOTIFS_LOST");
+        out.println("            benchmark's listener got (in process), or notifications the remote client got");
+        out.println("tw_lost     EventsLost (socket buffer drops, sequence gaps, full handoff); cl_lost: what the client");
+        out.println("            was told it missed: NOTIFS_LOST (JMX), the sum of Jolokia's 'dropped' (SSE)");
         out.println("*_cpu       utime+stime seconds from just before the storm until taskwatch caught up (10 ms");
         out.println("            resolution); ratio = tw_cpu / floor_cpu. tw_cpu is, by mode:");
         for (Map.Entry<String, String> m : cpuMeasures.entrySet()) {
@@ -277,7 +290,7 @@ public final class StormBenchmark {
         }
         out.println("            tw_thr_cpu: taskwatch's reader + delivery threads; tw_proc_cpu: the whole JVM that runs");
         out.println("            taskwatch (in process: this benchmark's JVM, which adds GC and the JIT compiler)");
-        out.println("p50/p99/max kernel timestamp to the listener (in process) or to the remote JMX client, microseconds");
+        out.println("p50/p99/max kernel timestamp to the listener (in process) or to the remote client, microseconds");
         out.println("floor_*     floor's own counts: sequence gaps (occurrences), ENOBUFS, latency to floor (us)");
         if (rows.stream().anyMatch(x -> x.latencyMicros == null)) {
             out.println("-           no event reached the listener");
