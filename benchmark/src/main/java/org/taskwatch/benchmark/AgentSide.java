@@ -2,7 +2,6 @@ package org.taskwatch.benchmark;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import javax.management.Attribute;
 import javax.management.AttributeList;
@@ -20,25 +19,20 @@ import javax.management.remote.JMXServiceURL;
  * {@code taskwatch agent} as its own JVM, started by the project's launcher exactly as a user
  * runs it, and one remote JMX client over RMI (in this JVM) that watches every process for
  * fork, exec and exit, and counts notifications and {@link JMXConnectionNotification#NOTIFS_LOST}.
- * Latency is from the kernel timestamp in the notification to the client's listener. CPU is
- * the whole agent process (RMI and JMX included); its reader and delivery threads are given too.
+ * Latency is to the client's listener.
  */
-final class AgentSide implements TaskwatchSide {
+final class AgentSide extends RemoteAgentSide {
     private static final String MONITOR = "org.taskwatch:type=Monitor";
     private static final String[] COUNTERS = {"EventsReceived", "EventsDelivered", "EventsLost"};
 
-    private final LaunchedAgent agent;
     private final JMXConnector connector;
     private final MBeanServerConnection mbs;
     private final ObjectName monitor;
-    private final LatencySamples latencies;
-    private final List<Long> threads = new ArrayList<>();
     private volatile long notifications; // written by the JMX client's fetcher thread only
     private volatile long notifsLost;
 
     private AgentSide(LaunchedAgent agent, int latencyCapacity) throws Exception {
-        this.agent = agent;
-        this.latencies = new LatencySamples(latencyCapacity);
+        super(agent, latencyCapacity);
         this.monitor = new ObjectName(MONITOR);
         this.connector = JMXConnectorFactory.connect(new JMXServiceURL(agent.address()));
         this.connector.addConnectionNotificationListener((n, hb) -> {
@@ -55,9 +49,7 @@ final class AgentSide implements TaskwatchSide {
         };
         mbs.addNotificationListener(monitor, counter, null, null);
         mbs.invoke(monitor, "watchTree", new Object[] {1, "fork,exec,exit"}, new String[] {"int", "java.lang.String"});
-        threads.addAll(CpuClock.awaitThreads(agent.process().pid(), "taskwatch-reader", "taskwatch-delivery"));
     }
-
     /** Starts {@code launcher agent} with JMX on a free loopback port (no Jolokia) and connects to it. */
     static AgentSide start(Path launcher, int latencyCapacity, int coalesceMicros, int priorityBoost,
             List<String> settings) throws Exception {
@@ -77,16 +69,6 @@ final class AgentSide implements TaskwatchSide {
     }
 
     @Override
-    public String cpuMeasure() {
-        return "the agent's whole JVM process (/proc/PID/stat)";
-    }
-
-    @Override
-    public long cpuTicks(Snapshot s) {
-        return s.processTicks();
-    }
-
-    @Override
     public Snapshot snapshot() throws Exception {
         AttributeList a = mbs.getAttributes(monitor, COUNTERS);
         long[] v = new long[COUNTERS.length];
@@ -97,18 +79,7 @@ final class AgentSide implements TaskwatchSide {
                 }
             }
         }
-        return new Snapshot(v[0], v[1], notifications, v[2], notifsLost, CpuClock.threads(agent.process().pid(), threads),
-                CpuClock.process(agent.process().pid()));
-    }
-
-    @Override
-    public LatencySamples latencies() {
-        return latencies;
-    }
-
-    /** What the agent printed at start (its banner). */
-    List<String> banner() {
-        return agent.banner();
+        return snapshot(v[0], v[1], notifications, v[2], notifsLost);
     }
 
     @Override

@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -18,22 +17,18 @@ import java.util.Map;
  * notification to the moment its line was read here. The agent's counters are read over
  * Jolokia, a request per snapshot.
  */
-final class AgentSseSide implements TaskwatchSide {
+final class AgentSseSide extends RemoteAgentSide {
     private static final String TIMESTAMP = "\"timestampNanos\":";
     private static final String DROPPED = "\"dropped\":";
 
-    private final LaunchedAgent agent;
     private final JolokiaHttp jolokia;
     private final String client;
-    private final LatencySamples latencies;
-    private final List<Long> threads = new ArrayList<>();
     private final Thread streamReader;
     private volatile long notifications; // written by streamReader only
     private volatile long dropped;
 
     private AgentSseSide(LaunchedAgent agent, int latencyCapacity) throws Exception {
-        this.agent = agent;
-        this.latencies = new LatencySamples(latencyCapacity);
+        super(agent, latencyCapacity);
         this.jolokia = new JolokiaHttp(agent.address());
         this.client = jolokia.register();
         jolokia.subscribe(client, "sse", null);
@@ -42,7 +37,6 @@ final class AgentSseSide implements TaskwatchSide {
         streamReader.setDaemon(true);
         streamReader.start();
         jolokia.exec(JolokiaHttp.MONITOR, "watchTree", "[1,\"fork,exec,exit\"]");
-        threads.addAll(CpuClock.awaitThreads(agent.process().pid(), "taskwatch-reader", "taskwatch-delivery"));
     }
 
     /** Starts {@code launcher agent} with Jolokia on a free loopback port (no JMX remote) and subscribes. */
@@ -96,35 +90,15 @@ final class AgentSseSide implements TaskwatchSide {
     }
 
     @Override
-    public String cpuMeasure() {
-        return "the agent's whole JVM process (/proc/PID/stat)";
-    }
-
-    @Override
-    public long cpuTicks(Snapshot s) {
-        return s.processTicks();
-    }
-
-    @Override
     public Snapshot snapshot() throws Exception {
         Map<?, ?> v = (Map<?, ?>) jolokia.post("{\"type\":\"read\",\"mbean\":\"" + JolokiaHttp.MONITOR
                 + "\",\"attribute\":[\"EventsReceived\",\"EventsDelivered\",\"EventsLost\"]}");
-        return new Snapshot(count(v, "EventsReceived"), count(v, "EventsDelivered"), notifications, count(v, "EventsLost"),
-                dropped, CpuClock.threads(agent.process().pid(), threads), CpuClock.process(agent.process().pid()));
+        return snapshot(count(v, "EventsReceived"), count(v, "EventsDelivered"), notifications, count(v, "EventsLost"),
+                dropped);
     }
 
     private static long count(Map<?, ?> value, String attribute) {
         return ((Number) value.get(attribute)).longValue();
-    }
-
-    @Override
-    public LatencySamples latencies() {
-        return latencies;
-    }
-
-    /** What the agent printed at start (its banner). */
-    List<String> banner() {
-        return agent.banner();
     }
 
     @Override
