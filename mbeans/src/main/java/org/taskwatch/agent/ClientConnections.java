@@ -2,7 +2,6 @@ package org.taskwatch.agent;
 
 import java.io.IOException;
 import java.io.ObjectInputFilter;
-import java.rmi.server.UnicastRemoteObject;
 import java.rmi.server.RMIClientSocketFactory;
 import java.rmi.server.RMIServerSocketFactory;
 import java.util.List;
@@ -53,7 +52,8 @@ final class ClientConnections {
      * The RMI server object of the connector, which identifies each connection it makes and makes
      * it a {@link BatchingConnection} that batches for {@code batchNanos}. Exported as the JDK's
      * own {@code makeClient} does: on the server's port and socket factories, with the server's
-     * deserialization filter ({@code jmx.remote.rmi.server.serial.filter.pattern}) on every call.
+     * deserialization filter ({@code jmx.remote.rmi.server.serial.filter.pattern}) on every call,
+     * and inside an application without holding its JVM up ({@link RmiExports}).
      */
     static RMIJRMPServerImpl identifying(int port, RMIClientSocketFactory csf, RMIServerSocketFactory ssf,
             Map<String, ?> env, long batchNanos) throws IOException {
@@ -65,11 +65,7 @@ final class ClientConnections {
             protected RMIConnection makeClient(String connectionId, Subject subject) throws IOException {
                 RMIConnection client = new BatchingConnection(this, connectionId, getDefaultClassLoader(),
                         ConnectionPrincipal.identify(subject, connectionId), env, batchNanos);
-                if (filter == null) {
-                    UnicastRemoteObject.exportObject(client, port, csf, ssf);
-                } else {
-                    UnicastRemoteObject.exportObject(client, port, csf, ssf, filter);
-                }
+                RmiExports.export(client, port, csf, ssf, filter);
                 return client;
             }
         };

@@ -108,6 +108,9 @@ public final class JmxRemote implements AutoCloseable {
         env.put("jmx.remote.x.notification.buffer.size", NOTIFICATION_BUFFER);
         // a client gone without closing (killed, cut off) is noticed after this long without a call
         env.put("jmx.remote.x.server.connection.timeout", Long.toString(s.connectionTimeoutSeconds() * 1000L));
+        // the connector's server object exported as the JDK's own agent exports it: it does not keep
+        // the JVM alive (inside an application, its main returning ends it); connections: RmiExports
+        env.put("jmx.remote.x.daemon", "true");
         if (users != null) {
             env.put(JMXConnectorServer.AUTHENTICATOR, new JmxLogin(users));
         }

@@ -60,6 +60,48 @@ class JavaAgentIT {
     }
 
     @Test
+    void theApplicationEndsWhenItsMainReturnsEvenWithAJmxClientConnected(@TempDir Path dir) throws Exception {
+        KernelTests.require(KernelTests.isRoot() || KernelVersion.running().atLeast(6, 6), "the agent needs the connector");
+        Path app = Files.writeString(dir.resolve("App.java"),
+                "public class App { public static void main(String[] a) throws Exception {"
+                + " System.out.println(\"app running\"); System.in.read(); System.out.println(\"main returns\"); } }");
+        int port = AgentProcess.freePort();
+        Process jvm = new ProcessBuilder(AgentProcess.java(), "-javaagent:" + AgentProcess.jar()
+                + "=jmx.enabled=true,jmx.port=" + port + ",maxWatches=50", app.toString())
+                .redirectErrorStream(true).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8));
+            StringBuilder seen = new StringBuilder();
+            String line;
+            while ((line = out.readLine()) != null && !line.equals("app running")) {
+                seen.append(line).append('\n');
+            }
+            assertTrue(!seen.toString().contains("keep it running"), seen.toString());
+            // not closed: the client is still connected when the application's main returns
+            JMXConnector c = JMXConnectorFactory.connect(
+                    new JMXServiceURL("service:jmx:rmi:///jndi/rmi://127.0.0.1:" + port + "/jmxrmi"));
+            {
+                var mbs = c.getMBeanServerConnection();
+                ObjectName monitor = new ObjectName("org.taskwatch:type=Monitor");
+                mbs.addNotificationListener(monitor, (n, hb) -> { }, null, null); // a client that fetches, as JConsole's
+                assertTrue((Long) mbs.invoke(monitor, "watch", new Object[] {(int) jvm.pid(), "exit"},
+                        new String[] {"int", "java.lang.String"}) > 0);
+                jvm.getOutputStream().write('\n'); // main returns; no other thread of the application's is left
+                jvm.getOutputStream().flush();
+                // the JDK's own JMX agent lets the JVM end here too; RMI objects exported through the
+                // public API would keep its non-daemon reaper thread, and the JVM, alive
+                assertTrue(jvm.waitFor(20, TimeUnit.SECONDS), "the JVM is still running with a JMX client connected");
+            }
+        } finally {
+            if (jvm.isAlive()) {
+                jvm.destroy();
+                jvm.waitFor(15, TimeUnit.SECONDS);
+            }
+        }
+        assertEquals(0, jvm.exitValue(), "main returned: a normal exit");
+    }
+
+    @Test
     void aBadOptionLeavesTheHostJvmRunning(@TempDir Path dir) throws Exception {
         Path app = Files.writeString(dir.resolve("App.java"),
                 "public class App { public static void main(String[] a) { System.out.println(\"app ran\"); } }");
