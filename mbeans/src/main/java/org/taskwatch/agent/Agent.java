@@ -28,10 +28,13 @@ public final class Agent implements AutoCloseable {
     private final Pushes pushes; // null: nothing pushed
     private final PrometheusEndpoint prometheus; // null: no endpoint
     private final List<String> banner;
-    private AgentConfig config; // guarded by this: the configuration running now (a reload replaces it)
+    // the fixed settings in force: a reload applies none of them, so each reload's file is compared
+    // with these (not with the previous reload's file, which never ran)
+    private final AgentConfig started;
+    private AgentConfig config; // guarded by this: the configuration whose declared watches run now (a reload replaces it)
 
     private Agent(TaskMonitor monitor, JmxExporter exporter, JmxRemote jmx, JolokiaEndpoint jolokia, Pushes pushes,
-            PrometheusEndpoint prometheus, List<String> banner) {
+            PrometheusEndpoint prometheus, List<String> banner, AgentConfig started) {
         this.monitor = monitor;
         this.exporter = exporter;
         this.jmx = jmx;
@@ -39,11 +42,8 @@ public final class Agent implements AutoCloseable {
         this.pushes = pushes;
         this.prometheus = prometheus;
         this.banner = banner;
-    }
-
-    private Agent withConfig(AgentConfig c) {
-        this.config = c;
-        return this;
+        this.started = started;
+        this.config = started;
     }
 
     /**
@@ -105,7 +105,7 @@ public final class Agent implements AutoCloseable {
         }
         List<String> lines = new ArrayList<>(banner(config, monitor, jmx, jolokia, prometheus));
         lines.addAll(pushLines);
-        return new Agent(monitor, exporter, jmx, jolokia, pushes, prometheus, List.copyOf(lines)).withConfig(config);
+        return new Agent(monitor, exporter, jmx, jolokia, pushes, prometheus, List.copyOf(lines), config);
     }
 
     private static String loaded(AgentConfig c, String what, String applied) {
@@ -116,7 +116,8 @@ public final class Agent implements AutoCloseable {
     /**
      * Applies a re-read configuration (SIGHUP): its declared watches replace the running ones
      * (new ones start, removed ones end, unchanged ones keep state and counters). Other settings
-     * need a restart: the result says which of them differ.
+     * need a restart: the result, and the ConfigStatus, say which of them differ from those the
+     * agent started with, on every reload until the file matches them again.
      *
      * @return one line for the log
      */
@@ -127,11 +128,12 @@ public final class Agent implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             return reloadFailed(e.getMessage());
         }
-        List<String> differ = config.differingKeys(next);
+        List<String> differ = started.differingKeys(next);
         config = next;
-        String status = loaded(next, "reloaded", applied);
-        monitor.services().configStatus(status);
-        return status + (differ.isEmpty() ? "" : "; changed settings that need a restart: " + String.join(", ", differ));
+        String status = loaded(next, "reloaded", applied)
+                + (differ.isEmpty() ? "" : "; changed settings that need a restart: " + String.join(", ", differ));
+        monitor.services().configStatus(status); // the pending restart too: a client sees what the log said
+        return status;
     }
 
     /** A reload that could not be applied: nothing changed; the status says why. */
