@@ -74,7 +74,7 @@ public final class Agent implements AutoCloseable {
         PrometheusEndpoint prometheus = null;
         try {
             // before the MBeans: a client's first read finds the declared watches seeded from /proc
-            String applied = monitor.services().apply(config.declaredWatches());
+            String applied = applyDeclared(monitor, config);
             monitor.services().configStatus(loaded(config, "loaded", applied));
             exporter = JmxExporter.export(mbs, monitor, config.getInt(ConfigKey.ENDED_WATCH_SECONDS));
             pushes = PushSetup.start(config, monitor, Agent::log, pushLines);
@@ -108,6 +108,19 @@ public final class Agent implements AutoCloseable {
         return new Agent(monitor, exporter, jmx, jolokia, pushes, prometheus, List.copyOf(lines), config);
     }
 
+    /**
+     * Applies the declared watches of {@code c}. A watch the monitor refuses (too many, no systemd
+     * for a unit) is found only here, after the file was read: its message names the file as
+     * the file's other errors do.
+     */
+    private static String applyDeclared(TaskMonitor monitor, AgentConfig c) {
+        try {
+            return monitor.services().apply(c.declaredWatches());
+        } catch (IllegalArgumentException e) {
+            throw c.file() == null ? e : new IllegalArgumentException("config file " + c.file() + ": " + e.getMessage(), e);
+        }
+    }
+
     private static String loaded(AgentConfig c, String what, String applied) {
         return (c.file() == null ? "no configuration file" : what + " " + c.file()) + " at "
                 + java.time.Instant.now() + ": " + c.declaredWatches().size() + " declared watches (" + applied + ")";
@@ -124,7 +137,7 @@ public final class Agent implements AutoCloseable {
     public synchronized String reload(AgentConfig next) {
         String applied;
         try {
-            applied = monitor.services().apply(next.declaredWatches());
+            applied = applyDeclared(monitor, next);
         } catch (IllegalArgumentException e) {
             return reloadFailed(e.getMessage());
         }
