@@ -495,21 +495,24 @@ final class WatchRegistry {
     private void joinCommands(int pid, long execNanos, MatchBuffer out) {
         ProcessDetails.Info read = names.readAtExec(pid);
         out.read(read); // delivery need not read it again
-        boolean joined = false;
+        boolean member = false;
         for (Watch w : commands) {
             if (names.test(w, read.comm(), read.exe(), read.cmdline())) {
                 synchronized (writeLock) {
                     if (!w.ended() && !isMember(pid, w)) {
                         addMember(pid, -1, w, execNanos);
-                        joined = true;
                     }
                 }
+                member = true;
             } else if (w.followsForks() && isMember(pid, w)) {
                 leaveAtExec(pid, w); // a forked member ran another program: /proc no longer shows it matching
+            } else if (isMember(pid, w)) {
+                member = true; // it matched at an earlier exec, and stays
             }
         }
-        if (joined) {
-            names.keepForExit(pid, read); // its exit names it so, even when nobody wanted the exec
+        if (member) {
+            // its exit names what it ran last, even when nobody wanted this exec
+            names.keepForExit(pid, read);
         }
     }
 

@@ -211,6 +211,27 @@ class TaskMonitorKernelTest {
     }
 
     @Test
+    void aCommandWatchsExitTellsTheProgramItsProcessRanLast() throws Exception {
+        // the shell matches the pattern (its command line has the marker) and waits; then it execs
+        // a program that does not match: still a member, its exit tells what it ran last
+        Watch w = monitor.watchCommand("tw-cmdlast-4713", "exit");
+        try {
+            Process p = Spawn.start("/bin/sh", "-c", "read line; exec /bin/sleep 0.3 # tw-cmdlast-4713");
+            try (OutputStream in = p.getOutputStream()) {
+                in.write('\n');
+            }
+            assertEquals(0, Spawn.waitFor(p));
+            MonitorEvent exit = await(e -> e.event() instanceof ProcEvent.Exit && e.event().pid() == p.pid(), "its exit");
+            assertTrue(hasWatch(exit, w.id()));
+            assertEquals("/bin/sleep 0.3", exit.cmdline(), "not the command that matched");
+            assertEquals("sleep", exit.comm());
+            assertEquals(Path.of("/bin/sleep").toRealPath().toString(), exit.exe());
+        } finally {
+            monitor.unwatch(w.id());
+        }
+    }
+
+    @Test
     void everyExitOfAJobThatFailsAtOnceIsMatched() throws Exception {
         // A script that exits 1 a fraction of a millisecond after its exec is often gone before
         // /proc is read for the command watch (about 1 in 10 here); its name at exit (taskstats)
