@@ -25,6 +25,9 @@ import org.taskwatch.kernel.ProcFs;
  *       the parent its fork named and its parent's cgroup ({@code cgroupFromParent}: the kernel
  *       copied it at the fork, but it may have moved since), and has no command;
  *   <li>a comm event carries the new name;
+ *   <li>a process a watch of exits takes in from /proc (alive when the watch began: a tree's
+ *       descendants, every process for a watch of all, a cgroup's processes) is read as it joins
+ *       ({@link #found}), once, with what the scan that found it already read;
  *   <li>an exit uses what is kept and forgets it; for a process never seen before, only its
  *       comm and cgroup are read (it is gone, or a zombie whose comm alone is left). The cgroups
  *       of the last {@value #EXITED} exits are kept for {@code processStatus}.
@@ -36,7 +39,7 @@ import org.taskwatch.kernel.ProcFs;
  * strings).
  *
  * <p>Threads: {@link #of} by whoever delivers, one at a time (TaskMonitor's delivery lock: it owns the {@link ProcFiles}); {@link
- * #remember} from threads registering watches.
+ * #remember} and {@link #found} from threads registering watches ({@link #found} also from the reader, after a loss).
  */
 final class ProcessDetails implements AutoCloseable {
     private static final int CAPACITY = 16384;
@@ -127,6 +130,24 @@ final class ProcessDetails implements AutoCloseable {
             put(pid, new Info(comm, proc.cmdline(pid), proc.exe(pid), proc.ppid(pid),
                     CgroupPath.of(proc.cgroup(pid, layout)), false).masked(redaction));
         }
+    }
+
+    /**
+     * Describes a process a watch takes in from /proc, alive before the watch began (see {@link
+     * WatchRegistry.Found}): no fork or exec of it will be delivered, and once it is reaped /proc
+     * cannot tell its command at its exit. What its exit tells: name and parent (from {@code stat},
+     * else read), command line, executable, cgroup (as given, else read). Nothing is kept of a
+     * process gone meanwhile. On the registering thread (or the reader's, after a loss), with its
+     * reader {@code r}.
+     */
+    void found(ProcFiles r, int pid, ProcFiles.Stat stat, String cgroup) {
+        ProcFiles.Stat st = stat != null ? stat : r.stat(pid);
+        if (st == null) {
+            return;
+        }
+        String path = cgroup != null ? cgroup : r.cgroup(pid, layout);
+        put(pid, new Info(st.comm(), r.cmdline(pid), r.exe(pid), st.ppid(), CgroupPath.of(path), false)
+                .masked(redaction));
     }
 
     /**

@@ -111,7 +111,9 @@ public final class TaskMonitor implements AutoCloseable {
         this.settings = settings;
         this.details = new ProcessDetails(proc, ProcFiles.openOrNothing("/proc"), cgroupLayout, settings.redaction());
         this.names = new ProcessNames(ProcFiles.openOrNothing("/proc"), proc, ProcessNames.TASKSTATS, cgroupLayout);
-        this.registry = new WatchRegistry(proc, names, settings.maxWatches(), settings.maxPatternLength());
+        // processes a watch takes in from /proc are described as they join, for their exits
+        this.registry = new WatchRegistry(proc, names, settings.maxWatches(), settings.maxPatternLength(),
+                details::found);
         this.recentExits = new RecentExits(settings.recentExits(), settings.maxWatches(), settings.watchedExitSeconds());
         this.handoff = new ArrayBlockingQueue<>(settings.handoffCapacity());
         this.waiters = new Semaphore(settings.maxWaiters());

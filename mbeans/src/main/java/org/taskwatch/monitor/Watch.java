@@ -127,8 +127,22 @@ public final class Watch {
      * command.)
      */
     static int neededMask(int mask, boolean internal) {
-        return internal || !EventType.EXIT.in(mask) ? mask
+        return !tellsCommandsAtExit(mask, internal) ? mask
                 : mask | EventType.FORK.bit() | EventType.EXEC.bit() | EventType.COMM.bit();
+    }
+
+    /**
+     * Whether this watch's exits tell the command of their process ({@link #neededMask}): then a
+     * process it takes in from /proc rather than by an event (one alive when it began) is
+     * described as it joins, see {@link WatchRegistry.Found}.
+     */
+    boolean tellsCommandsAtExit() {
+        return tellsCommandsAtExit(mask, internal);
+    }
+
+    /** A public watch of exits tells the command at each exit; internal ones (waiters) tell none. */
+    private static boolean tellsCommandsAtExit(int mask, boolean internal) {
+        return !internal && EventType.EXIT.in(mask);
     }
 
     /** The client whose end ends this watch, or null when it stays until unwatched (see {@link WatchOwners}). */

@@ -20,6 +20,7 @@ import org.taskwatch.kernel.EventFrame;
 import org.taskwatch.kernel.EventType;
 import org.taskwatch.kernel.ExitStatus;
 import org.taskwatch.kernel.Pidfd;
+import org.taskwatch.kernel.ProcFiles;
 import org.taskwatch.kernel.ProcFs;
 
 /**
@@ -35,7 +36,8 @@ import org.taskwatch.kernel.ProcFs;
  * <p>I/O: none of its own. What it asks of /proc (is a pid alive, whose child is it, its
  * start time) goes through the {@link ProcFs} it is given; the commands at exec and names at
  * exit through the {@link ProcessNames} it is given; a process watch's {@link Pidfd} is opened by
- * the caller.
+ * the caller; what the processes a watch takes in from /proc run is read by the {@link Found} it
+ * is given.
  *
  * <p>Threading: the reader thread calls {@link #onEvent} (and {@link #onBatch}, {@link #resync});
  * it reads the buckets with one volatile load each, takes no lock and allocates nothing for an
@@ -70,13 +72,37 @@ final class WatchRegistry {
     final ConcurrentLinkedQueue<Watch> retired = new ConcurrentLinkedQueue<>();
     private final ProcFs proc;
     private final ProcessNames names;
+    private final Found found;
     private final int maxWatches;
     private final int maxPatternLength;
     private int publicWatches; // guarded by writeLock
 
+    /**
+     * Told of each process a watch whose exits tell commands ({@link Watch#tellsCommandsAtExit})
+     * takes in from /proc rather than by an event: a tree's descendants alive when it begins (or
+     * found after a loss), every process alive when a watch of all begins, the processes in a
+     * cgroup when its watch begins. No event told their command (their fork and exec came before
+     * the watch), and once reaped /proc cannot tell it at their exit: so they are described as
+     * they join, before they are members (their exit can only be matched after). {@code r} is the
+     * reader that found the process (the caller's thread's, lent for the call); what was already
+     * read of it is handed on, not read again: {@code stat} (name and parent) and {@code cgroup},
+     * each null when not read.
+     */
+    interface Found {
+        Found NOTHING = (r, pid, stat, cgroup) -> {};
+
+        void found(ProcFiles r, int pid, ProcFiles.Stat stat, String cgroup);
+    }
+
     WatchRegistry(ProcFs proc, ProcessNames names, int maxWatches, int maxPatternLength) {
+        this(proc, names, maxWatches, maxPatternLength, Found.NOTHING);
+    }
+
+    /** @param found told of the processes watches take in from /proc (see {@link Found}) */
+    WatchRegistry(ProcFs proc, ProcessNames names, int maxWatches, int maxPatternLength, Found found) {
         this.proc = proc;
         this.names = names;
+        this.found = found;
         this.maxWatches = maxWatches;
         this.maxPatternLength = maxPatternLength;
         for (int i = 0; i < BUCKETS; i++) {
@@ -111,11 +137,13 @@ final class WatchRegistry {
     Watch watchTree(int pid, int mask) {
         requirePid(pid);
         if (pid == 1) {
+            Watch w;
             synchronized (writeLock) {
-                Watch w = newWatch(WatchKind.ALL, 1, null, mask, false, null);
+                w = newWatch(WatchKind.ALL, 1, null, mask, false, null);
                 everyProcess = append(everyProcess, w);
-                return w;
             }
+            describeEveryProcess(w);
+            return w;
         }
         long start = requireAlive(pid);
         Watch w;
@@ -129,6 +157,26 @@ final class WatchRegistry {
         adoptDescendants(w);
         adoptDescendants(w);
         return w;
+    }
+
+    /**
+     * Every process alive when a watch of all began is told to {@link #found} (one read of each
+     * process's stat, and what the describer reads beside), where its exits tell commands: events
+     * tell those of the processes that fork or exec from now on.
+     */
+    private void describeEveryProcess(Watch all) {
+        if (found == Found.NOTHING || !all.tellsCommandsAtExit()) {
+            return;
+        }
+        proc.withReader(r -> {
+            for (int pid : r.pids()) {
+                ProcFiles.Stat st = r.stat(pid);
+                if (st != null) {
+                    found.found(r, pid, st, null);
+                }
+            }
+            return null;
+        });
     }
 
     /**
@@ -204,11 +252,15 @@ final class WatchRegistry {
      */
     void adoptCgroup(Watch w) {
         CgroupLayout layout = names.layout();
+        boolean describe = found != Found.NOTHING && w.tellsCommandsAtExit();
         proc.withReader(r -> {
             for (int pid : r.pids()) {
                 String path = r.cgroup(pid, layout);
                 if (path != null && w.cgroup().matches(path)) {
                     long start = r.startTime(pid);
+                    if (describe && start >= 0 && !isMember(pid, w)) {
+                        found.found(r, pid, null, path); // before it joins: its exit finds it described
+                    }
                     synchronized (writeLock) {
                         if (start >= 0 && !w.ended() && !isMember(pid, w)) {
                             addMember(pid, start, w, System.nanoTime());
@@ -713,28 +765,48 @@ final class WatchRegistry {
         return ExitStatus.UNKNOWN_WAIT_STATUS;
     }
 
-    /** The tree's live descendants that are not members yet join it (at registration, and after a loss). */
+    /**
+     * The tree's live descendants that are not members yet join it (at registration, and after a
+     * loss), each told to {@link #found} before it joins where the tree's exits tell commands: with
+     * the stat read to find its parent, so that every process's stat is read once per pass and a
+     * joining one's command, executable and cgroup once.
+     */
     private void adoptDescendants(Watch tree) {
-        for (int child : descendants(tree.pid())) {
-            long start = proc.startTime(child);
-            if (start >= 0) {
+        boolean describe = found != Found.NOTHING && tree.tellsCommandsAtExit();
+        proc.withReader(r -> {
+            Map<Integer, List<Integer>> children = new HashMap<>();
+            Map<Integer, ProcFiles.Stat> stats = describe ? new HashMap<>() : null;
+            for (int p : r.pids()) {
+                ProcFiles.Stat st = r.stat(p);
+                if (st != null && st.ppid() > 0) {
+                    children.computeIfAbsent(st.ppid(), k -> new ArrayList<>()).add(p);
+                    if (describe) {
+                        stats.put(p, st);
+                    }
+                }
+            }
+            for (int child : descendants(tree.pid(), children)) {
+                if (isMember(child, tree)) {
+                    continue; // (the second pass, a loss): it was described when it joined
+                }
+                long start = r.startTime(child);
+                if (start < 0) {
+                    continue;
+                }
+                if (describe) {
+                    found.found(r, child, stats.get(child), null); // before it joins: its exit finds it described
+                }
                 synchronized (writeLock) {
                     if (!tree.ended() && !isMember(child, tree)) {
                         addMember(child, start, tree, System.nanoTime());
                     }
                 }
             }
-        }
+            return null;
+        });
     }
 
-    private List<Integer> descendants(int root) {
-        Map<Integer, List<Integer>> children = new HashMap<>();
-        for (int p : proc.pids()) {
-            int pp = proc.ppid(p);
-            if (pp > 0) {
-                children.computeIfAbsent(pp, k -> new ArrayList<>()).add(p);
-            }
-        }
+    private static List<Integer> descendants(int root, Map<Integer, List<Integer>> children) {
         List<Integer> out = new ArrayList<>();
         ArrayDeque<Integer> todo = new ArrayDeque<>();
         todo.add(root);

@@ -149,6 +149,87 @@ class TaskMonitorKernelTest {
                 "the watch got its exits only");
     }
 
+    /** The children of {@code parent} once there are {@code n} and each runs {@code comm} (its exec done). */
+    private static List<ProcessHandle> childrenRunning(Process parent, int n, String comm) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            List<ProcessHandle> cs = parent.children().toList();
+            if (cs.size() == n && cs.stream().allMatch(c -> comm.equals(procText(c.pid(), "comm")))) {
+                return cs;
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("no " + n + " children running " + comm + " of " + parent.pid());
+    }
+
+    /** {@code /proc/PID/NAME} as the events tell it (NULs as spaces, no trailing newline), or null when gone. */
+    private static String procText(long pid, String name) {
+        try {
+            String s = Files.readString(Path.of("/proc/" + pid + "/" + name));
+            return name.equals("cmdline") ? s.replaceAll("\\x00+$", "").replace('\0', ' ') : s.strip();
+        } catch (java.io.IOException gone) {
+            return null;
+        }
+    }
+
+    @Test
+    void aTreeWatchOfExitsTellsTheCommandOfADescendantAliveBeforeItBegan() throws Exception {
+        // the children ran their exec before the watch: no event of the watch told their
+        // command; their parent reaps them at once, so /proc cannot tell it at their exit either
+        Process root = Spawn.start("/bin/sh", "-c", "/bin/sleep 300 & /bin/sleep 301 & wait");
+        int rootPid = (int) root.pid();
+        try {
+            List<ProcessHandle> children = childrenRunning(root, 2, "sleep");
+            ProcessHandle child = children.get(0);
+            int childPid = (int) child.pid();
+            String cmdline = procText(childPid, "cmdline");
+            String exe = Files.readSymbolicLink(Path.of("/proc/" + childPid + "/exe")).toString();
+            assertTrue(cmdline.startsWith("/bin/sleep 30"), cmdline);
+            String cgroup = monitor.processStatus(childPid).cgroup().path(); // "" without cgroups
+            Watch w = monitor.watchTree(rootPid, "exit");
+            child.destroy(); // SIGTERM
+            MonitorEvent exit = await(e -> e.event() instanceof ProcEvent.Exit x && x.tgid() == childPid,
+                    "the existing child's exit");
+            assertTrue(hasWatch(exit, w.id()));
+            assertEquals(15, ((ProcEvent.Exit) exit.event()).status().signal());
+            assertEquals("sleep", exit.comm(), "its name, read when the watch took it in");
+            assertEquals(cmdline, exit.cmdline());
+            assertEquals(exe, exit.exe());
+            assertEquals(rootPid, exit.ppid());
+            assertEquals(cgroup, exit.cgroup().path(), "its cgroup");
+            assertTrue(monitor.unwatch(w.id()));
+        } finally {
+            root.descendants().forEach(ProcessHandle::destroy);
+            root.destroy();
+            Spawn.waitFor(root);
+        }
+    }
+
+    @Test
+    void aWatchOfEveryProcessTellsTheCommandOfOneAliveBeforeItBegan() throws Exception {
+        // pid 1's tree: every process, none of them found by a tree scan; its own monitor (its
+        // events would reach the other tests' watches' listener)
+        Process root = Spawn.start("/bin/sh", "-c", "/bin/sleep 302 & wait");
+        try (TaskMonitor m = TaskMonitor.start(MonitorSettings.defaults())) {
+            DeliveredEvents seen = new DeliveredEvents();
+            m.addListener(seen);
+            ProcessHandle child = childrenRunning(root, 1, "sleep").get(0);
+            int childPid = (int) child.pid();
+            String cmdline = procText(childPid, "cmdline");
+            Watch w = m.watchTree(1, "exit");
+            child.destroy();
+            MonitorEvent exit = seen.await(e -> e.event() instanceof ProcEvent.Exit x && x.tgid() == childPid,
+                    Duration.ofSeconds(10), "the existing process's exit");
+            assertTrue(hasWatch(exit, w.id()));
+            assertEquals("sleep", exit.comm());
+            assertEquals(cmdline, exit.cmdline());
+        } finally {
+            root.descendants().forEach(ProcessHandle::destroy);
+            root.destroy();
+            Spawn.waitFor(root);
+        }
+    }
+
     @Test
     void aProcessWatchOfExitsTellsTheCommandItExecedLast() throws Exception {
         // one pid: the kernel filter lets its exec through for the exit to tell (kernelFilter=counted)
