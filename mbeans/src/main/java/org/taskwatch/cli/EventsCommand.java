@@ -68,7 +68,7 @@ final class EventsCommand {
             err.println("taskwatch events: " + e.getMessage());
             return 1;
         }
-        Termination.onSignal(monitor::close); // close sends IGNORE, then the JVM halts with 0
+        Termination end = Termination.onSignal(monitor::close); // close sends IGNORE, then the JVM halts with 0
         try {
             monitor.addListener(new EventPrinter(printed, o.flag("--json")));
             if (pid != 0) {
@@ -93,7 +93,7 @@ final class EventsCommand {
         } catch (IllegalArgumentException e) {
             err.println("taskwatch events: " + e.getMessage());
             monitor.close();
-            return Main.USAGE;
+            return end.endWith(Main.USAGE);
         }
         // after the watches are in place: what follows this line is seen
         org.taskwatch.kernel.ProcConnector c = monitor.connector();

@@ -240,5 +240,12 @@ class CliProcessTest {
         assertTrue(bad.waitFor(20, TimeUnit.SECONDS));
         assertEquals(2, bad.exitValue());
         assertTrue(err.contains("'bogus'"), err);
+
+        // refused by the monitor once it runs (its shutdown hook, set by then, keeps the status)
+        Process refused = taskwatch("events", "--command", "(");
+        String why = new String(refused.getInputStream().readAllBytes());
+        assertTrue(refused.waitFor(20, TimeUnit.SECONDS));
+        assertEquals(2, refused.exitValue(), why);
+        assertTrue(why.contains("invalid pattern '('"), why);
     }
 }
