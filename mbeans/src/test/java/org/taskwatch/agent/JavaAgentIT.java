@@ -24,22 +24,14 @@ class JavaAgentIT {
     @Test
     void theMonitorMBeanAppearsInAPlainJvm(@TempDir Path dir) throws Exception {
         KernelTests.require(KernelTests.isRoot() || KernelVersion.running().atLeast(6, 6), "the agent needs the connector");
-        Path app = Files.writeString(dir.resolve("App.java"),
-                "public class App { public static void main(String[] a) throws Exception {"
-                + " System.out.println(\"app running\"); Thread.sleep(60_000); } }");
         int port = AgentProcess.freePort();
-        Process jvm = new ProcessBuilder(AgentProcess.java(), "-javaagent:" + AgentProcess.jar()
-                + "=jmx.enabled=true,jmx.port=" + port + ",maxWatches=50", app.toString())
-                .redirectErrorStream(true).start();
+        Host host = host(dir, "System.out.println(\"app running\"); Thread.sleep(60_000);",
+                "jmx.enabled=true,jmx.port=" + port + ",maxWatches=50");
+        Process jvm = host.jvm();
         try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8));
-            StringBuilder seen = new StringBuilder();
-            String line;
-            while ((line = out.readLine()) != null && !line.equals("app running")) {
-                seen.append(line).append('\n');
-            }
-            assertTrue(seen.toString().contains("taskwatch: JMX service:jmx:rmi:///jndi/rmi://127.0.0.1:" + port), seen.toString());
-            assertTrue(!seen.toString().contains("Jolokia"), "Jolokia stays off unless asked for: " + seen);
+            String seen = host.banner();
+            assertTrue(seen.contains("taskwatch: JMX service:jmx:rmi:///jndi/rmi://127.0.0.1:" + port), seen);
+            assertTrue(!seen.contains("Jolokia"), "Jolokia stays off unless asked for: " + seen);
             try (JMXConnector c = JMXConnectorFactory.connect(
                     new JMXServiceURL("service:jmx:rmi:///jndi/rmi://127.0.0.1:" + port + "/jmxrmi"))) {
                 var mbs = c.getMBeanServerConnection();
@@ -62,21 +54,12 @@ class JavaAgentIT {
     @Test
     void theApplicationEndsWhenItsMainReturnsEvenWithAJmxClientConnected(@TempDir Path dir) throws Exception {
         KernelTests.require(KernelTests.isRoot() || KernelVersion.running().atLeast(6, 6), "the agent needs the connector");
-        Path app = Files.writeString(dir.resolve("App.java"),
-                "public class App { public static void main(String[] a) throws Exception {"
-                + " System.out.println(\"app running\"); System.in.read(); System.out.println(\"main returns\"); } }");
         int port = AgentProcess.freePort();
-        Process jvm = new ProcessBuilder(AgentProcess.java(), "-javaagent:" + AgentProcess.jar()
-                + "=jmx.enabled=true,jmx.port=" + port + ",maxWatches=50", app.toString())
-                .redirectErrorStream(true).start();
+        Host host = host(dir, "System.out.println(\"app running\"); System.in.read();",
+                "jmx.enabled=true,jmx.port=" + port + ",maxWatches=50");
+        Process jvm = host.jvm();
         try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8));
-            StringBuilder seen = new StringBuilder();
-            String line;
-            while ((line = out.readLine()) != null && !line.equals("app running")) {
-                seen.append(line).append('\n');
-            }
-            assertTrue(!seen.toString().contains("keep it running"), seen.toString());
+            assertTrue(!host.banner().contains("keep it running"), host.banner());
             // not closed: the client is still connected when the application's main returns
             JMXConnector c = JMXConnectorFactory.connect(
                     new JMXServiceURL("service:jmx:rmi:///jndi/rmi://127.0.0.1:" + port + "/jmxrmi"));
@@ -140,26 +123,15 @@ class JavaAgentIT {
     @Test
     void thePrometheusEndpointServesFromTheHostJvmAndKeepsToItsOwnSettings(@TempDir Path dir) throws Exception {
         KernelTests.require(KernelTests.isRoot() || KernelVersion.running().atLeast(6, 6), "the agent needs the connector");
-        Path app = Files.writeString(dir.resolve("App.java"),
-                "public class App { public static void main(String[] a) throws Exception {"
-                + " System.out.println(\"app running\"); Thread.sleep(60_000); } }");
         int taken = AgentProcess.freePort();
         // the host's own Prometheus client settings: were they read, the endpoint would take this port
-        Process jvm = new ProcessBuilder(AgentProcess.java(), "-Dio.prometheus.exporter.httpServer.port=" + taken,
-                "-javaagent:" + AgentProcess.jar() + "=jmx.enabled=false,prometheus.port=0,maxWatches=50", app.toString())
-                .redirectErrorStream(true).start();
+        Host host = host(dir, "System.out.println(\"app running\"); Thread.sleep(60_000);",
+                "jmx.enabled=false,prometheus.port=0,maxWatches=50", "-Dio.prometheus.exporter.httpServer.port=" + taken);
+        Process jvm = host.jvm();
         try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8));
-            StringBuilder seen = new StringBuilder();
-            String line;
-            String url = null;
-            while ((line = out.readLine()) != null && !line.equals("app running")) {
-                seen.append(line).append('\n');
-                if (line.startsWith("taskwatch: Prometheus ")) {
-                    url = line.substring("taskwatch: Prometheus ".length()).trim();
-                }
-            }
-            assertTrue(url != null && url.startsWith("http://127.0.0.1:") && !url.contains(":" + taken + "/"), seen.toString());
+            String url = host.banner().lines().filter(l -> l.startsWith("taskwatch: Prometheus "))
+                    .map(l -> l.substring("taskwatch: Prometheus ".length()).trim()).findFirst().orElse(null);
+            assertTrue(url != null && url.startsWith("http://127.0.0.1:") && !url.contains(":" + taken + "/"), host.banner());
             var http = java.net.http.HttpClient.newHttpClient();
             var r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString());
@@ -171,4 +143,27 @@ class JavaAgentIT {
             assertTrue(jvm.waitFor(15, TimeUnit.SECONDS));
         }
     }
+
+    /**
+     * Starts {@code java [jvmOptions] -javaagent:JAR=agentOptions App.java} with {@code main}'s
+     * body as the application (it must print "app running" once started), and reads its output
+     * up to that line: the banner.
+     */
+    private static Host host(Path dir, String main, String agentOptions, String... jvmOptions) throws Exception {
+        Path app = Files.writeString(dir.resolve("App.java"),
+                "public class App { public static void main(String[] a) throws Exception { " + main + " } }");
+        List<String> cmd = new java.util.ArrayList<>(List.of(AgentProcess.java()));
+        cmd.addAll(List.of(jvmOptions));
+        cmd.addAll(List.of("-javaagent:" + AgentProcess.jar() + "=" + agentOptions, app.toString()));
+        Process jvm = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8));
+        StringBuilder banner = new StringBuilder();
+        String line;
+        while ((line = out.readLine()) != null && !line.equals("app running")) {
+            banner.append(line).append('\n');
+        }
+        return new Host(jvm, banner.toString());
+    }
+
+    private record Host(Process jvm, String banner) {}
 }
