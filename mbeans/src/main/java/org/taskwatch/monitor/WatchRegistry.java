@@ -81,12 +81,12 @@ final class WatchRegistry {
      * Told of each process a watch whose exits tell commands ({@link Watch#tellsCommandsAtExit})
      * takes in from /proc rather than by an event: a tree's descendants alive when it begins (or
      * found after a loss), every process alive when a watch of all begins, the processes in a
-     * cgroup when its watch begins. No event told their command (their fork and exec came before
-     * the watch), and once reaped /proc cannot tell it at their exit: so they are described as
-     * they join, before they are members (their exit can only be matched after). {@code r} is the
-     * reader that found the process (the caller's thread's, lent for the call); what was already
-     * read of it is handed on, not read again: {@code stat} (name and parent) and {@code cgroup},
-     * each null when not read.
+     * cgroup when its watch begins, the running processes a declared command watch adopts. No
+     * event told their command (their fork and exec came before the watch), and once reaped /proc
+     * cannot tell it at their exit: so they are described as they join, before they are members
+     * (their exit can only be matched after). {@code r} is the reader that found the process (the
+     * caller's thread's, lent for the call); what was already read of it is handed on, not read
+     * again: {@code stat} (name and parent) and {@code cgroup}, each null when not read.
      */
     interface Found {
         Found NOTHING = (r, pid, stat, cgroup) -> {};
@@ -320,17 +320,28 @@ final class WatchRegistry {
         return cgroups.watches().length != 0;
     }
 
-    /** The matching processes alive now join a command watch (internal ones, and declared ones at their start). */
+    /**
+     * The matching processes alive now join a command watch (internal ones, and declared ones at
+     * their start), each told to {@link #found} before it joins where the watch's exits tell
+     * commands (a declared one: a service running before the agent started).
+     */
     void adoptMatching(Watch w) {
-        for (int pid : proc.pids()) {
-            if (names.matchesNow(w.pattern(), pid)) {
-                synchronized (writeLock) {
-                    if (!w.ended() && !isMember(pid, w)) {
-                        addMember(pid, -1, w, System.nanoTime());
+        boolean describe = found != Found.NOTHING && w.tellsCommandsAtExit();
+        proc.withReader(r -> {
+            for (int pid : r.pids()) {
+                if (names.matchesNow(w.pattern(), pid)) {
+                    if (describe && !isMember(pid, w)) {
+                        found.found(r, pid, null, null); // before it joins: its exit finds it described
+                    }
+                    synchronized (writeLock) {
+                        if (!w.ended() && !isMember(pid, w)) {
+                            addMember(pid, -1, w, System.nanoTime());
+                        }
                     }
                 }
             }
-        }
+            return null;
+        });
     }
 
     /** How many processes {@code w} follows now. */

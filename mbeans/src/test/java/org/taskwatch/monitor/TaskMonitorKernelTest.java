@@ -313,6 +313,40 @@ class TaskMonitorKernelTest {
     }
 
     @Test
+    void aDeclaredCommandWatchsExitTellsTheCommandOfAProcessThatRanBeforeIt() throws Exception {
+        // a service running before the agent: the declared watch adopts it from /proc; killed and
+        // reaped at once, /proc cannot tell its command at the exit, so it is read as it joins
+        Path dir = Files.createTempDirectory("taskwatch-svc");
+        Path program = dir.resolve("tw-svc-4714");
+        Files.copy(Path.of("/bin/sleep"), program, StandardCopyOption.COPY_ATTRIBUTES);
+        Process p = Spawn.start(program.toString(), "300");
+        try {
+            Path exe = Path.of("/proc/" + p.pid() + "/exe");
+            for (int i = 0; i < 100 && !program.equals(Files.readSymbolicLink(exe)); i++) {
+                Thread.sleep(20);
+            }
+            String declared = monitor.services().apply(List.of(new ServiceSpec("tw-svc", ServiceSpec.Kind.COMMAND,
+                    "tw-svc-4714", false, ServiceSpec.requiredMask(ServiceSpec.Kind.COMMAND), Expectation.parse("0:"),
+                    10, 3, 60, 30)));
+            ServiceWatch svc = monitor.services().get("tw-svc");
+            assertEquals(1, monitor.services().snapshot(svc).running(), declared);
+            p.destroyForcibly().waitFor(); // SIGKILL; the JVM reaps it at once
+            ServiceWatch.LastExit last = null;
+            for (int i = 0; i < 500 && (last = monitor.services().snapshot(svc).lastNonZeroExit()) == null; i++) {
+                Thread.sleep(20);
+            }
+            assertTrue(last != null, "no exit seen");
+            assertEquals(p.pid(), last.pid());
+            assertEquals(program + " 300", last.command(), "the command line it ran, read when the watch adopted it");
+        } finally {
+            monitor.services().apply(List.of());
+            p.destroyForcibly().waitFor();
+            Files.delete(program);
+            Files.delete(dir);
+        }
+    }
+
+    @Test
     void everyExitOfAJobThatFailsAtOnceIsMatched() throws Exception {
         // A script that exits 1 a fraction of a millisecond after its exec is often gone before
         // /proc is read for the command watch (about 1 in 10 here); its name at exit (taskstats)
