@@ -166,6 +166,16 @@ class AgentIT {
                     .header("Origin", "http://localhost:3000").GET());
             assertTrue(local.body().contains("\"status\":200"), local.body());
             assertEquals("http://localhost:3000", local.headers().firstValue("Access-Control-Allow-Origin").orElse(""));
+            // a browser leaves the default port out of Origin: a page on http://localhost (port 80)
+            for (String origin : new String[] {"http://localhost", "http://127.0.0.1"}) {
+                HttpResponse<String> noPort = j.send(HttpRequest.newBuilder(URI.create(a.jolokiaUrl + "version"))
+                        .header("Origin", origin).GET());
+                assertTrue(noPort.body().contains("\"status\":200"), origin + ": " + noPort.body());
+                assertEquals(origin, noPort.headers().firstValue("Access-Control-Allow-Origin").orElse(""));
+            }
+            HttpResponse<String> lookalike = j.send(HttpRequest.newBuilder(URI.create(a.jolokiaUrl + "version"))
+                    .header("Origin", "http://localhost.evil.example").GET());
+            assertTrue(lookalike.body().contains("\"status\":403"), lookalike.body());
 
             Map<String, Object> bad = j.post("{\"type\":\"exec\",\"mbean\":\"org.taskwatch:type=Monitor\","
                     + "\"operation\":\"watch\",\"arguments\":[-1,\"exit\"]}");
