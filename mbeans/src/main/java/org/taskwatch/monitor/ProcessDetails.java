@@ -122,14 +122,14 @@ final class ProcessDetails implements AutoCloseable {
 
     /**
      * Reads a process's command while it surely runs (a watch on it is being registered), so
-     * that its exit can name it even when the process is gone before the exit is delivered.
+     * that its exit can name it even when the process is gone before the exit is delivered: as
+     * {@link #found} describes the processes a watch takes in, with a reader of its own.
      */
     void remember(int pid) {
-        String comm = proc.comm(pid);
-        if (comm != null) {
-            put(pid, new Info(comm, proc.cmdline(pid), proc.exe(pid), proc.ppid(pid),
-                    CgroupPath.of(proc.cgroup(pid, layout)), false).masked(redaction));
-        }
+        proc.withReader(r -> {
+            found(r, pid, null, null);
+            return null;
+        });
     }
 
     /**

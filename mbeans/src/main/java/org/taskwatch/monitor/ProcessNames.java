@@ -238,7 +238,12 @@ final class ProcessNames implements AutoCloseable {
 
     /** Whether process {@code pid}'s command matches {@code p} now (false when it is gone or the search was abandoned). */
     boolean matchesNow(Pattern p, int pid) {
-        return new CommandRule().matches(p, proc.comm(pid), proc.exe(pid), proc.cmdline(pid));
+        return proc.withReader(r -> matchesNow(p, r, pid));
+    }
+
+    /** {@link #matchesNow(Pattern, int)} through a reader the caller holds (a scan of every process). */
+    boolean matchesNow(Pattern p, ProcFiles r, int pid) {
+        return new CommandRule().matches(p, r.comm(pid), r.exe(pid), r.cmdline(pid));
     }
 
     /** After the reader thread has stopped. */

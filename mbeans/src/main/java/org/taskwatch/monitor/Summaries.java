@@ -43,13 +43,16 @@ final class Summaries {
         long now = System.nanoTime();
         h.lastUsedNanos = now;
         long[] c = h.count(now - TimeUnit.SECONDS.toNanos(windowSeconds));
-        int running = 0;
         long self = ProcessHandle.current().pid();
-        for (int pid : proc.pids()) {
-            if (pid != self && names.matchesNow(h.watch.pattern(), pid)) {
-                running++;
+        int running = proc.withReader(r -> { // one reader for the whole scan
+            int n = 0;
+            for (int pid : r.pids()) {
+                if (pid != self && names.matchesNow(h.watch.pattern(), r, pid)) {
+                    n++;
+                }
             }
-        }
+            return n;
+        });
         long covered = Math.min(windowSeconds, TimeUnit.NANOSECONDS.toSeconds(now - h.createdNanos()));
         return new TaskMonitor.Summary(running, c[0], c[1], c[2], c[3], (int) c[4], covered);
     }

@@ -159,13 +159,18 @@ final class WatchRegistry {
         return w;
     }
 
+    /** Whether the processes {@code w} takes in from /proc are told to {@link #found}. */
+    private boolean describes(Watch w) {
+        return found != Found.NOTHING && w.tellsCommandsAtExit();
+    }
+
     /**
      * Every process alive when a watch of all began is told to {@link #found} (one read of each
      * process's stat, and what the describer reads beside), where its exits tell commands: events
      * tell those of the processes that fork or exec from now on.
      */
     private void describeEveryProcess(Watch all) {
-        if (found == Found.NOTHING || !all.tellsCommandsAtExit()) {
+        if (!describes(all)) {
             return;
         }
         proc.withReader(r -> {
@@ -252,7 +257,7 @@ final class WatchRegistry {
      */
     void adoptCgroup(Watch w) {
         CgroupLayout layout = names.layout();
-        boolean describe = found != Found.NOTHING && w.tellsCommandsAtExit();
+        boolean describe = describes(w);
         proc.withReader(r -> {
             for (int pid : r.pids()) {
                 String path = r.cgroup(pid, layout);
@@ -326,10 +331,10 @@ final class WatchRegistry {
      * commands (a declared one: a service running before the agent started).
      */
     void adoptMatching(Watch w) {
-        boolean describe = found != Found.NOTHING && w.tellsCommandsAtExit();
+        boolean describe = describes(w);
         proc.withReader(r -> {
             for (int pid : r.pids()) {
-                if (names.matchesNow(w.pattern(), pid)) {
+                if (names.matchesNow(w.pattern(), r, pid)) {
                     if (describe && !isMember(pid, w)) {
                         found.found(r, pid, null, null); // before it joins: its exit finds it described
                     }
@@ -783,7 +788,7 @@ final class WatchRegistry {
      * joining one's command, executable and cgroup once.
      */
     private void adoptDescendants(Watch tree) {
-        boolean describe = found != Found.NOTHING && tree.tellsCommandsAtExit();
+        boolean describe = describes(tree);
         proc.withReader(r -> {
             Map<Integer, List<Integer>> children = new HashMap<>();
             Map<Integer, ProcFiles.Stat> stats = describe ? new HashMap<>() : null;
